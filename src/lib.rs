@@ -1,6 +1,19 @@
 //! imapdoctor: a layered IMAP connectivity diagnostic.
 //!
-//! Data flows one way: [`cli`] → [`config::Config`] → checks → [`report::Report`] → diagnose →
-//! render. The binary (`main.rs`) only parses, runs, renders and exits.
+//! Data flows one way: [`cli`] → [`config::Config`] → [`checks`] → [`report::Report`] →
+//! [`diagnose`] → [`render`]. The binary (`main.rs`) only parses, runs, renders and exits.
 
+pub mod app;
+pub mod checks;
+pub mod cli;
+pub mod config;
+pub mod control;
 pub mod demo;
+pub mod diagnose;
+pub mod exit_code;
+pub mod imap;
+pub mod render;
+pub mod report;
+pub mod sanitize;
+pub mod secret;
+pub mod transcript;

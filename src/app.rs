@@ -1,0 +1,185 @@
+//! One run: command line → [`Config`] → checklist (+ control probe) → [`Report`] → verdict →
+//! rendered output and exit code.
+
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::checks;
+use crate::cli::{CheckArgs, Cli, Command, OutputArgs};
+use crate::config::{self, Config, Credentials, Target, UsageError};
+use crate::control;
+use crate::exit_code::ExitCode;
+use crate::render::{Render, human::Human, json::Json};
+use crate::report::{Report, SCHEMA_VERSION, TargetInfo, Tool};
+use crate::secret;
+use crate::transcript::Transcript;
+
+/// Builds the run's settings from the check arguments (reads the password; never from argv).
+pub fn config_from_cli(args: &CheckArgs, verbose: bool) -> Result<Config, UsageError> {
+    let input = args.target.as_deref().unwrap_or_default();
+    let target = Target::parse(input, args.port, args.security)?;
+    let seconds = |what: &str, s: f64| {
+        if s.is_finite() && s > 0.0 && s <= 86_400.0 {
+            Ok(Duration::from_secs_f64(s))
+        } else {
+            Err(UsageError::Credentials(format!("{what} must be a number of seconds above 0")))
+        }
+    };
+    let step_timeout = seconds("--timeout", args.timeout)?;
+    let max_time = args.max_time.map(|s| seconds("--max-time", s)).transpose()?;
+    let resolve = args.resolve.iter().map(|r| config::parse_resolve(r)).collect::<Result<_, _>>()?;
+    let controls = if args.no_control {
+        Vec::new()
+    } else if args.control.is_empty() {
+        control::default_controls(&target.host)
+    } else {
+        args.control.iter().map(|c| config::parse_control(c)).collect::<Result<_, _>>()?
+    };
+    let extra_roots = match &args.ca_file {
+        Some(path) => config::load_ca_file(path)?,
+        None => Vec::new(),
+    };
+    let credentials = match &args.user {
+        None => None,
+        Some(user) => {
+            let wants_token = args.auth.is_some_and(|m| m.uses_token());
+            let token = secret::token_from_env().filter(|_| args.auth.is_none() || wants_token);
+            let (secret, is_token) = match token {
+                Some(token) => (token, true),
+                None if wants_token => {
+                    return Err(UsageError::Credentials(format!(
+                        "--auth {} needs a token in {}",
+                        if args.auth == Some(config::AuthMechanism::Oauthbearer) { "oauthbearer" } else { "xoauth2" },
+                        secret::TOKEN_ENV
+                    )));
+                }
+                None => (secret::read_password(user, args.password_stdin).map_err(UsageError::Credentials)?, false),
+            };
+            Some(Credentials { user: user.clone(), secret, mechanism: args.auth, is_token })
+        }
+    };
+    Ok(Config {
+        target,
+        user: args.user.clone(),
+        credentials,
+        mailbox: args.mailbox.clone(),
+        extra_roots,
+        ca_file: args.ca_file.clone(),
+        insecure: args.insecure,
+        step_timeout,
+        max_time,
+        resolve,
+        controls,
+        allow_plaintext_auth: args.allow_plaintext_auth,
+        verbose,
+    })
+}
+
+/// Runs the check described by `config` and returns the finished report (verdict included).
+pub async fn check(config: Config) -> Report {
+    let started = Instant::now();
+    let started_at = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let run_deadline = config.max_time.map(|d| started + d);
+    let transcript = Transcript::new(started.into_std());
+    if let Some(creds) = &config.credentials {
+        transcript.add_secret(creds.secret.expose());
+    }
+    let probe = (!config.controls.is_empty()).then(|| tokio::spawn(control::probe_all(config.clone(), run_deadline)));
+    let checks = checks::run(&config, &transcript, run_deadline).await;
+    let mut report = Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool { name: "imapdoctor", version: env!("CARGO_PKG_VERSION") },
+        target: TargetInfo {
+            input: crate::sanitize::terminal_text(&config.target.input),
+            host: config.target.host.clone(),
+            port: config.target.port,
+            security: config.target.security,
+            user: config.user.clone(),
+        },
+        started_at,
+        duration_ms: 0,
+        checks,
+        control: None,
+        verdict: crate::report::Verdict {
+            fault: crate::report::Fault::None,
+            code: String::new(),
+            summary: String::new(),
+            hints: vec![],
+            evidence: vec![],
+        },
+        transcript: None,
+    };
+    if let Some(probe) = probe {
+        let needed = report.first_failure().and_then(|c| c.error_code()).is_some_and(crate::diagnose::needs_control);
+        report.control = Some(if needed {
+            probe.await.unwrap_or_else(|_| control::not_needed())
+        } else {
+            probe.abort();
+            control::not_needed()
+        });
+    }
+    report.verdict = crate::diagnose::diagnose(&report);
+    if config.verbose {
+        report.transcript = Some(transcript.lines());
+    }
+    report.duration_ms = started.elapsed().as_millis() as u64;
+    report
+}
+
+/// Writes the report to stdout in the chosen format.
+pub fn render(report: &Report, output: &OutputArgs) -> std::io::Result<()> {
+    let stdout = std::io::stdout();
+    if output.json {
+        let mut lock = stdout.lock();
+        Json.render(report, &mut lock)?;
+        return lock.flush();
+    }
+    let color = !output.no_color
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && stdout.is_terminal();
+    let choice = if color { anstream::ColorChoice::Always } else { anstream::ColorChoice::Never };
+    let mut stream = anstream::AutoStream::new(stdout.lock(), choice);
+    Human { color }.render(report, &mut stream)?;
+    stream.flush()
+}
+
+/// The whole program after argument parsing.
+pub fn main(cli: Cli) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("imapdoctor: cannot start: {e}");
+            return ExitCode::Internal;
+        }
+    };
+    let report = match &cli.command {
+        Some(Command::Demo(demo)) => runtime.block_on(crate::demo::run(demo.fault, cli.output.verbose)),
+        None => match config_from_cli(&cli.check, cli.output.verbose) {
+            Ok(config) => Ok(runtime.block_on(check(config))),
+            Err(e) => {
+                eprintln!("imapdoctor: {e}");
+                return ExitCode::Usage;
+            }
+        },
+    };
+    // getaddrinfo cannot be cancelled: never wait for a lookup that outlived its deadline.
+    runtime.shutdown_background();
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("imapdoctor: {e:#}");
+            return ExitCode::Internal;
+        }
+    };
+    if let Err(e) = render(&report, &cli.output) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("imapdoctor: cannot write the report: {e}");
+            return ExitCode::Internal;
+        }
+    }
+    ExitCode::for_report(&report)
+}

@@ -1,0 +1,232 @@
+//! The `auth` check: LOGIN, AUTHENTICATE PLAIN, XOAUTH2 or OAUTHBEARER, chosen from the
+//! capabilities (or forced with `--auth`). Credentials never travel unencrypted unless the user
+//! asked for exactly that, and never reach the transcript.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde::Serialize;
+use tokio::time::Instant;
+
+use super::capability::CapabilityDetails;
+use crate::config::{AuthMechanism, Config, Credentials, Security};
+use crate::imap::{Connection, Response, StatusKind, StatusResponse, WireError, quoted};
+use crate::report::{Check, CheckId, Details};
+use crate::sanitize;
+
+/// Facts of the `auth` check.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct AuthDetails {
+    /// Mechanism used: `LOGIN`, `PLAIN`, `XOAUTH2`, `OAUTHBEARER` (or `PREAUTH`).
+    pub mechanism: Option<&'static str>,
+    /// User name.
+    pub user: String,
+    /// The server's tagged result: `OK`, `NO`, `BAD`, or `BYE`.
+    pub result: Option<&'static str>,
+    /// The response code of the result, e.g. `AUTHENTICATIONFAILED`, `UNAVAILABLE`.
+    pub response_code: Option<String>,
+    /// The result's text (sanitized).
+    pub text: Option<String>,
+    /// Error detail a SASL server sent in a challenge (decoded from base64, sanitized), as
+    /// Exchange and Gmail do for rejected OAuth2 tokens.
+    pub sasl_error: Option<String>,
+    /// Milliseconds from sending the credentials to the result.
+    pub round_trip_ms: Option<u64>,
+}
+
+fn fail(code: &str, message: String, details: &AuthDetails) -> Check {
+    Check::failed(CheckId::Auth, code, message, Details::Auth(details.clone()))
+}
+
+/// Chooses the mechanism from what the user forced and what the server offers.
+pub fn choose(creds: &Credentials, caps: &CapabilityDetails) -> Result<AuthMechanism, &'static str> {
+    let offers = |m: &str| caps.auth_mechanisms.iter().any(|a| a == m);
+    if let Some(m) = creds.mechanism {
+        return Ok(m);
+    }
+    if creds.is_token {
+        return Ok(if !offers("XOAUTH2") && offers("OAUTHBEARER") {
+            AuthMechanism::Oauthbearer
+        } else {
+            AuthMechanism::Xoauth2
+        });
+    }
+    let sasl_ir = caps.has("SASL-IR");
+    if offers("PLAIN") && (sasl_ir || caps.login_disabled) {
+        Ok(AuthMechanism::Plain)
+    } else if !caps.login_disabled {
+        Ok(AuthMechanism::Login)
+    } else if offers("PLAIN") {
+        Ok(AuthMechanism::Plain)
+    } else {
+        Err("the server advertises LOGINDISABLED and no password mechanism (AUTH=PLAIN)")
+    }
+}
+
+/// Logs in.
+pub async fn run(
+    config: &Config,
+    creds: &Credentials,
+    caps: &CapabilityDetails,
+    conn: &mut Connection,
+    deadline: Instant,
+) -> Check {
+    let started = Instant::now();
+    let mut check = login(config, creds, caps, conn, deadline).await;
+    check.duration_ms = started.elapsed().as_millis() as u64;
+    check
+}
+
+async fn login(
+    config: &Config,
+    creds: &Credentials,
+    caps: &CapabilityDetails,
+    conn: &mut Connection,
+    deadline: Instant,
+) -> Check {
+    let mut details = AuthDetails { user: sanitize::terminal_text(&creds.user), ..Default::default() };
+    let plaintext_allowed = config.target.security == Security::None && config.allow_plaintext_auth;
+    if !conn.is_tls() && !plaintext_allowed {
+        let message = "refusing to send credentials over an unencrypted connection (use TLS, or --security none --allow-plaintext-auth if you really mean it)".to_string();
+        return fail("plaintext_refused", message, &details);
+    }
+    let mechanism = match choose(creds, caps) {
+        Ok(m) => m,
+        Err(why) => return fail("no_mechanism", format!("cannot log in: {why}"), &details),
+    };
+    if mechanism.uses_token() != creds.is_token {
+        let message = if creds.is_token {
+            "--auth login/plain needs a password, but only an OAuth2 token was given"
+        } else {
+            "--auth xoauth2/oauthbearer needs a token in IMAPDOCTOR_OAUTH_TOKEN"
+        };
+        return fail("no_mechanism", message.to_string(), &details);
+    }
+    let transcript = conn.transcript().clone();
+    transcript.add_secret(creds.secret.expose());
+    let tag = conn.tag();
+    let user = &creds.user;
+    let secret = creds.secret.expose();
+    let sent_at = Instant::now();
+    let (first_line, shown, payload) = match mechanism {
+        AuthMechanism::Login => {
+            details.mechanism = Some("LOGIN");
+            let Some(u) = quoted(user) else {
+                return fail("no_mechanism", "the user name contains a line break".into(), &details);
+            };
+            match quoted(secret).filter(|_| secret.is_ascii()) {
+                Some(p) => (format!("{tag} LOGIN {u} {p}"), format!("{tag} LOGIN {u} ***"), None),
+                None => {
+                    let line = format!("{tag} LOGIN {u} {{{}}}", secret.len());
+                    (line.clone(), line, Some(secret.to_string()))
+                }
+            }
+        }
+        sasl => {
+            let (name, raw) = match sasl {
+                AuthMechanism::Plain => ("PLAIN", format!("\0{user}\0{secret}")),
+                AuthMechanism::Xoauth2 => ("XOAUTH2", format!("user={user}\x01auth=Bearer {secret}\x01\x01")),
+                _ => (
+                    "OAUTHBEARER",
+                    format!(
+                        "n,a={user},\x01host={}\x01port={}\x01auth=Bearer {secret}\x01\x01",
+                        config.target.host, config.target.port
+                    ),
+                ),
+            };
+            details.mechanism = Some(name);
+            let encoded = B64.encode(raw.as_bytes());
+            transcript.add_secret(&encoded);
+            if caps.has("SASL-IR") {
+                (format!("{tag} AUTHENTICATE {name} {encoded}"), format!("{tag} AUTHENTICATE {name} ***"), None)
+            } else {
+                let line = format!("{tag} AUTHENTICATE {name}");
+                (line.clone(), line, Some(encoded))
+            }
+        }
+    };
+    let result = exchange(conn, &tag, &first_line, &shown, payload, &mut details, deadline).await;
+    details.round_trip_ms = Some(sent_at.elapsed().as_millis() as u64);
+    match result {
+        Err(e) => wire_failure(e, &details),
+        Ok(status) => judge(status, details, mechanism),
+    }
+}
+
+/// Sends the first line, answers continuations (the payload once, then empty lines to SASL error
+/// challenges), and returns the completion.
+async fn exchange(
+    conn: &mut Connection,
+    tag: &str,
+    first_line: &str,
+    shown: &str,
+    mut payload: Option<String>,
+    details: &mut AuthDetails,
+    deadline: Instant,
+) -> Result<StatusResponse, WireError> {
+    conn.send(first_line, shown, deadline).await?;
+    let mut challenges = 0;
+    loop {
+        match conn.read_response(deadline).await? {
+            Response::Status(s) if s.tag.as_deref() == Some(tag) || s.kind == StatusKind::Bye => return Ok(s),
+            Response::Continuation(text) => {
+                challenges += 1;
+                if challenges > 3 {
+                    conn.send("*", "*", deadline).await?;
+                    continue;
+                }
+                match payload.take() {
+                    Some(p) => conn.send(&p, "***", deadline).await?,
+                    None => {
+                        if let Ok(bytes) = B64.decode(text.trim()) {
+                            details.sasl_error = Some(sanitize::untrusted(&bytes));
+                        }
+                        conn.send("", "", deadline).await?;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn wire_failure(e: WireError, details: &AuthDetails) -> Check {
+    match e {
+        WireError::Timeout { .. } => fail("timeout", "no answer to the login within the time limit".into(), details),
+        WireError::Closed { .. } => fail("closed", "the server closed the connection during login".into(), details),
+        WireError::TooLong => fail("too_long", "the server's reply to the login is endless".into(), details),
+        WireError::Io(e) => fail("io", format!("login failed on the socket: {e}"), details),
+    }
+}
+
+fn judge(status: StatusResponse, mut details: AuthDetails, mechanism: AuthMechanism) -> Check {
+    let text = sanitize::terminal_text(&status.text);
+    details.result = Some(status.kind.as_str());
+    details.response_code = status.code_name().map(str::to_string);
+    details.text = Some(text.clone());
+    let mech = details.mechanism.unwrap_or("?");
+    let user = details.user.clone();
+    match status.kind {
+        StatusKind::Ok => Check::passed(CheckId::Auth, format!("logged in as {user} with {mech}"), Details::Auth(details)),
+        StatusKind::No => {
+            let shown = sanitize::terminal_text(&status.describe());
+            let what = if mechanism.uses_token() { "token" } else { "login" };
+            fail("rejected", format!("the server rejected the {what} for {user}: {shown}"), &details)
+        }
+        StatusKind::Bye => {
+            let shown = sanitize::terminal_text(&status.describe());
+            fail("bye", format!("the server ended the session during login: {shown}"), &details)
+        }
+        _ => {
+            let shown = sanitize::terminal_text(&status.describe());
+            fail("bad", format!("the server called the login command invalid: {shown}"), &details)
+        }
+    }
+}
+
+/// The check for a PREAUTH greeting: already logged in.
+pub fn preauthenticated(user: &str) -> Check {
+    let details = AuthDetails { mechanism: Some("PREAUTH"), user: sanitize::terminal_text(user), result: Some("OK"), ..Default::default() };
+    let mut check = Check::passed(CheckId::Auth, "pre-authenticated by the server (PREAUTH greeting)", Details::Auth(details));
+    check.notes.push("no credentials were sent".into());
+    check
+}

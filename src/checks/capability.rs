@@ -1,0 +1,250 @@
+//! The `capability` check: the greeting (OK / PREAUTH / BYE), the capability list (from the
+//! greeting's `[CAPABILITY ...]` code when present, saving a round trip), and with STARTTLS the
+//! negotiation and the capabilities after it.
+
+use serde::Serialize;
+use tokio::time::Instant;
+
+use crate::imap::{Connection, Response, StatusKind, StatusResponse, WireError};
+use crate::report::{Check, CheckId, Details};
+use crate::sanitize;
+
+/// The server's greeting.
+#[derive(Clone, Debug, Serialize)]
+pub struct Greeting {
+    /// `OK`, `PREAUTH` or `BYE`.
+    pub status: &'static str,
+    /// Response code name, if any (e.g. `CAPABILITY`, `ALERT`, `UNAVAILABLE`).
+    pub code: Option<String>,
+    /// The greeting text (sanitized).
+    pub text: String,
+}
+
+/// STARTTLS negotiation.
+#[derive(Clone, Debug, Serialize)]
+pub struct StartTls {
+    /// The plaintext capabilities advertised STARTTLS.
+    pub offered: bool,
+    /// The server's reply to STARTTLS.
+    pub reply: Option<String>,
+    /// Capabilities advertised before TLS.
+    pub capabilities_before_tls: Vec<String>,
+}
+
+/// Facts of the `capability` check.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct CapabilityDetails {
+    /// The greeting, once one arrived.
+    pub greeting: Option<Greeting>,
+    /// The capabilities in effect for login (after STARTTLS when used).
+    pub capabilities: Vec<String>,
+    /// Where they came from: `greeting` (the `[CAPABILITY]` code) or `command`.
+    pub capabilities_source: Option<&'static str>,
+    /// The SASL mechanisms advertised (`AUTH=...`).
+    pub auth_mechanisms: Vec<String>,
+    /// `LOGINDISABLED` is advertised: the LOGIN command is refused.
+    pub login_disabled: bool,
+    /// STARTTLS negotiation (only with `--security starttls`).
+    pub starttls: Option<StartTls>,
+}
+
+impl CapabilityDetails {
+    /// Whether a capability is advertised (case-insensitive).
+    pub fn has(&self, capability: &str) -> bool {
+        has(&self.capabilities, capability)
+    }
+
+    fn set_capabilities(&mut self, caps: Vec<String>, source: &'static str) {
+        let caps: Vec<String> = caps.iter().map(|c| sanitize::terminal_text(c)).collect();
+        self.auth_mechanisms = caps
+            .iter()
+            .filter_map(|c| c.get(..5).filter(|p| p.eq_ignore_ascii_case("AUTH=")).map(|_| c[5..].to_ascii_uppercase()))
+            .collect();
+        self.login_disabled = has(&caps, "LOGINDISABLED");
+        self.capabilities = caps;
+        self.capabilities_source = Some(source);
+    }
+
+    /// Whether the greeting was PREAUTH.
+    pub fn preauthenticated(&self) -> bool {
+        self.greeting.as_ref().is_some_and(|g| g.status == "PREAUTH")
+    }
+}
+
+fn has(caps: &[String], capability: &str) -> bool {
+    caps.iter().any(|c| c.eq_ignore_ascii_case(capability))
+}
+
+/// A capability check in progress (STARTTLS splits it around the TLS handshake).
+pub struct Progress {
+    /// Facts so far.
+    pub details: CapabilityDetails,
+    /// Time spent so far, milliseconds.
+    pub elapsed_ms: u64,
+}
+
+type Step<T> = Result<T, Check>;
+
+fn fail(code: &str, message: String, details: &CapabilityDetails) -> Check {
+    Check::failed(CheckId::Capability, code, message, Details::Capability(details.clone()))
+}
+
+fn wire_failure(e: WireError, what: &str, details: &CapabilityDetails) -> Check {
+    match e {
+        WireError::Timeout { partial: 0 } => fail("timeout", format!("no {what} from the server within the time limit"), details),
+        WireError::Timeout { .. } => fail("timeout", format!("the {what} started but never finished (no end of line)"), details),
+        WireError::Closed { .. } => fail("closed", format!("the server closed the connection instead of sending its {what}"), details),
+        WireError::TooLong => fail("too_long", format!("the server's {what} is endless (longer than the size limit)"), details),
+        WireError::Io(e) => fail("io", format!("reading the {what} failed: {e}"), details),
+    }
+}
+
+/// Reads the greeting and the capabilities (first part of the check).
+pub async fn greet(conn: &mut Connection, deadline: Instant) -> Step<Progress> {
+    let started = Instant::now();
+    let mut details = CapabilityDetails::default();
+    let message = conn
+        .read_message(deadline)
+        .await
+        .map_err(|e| wire_failure(e, "greeting", &details))?;
+    let greeting = match crate::imap::response::parse(&message) {
+        Response::Status(s) if s.tag.is_none() => s,
+        _ => {
+            let shown = sanitize::untrusted(&message[..message.len().min(120)]);
+            let shown = shown.trim_end_matches("\\x0d\\x0a");
+            return Err(fail("not_imap", format!("the server's first line is not an IMAP greeting: {shown}"), &details));
+        }
+    };
+    details.greeting = Some(Greeting {
+        status: greeting.kind.as_str(),
+        code: greeting.code_name().map(str::to_string),
+        text: sanitize::terminal_text(&greeting.text),
+    });
+    match greeting.kind {
+        StatusKind::Ok | StatusKind::PreAuth => {}
+        StatusKind::Bye => {
+            let text = sanitize::terminal_text(&greeting.describe());
+            return Err(fail("bye", format!("the server refused the session in its greeting: {text}"), &details));
+        }
+        _ => {
+            let text = sanitize::terminal_text(&greeting.describe());
+            return Err(fail("bad_greeting", format!("unexpected greeting: {text}"), &details));
+        }
+    }
+    match greeting.capabilities() {
+        Some(caps) => details.set_capabilities(caps, "greeting"),
+        None => {
+            let caps = ask_capabilities(conn, deadline, &details).await?;
+            details.set_capabilities(caps, "command");
+        }
+    }
+    Ok(Progress { details, elapsed_ms: started.elapsed().as_millis() as u64 })
+}
+
+async fn ask_capabilities(conn: &mut Connection, deadline: Instant, details: &CapabilityDetails) -> Step<Vec<String>> {
+    let exchange = conn
+        .command("CAPABILITY", deadline)
+        .await
+        .map_err(|e| wire_failure(e, "capability list", details))?;
+    if exchange.completion.kind != StatusKind::Ok {
+        let text = sanitize::terminal_text(&exchange.completion.describe());
+        return Err(fail("command_failed", format!("CAPABILITY was refused: {text}"), details));
+    }
+    let caps = exchange
+        .untagged
+        .into_iter()
+        .find_map(|r| match r {
+            Response::Capability(c) => Some(c),
+            _ => None,
+        })
+        .or_else(|| exchange.completion.capabilities())
+        .unwrap_or_default();
+    Ok(caps)
+}
+
+/// Sends STARTTLS (after [`greet`]); on success the connection is ready for the TLS handshake.
+pub async fn starttls(conn: &mut Connection, progress: &mut Progress, deadline: Instant) -> Result<(), Check> {
+    let started = Instant::now();
+    let details = &mut progress.details;
+    let offered = details.has("STARTTLS");
+    let mut info = StartTls { offered, reply: None, capabilities_before_tls: details.capabilities.clone() };
+    if !offered {
+        details.starttls = Some(info);
+        let message = "the server does not offer STARTTLS on this port (no STARTTLS capability)".to_string();
+        return Err(fail("starttls_unavailable", message, details));
+    }
+    let exchange = conn.command("STARTTLS", deadline).await;
+    progress.elapsed_ms += started.elapsed().as_millis() as u64;
+    let exchange = match exchange {
+        Ok(e) => e,
+        Err(e) => {
+            details.starttls = Some(info);
+            return Err(wire_failure(e, "reply to STARTTLS", details));
+        }
+    };
+    info.reply = Some(sanitize::terminal_text(&exchange.completion.describe()));
+    details.starttls = Some(info);
+    if exchange.completion.kind != StatusKind::Ok {
+        let text = sanitize::terminal_text(&exchange.completion.describe());
+        return Err(fail("starttls_refused", format!("the server refused STARTTLS: {text}"), details));
+    }
+    Ok(())
+}
+
+/// The error for bytes the server sent after its STARTTLS reply but before the handshake.
+pub fn injection(progress: &Progress) -> Check {
+    let message = "the server sent data after accepting STARTTLS and before the TLS handshake (a STARTTLS injection risk); refusing to continue".to_string();
+    fail("starttls_injection", message, &progress.details)
+}
+
+/// After the STARTTLS handshake: capabilities again (they may change), then the finished check.
+pub async fn after_starttls(conn: &mut Connection, mut progress: Progress, deadline: Instant) -> Step<Check> {
+    let started = Instant::now();
+    let result = ask_capabilities(conn, deadline, &progress.details).await;
+    progress.elapsed_ms += started.elapsed().as_millis() as u64;
+    match result {
+        Ok(caps) => {
+            progress.details.set_capabilities(caps, "command");
+            Ok(finish(progress))
+        }
+        Err(mut check) => {
+            check.duration_ms = progress.elapsed_ms;
+            Err(check)
+        }
+    }
+}
+
+/// The finished check from what was gathered.
+pub fn finish(progress: Progress) -> Check {
+    let d = &progress.details;
+    let greeting = d.greeting.as_ref().map(|g| g.text.clone()).unwrap_or_default();
+    let mut summary = format!("{} ({} capabilities", greeting_label(d), d.capabilities.len());
+    if !d.auth_mechanisms.is_empty() {
+        summary.push_str(&format!(", AUTH={}", d.auth_mechanisms.join(" ")));
+    }
+    summary.push(')');
+    let mut check = Check::passed(CheckId::Capability, summary, Details::Capability(d.clone()));
+    if !greeting.is_empty() {
+        check.notes.push(format!("greeting: {greeting}"));
+    }
+    if d.starttls.is_some() {
+        check.notes.push("STARTTLS negotiated; capabilities re-read inside TLS".into());
+    }
+    if d.login_disabled {
+        check.notes.push("LOGINDISABLED: the LOGIN command is refused on this connection".into());
+    }
+    if !d.has("IMAP4rev1") && !d.has("IMAP4rev2") {
+        check.notes.push("neither IMAP4rev1 nor IMAP4rev2 is advertised".into());
+    }
+    check.duration_ms = progress.elapsed_ms;
+    check
+}
+
+fn greeting_label(d: &CapabilityDetails) -> &'static str {
+    if d.preauthenticated() { "PREAUTH greeting" } else { "OK greeting" }
+}
+
+/// The tagged completion as a report line.
+pub fn describe(status: &StatusResponse) -> String {
+    sanitize::terminal_text(&status.describe())
+}

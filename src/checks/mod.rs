@@ -1,0 +1,183 @@
+//! The layered checklist: dns → tcp → tls → capability → auth → folders (with STARTTLS the
+//! plaintext greeting precedes tls). Each layer is its own module returning a [`Check`]; this module
+//! runs them in order, bounds each by `--timeout` and the run by `--max-time`, and marks every check
+//! after a failure as skipped.
+
+pub mod auth;
+pub mod capability;
+pub mod certificate;
+pub mod dns;
+pub mod folders;
+pub mod tcp;
+pub mod tls;
+
+use tokio::time::Instant;
+
+use crate::config::{Config, Security};
+use crate::imap::{Connection, Recorded, Transport};
+use crate::report::{Check, CheckId};
+use crate::transcript::Transcript;
+
+/// Results gathered so far, by id.
+struct Checklist {
+    checks: Vec<Check>,
+    step_timeout: std::time::Duration,
+    run_deadline: Option<Instant>,
+}
+
+impl Checklist {
+    /// Records a check; `false` if it failed (the run stops).
+    fn record(&mut self, check: Check) -> bool {
+        let ok = check.status != crate::report::Status::Fail;
+        self.checks.push(check);
+        ok
+    }
+
+    /// The deadline for the next network step.
+    fn step(&self) -> Instant {
+        let step = Instant::now() + self.step_timeout;
+        self.run_deadline.map_or(step, |run| run.min(step))
+    }
+
+    /// All six checks in report order, the ones not run marked skipped.
+    fn finish(self) -> Vec<Check> {
+        let failed = self
+            .checks
+            .iter()
+            .find(|c| c.status == crate::report::Status::Fail)
+            .map(|c| c.id.as_str());
+        let mut checks = self.checks;
+        CheckId::ALL
+            .iter()
+            .map(|id| match checks.iter().position(|c| c.id == *id) {
+                Some(i) => checks.swap_remove(i),
+                None => Check::skipped(
+                    *id,
+                    match failed {
+                        Some(f) => format!("skipped: the {f} check failed"),
+                        None => "skipped".to_string(),
+                    },
+                ),
+            })
+            .collect()
+    }
+}
+
+/// Runs the checklist against `config.target`.
+pub async fn run(config: &Config, transcript: &Transcript, run_deadline: Option<Instant>) -> Vec<Check> {
+    let mut list = Checklist { checks: Vec::new(), step_timeout: config.step_timeout, run_deadline };
+    walk(config, transcript, &mut list).await;
+    list.finish()
+}
+
+async fn walk(config: &Config, transcript: &Transcript, list: &mut Checklist) {
+    let (check, addrs) = dns::run(config, list.step()).await;
+    if !list.record(check) {
+        return;
+    }
+    transcript.remark(&format!("connecting to {}:{}", config.target.host, config.target.port));
+    let (check, stream) = tcp::run(&addrs, list.step()).await;
+    let connected = list.record(check);
+    let Some(stream) = stream.filter(|_| connected) else { return };
+    let socket = Recorded::new(stream);
+    let mut conn = match config.target.security {
+        Security::Tls => {
+            let (check, tls) = tls::run(config, socket, transcript, list.step()).await;
+            let passed = list.record(check);
+            let Some(tls) = tls.filter(|_| passed) else { return };
+            let mut conn = Connection::new(Transport::Tls(Box::new(tls)), transcript.clone());
+            match capability::greet(&mut conn, list.step()).await {
+                Ok(progress) => {
+                    let caps = progress.details.clone();
+                    list.record(capability::finish(progress));
+                    return after_capability(config, list, conn, caps).await;
+                }
+                Err(check) => {
+                    list.record(check);
+                    return;
+                }
+            }
+        }
+        Security::Starttls | Security::None => Connection::new(Transport::Plain(socket), transcript.clone()),
+    };
+    let mut progress = match capability::greet(&mut conn, list.step()).await {
+        Ok(p) => p,
+        Err(check) => {
+            list.record(check);
+            return;
+        }
+    };
+    if config.target.security == Security::None {
+        let caps = progress.details.clone();
+        list.record(capability::finish(progress));
+        list.record(Check::skipped(CheckId::Tls, "not used: --security none (everything travels unencrypted)"));
+        return after_capability(config, list, conn, caps).await;
+    }
+    if let Err(check) = capability::starttls(&mut conn, &mut progress, list.step()).await {
+        list.record(check);
+        return;
+    }
+    let socket = match conn.into_plain() {
+        Ok(socket) => socket,
+        Err(_) => {
+            list.record(capability::injection(&progress));
+            return;
+        }
+    };
+    transcript.remark("STARTTLS accepted");
+    let (check, tls) = tls::run(config, socket, transcript, list.step()).await;
+    let passed = list.record(check);
+    let Some(tls) = tls.filter(|_| passed) else {
+        let mut partial = capability::finish(progress);
+        partial.notes.push("capabilities inside TLS were not read: the TLS handshake failed".into());
+        list.record(partial);
+        return;
+    };
+    let mut conn = Connection::new(Transport::Tls(Box::new(tls)), transcript.clone());
+    match capability::after_starttls(&mut conn, progress, list.step()).await {
+        Ok(check) => {
+            let caps = match &check.details {
+                crate::report::Details::Capability(c) => c.clone(),
+                _ => unreachable!("the capability check carries capability details"),
+            };
+            list.record(check);
+            after_capability(config, list, conn, caps).await
+        }
+        Err(check) => {
+            list.record(check);
+        }
+    }
+}
+
+async fn after_capability(
+    config: &Config,
+    list: &mut Checklist,
+    mut conn: Connection,
+    caps: capability::CapabilityDetails,
+) {
+    let Some(creds) = &config.credentials else {
+        let reason = if config.user.is_some() {
+            "skipped: no password or token available"
+        } else {
+            "skipped: no --user given (connectivity check only)"
+        };
+        list.record(Check::skipped(CheckId::Auth, reason));
+        list.record(Check::skipped(CheckId::Folders, reason));
+        let tag = conn.tag();
+        let line = format!("{tag} LOGOUT");
+        let _ = conn.send(&line, &line, list.step()).await;
+        conn.shutdown().await;
+        return;
+    };
+    let check = if caps.preauthenticated() {
+        auth::preauthenticated(&creds.user)
+    } else {
+        auth::run(config, creds, &caps, &mut conn, list.step()).await
+    };
+    if !list.record(check) {
+        conn.shutdown().await;
+        return;
+    }
+    let check = folders::run(&mut conn, &config.mailbox, list.step()).await;
+    list.record(check);
+}

@@ -1,0 +1,211 @@
+//! The `tcp` check: connect to the resolved addresses, Happy Eyeballs style (RFC 8305: a new attempt
+//! every 250 ms while earlier ones are pending, families interleaved), and report every attempt.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::net::TcpStream;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use crate::report::{Check, CheckId, Details};
+
+/// Delay before starting the next attempt while one is pending (RFC 8305 "Connection Attempt Delay").
+const ATTEMPT_DELAY: Duration = Duration::from_millis(250);
+
+/// The outcome of one connection attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The connection was established.
+    Connected,
+    /// The host answered with a reset: nothing listens on the port.
+    Refused,
+    /// No answer before the time limit (packets dropped somewhere).
+    TimedOut,
+    /// No route to the host or network.
+    Unreachable,
+    /// Another socket error.
+    Error,
+    /// Not needed: another address connected first.
+    Abandoned,
+}
+
+/// One connection attempt.
+#[derive(Clone, Debug, Serialize)]
+pub struct Attempt {
+    /// Address and port tried.
+    pub address: SocketAddr,
+    /// What happened.
+    pub outcome: Outcome,
+    /// Milliseconds from the start of this attempt to its outcome.
+    pub duration_ms: u64,
+    /// The socket error, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Facts of the `tcp` check.
+#[derive(Clone, Debug, Serialize)]
+pub struct TcpDetails {
+    /// Every attempt, in the order they were started.
+    pub attempts: Vec<Attempt>,
+    /// The address that connected.
+    pub connected: Option<SocketAddr>,
+}
+
+/// Connects to one of `addrs` before `deadline`.
+pub async fn run(addrs: &[SocketAddr], deadline: Instant) -> (Check, Option<TcpStream>) {
+    let started = Instant::now();
+    let order = interleave(addrs);
+    let mut attempts: Vec<Attempt> = Vec::new();
+    let mut starts: Vec<Instant> = Vec::new();
+    let mut set: JoinSet<(usize, std::io::Result<TcpStream>)> = JoinSet::new();
+    let mut next_start = Instant::now();
+    let mut stream = None;
+    loop {
+        if attempts.len() < order.len() && (set.is_empty() || Instant::now() >= next_start) {
+            let index = attempts.len();
+            let addr = order[index];
+            attempts.push(Attempt { address: addr, outcome: Outcome::TimedOut, duration_ms: 0, error: None });
+            starts.push(Instant::now());
+            set.spawn(async move { (index, TcpStream::connect(addr).await) });
+            next_start = Instant::now() + ATTEMPT_DELAY;
+            continue;
+        }
+        if set.is_empty() {
+            break;
+        }
+        let more_to_start = attempts.len() < order.len();
+        tokio::select! {
+            joined = set.join_next() => {
+                let Some(Ok((index, result))) = joined else { continue };
+                let attempt = &mut attempts[index];
+                attempt.duration_ms = starts[index].elapsed().as_millis() as u64;
+                match result {
+                    Ok(s) => {
+                        attempt.outcome = Outcome::Connected;
+                        let _ = s.set_nodelay(true);
+                        stream = Some(s);
+                        break;
+                    }
+                    Err(e) => {
+                        attempt.outcome = classify(&e);
+                        attempt.error = Some(e.to_string());
+                        next_start = Instant::now();
+                    }
+                }
+            }
+            _ = tokio::time::sleep_until(next_start), if more_to_start => {}
+            _ = tokio::time::sleep_until(deadline) => break,
+        }
+    }
+    set.abort_all();
+    let connected = stream.as_ref().and_then(|s| s.peer_addr().ok());
+    for (attempt, start) in attempts.iter_mut().zip(&starts) {
+        if attempt.duration_ms == 0 && attempt.outcome != Outcome::Connected && attempt.error.is_none() {
+            attempt.duration_ms = start.elapsed().as_millis() as u64;
+            if stream.is_some() {
+                attempt.outcome = Outcome::Abandoned;
+            }
+        }
+    }
+    let mut check = verdict(&attempts, connected, addrs.len());
+    check.duration_ms = started.elapsed().as_millis() as u64;
+    (check, stream)
+}
+
+fn verdict(attempts: &[Attempt], connected: Option<SocketAddr>, total: usize) -> Check {
+    let failed: Vec<&Attempt> = attempts
+        .iter()
+        .filter(|a| !matches!(a.outcome, Outcome::Connected | Outcome::Abandoned))
+        .collect();
+    let details = Details::Tcp(TcpDetails { attempts: attempts.to_vec(), connected });
+    if let Some(addr) = connected {
+        let mut check = Check::passed(CheckId::Tcp, format!("connected to {addr}"), details);
+        for a in failed {
+            check.notes.push(format!("{} failed first: {}", a.address, describe(a.outcome)));
+        }
+        return check;
+    }
+    let outcome_all = |o: Outcome| !failed.is_empty() && failed.iter().all(|a| a.outcome == o);
+    let (code, what) = if outcome_all(Outcome::Refused) {
+        ("refused", "connection refused: the host answered, but nothing accepts connections on this port")
+    } else if outcome_all(Outcome::TimedOut) {
+        ("timeout", "no answer: the connection attempt timed out (packets are being dropped)")
+    } else if outcome_all(Outcome::Unreachable) {
+        ("unreachable", "no route to the host: this computer's network cannot reach it")
+    } else if failed.iter().any(|a| a.outcome == Outcome::Refused) {
+        ("refused", "connection refused on some addresses, no answer from the others")
+    } else {
+        ("failed", "could not connect")
+    };
+    let tried = attempts.len();
+    let message = if tried < total {
+        format!("{what} ({tried} of {total} addresses tried before the time limit)")
+    } else {
+        format!("{what} ({tried} address{} tried)", if tried == 1 { "" } else { "es" })
+    };
+    Check::failed(CheckId::Tcp, code, message, details)
+}
+
+fn describe(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Connected => "connected",
+        Outcome::Refused => "refused",
+        Outcome::TimedOut => "timed out",
+        Outcome::Unreachable => "unreachable",
+        Outcome::Error => "error",
+        Outcome::Abandoned => "abandoned",
+    }
+}
+
+fn classify(e: &std::io::Error) -> Outcome {
+    use std::io::ErrorKind::*;
+    match e.kind() {
+        ConnectionRefused => Outcome::Refused,
+        TimedOut => Outcome::TimedOut,
+        HostUnreachable | NetworkUnreachable | AddrNotAvailable => Outcome::Unreachable,
+        _ => Outcome::Error,
+    }
+}
+
+/// Alternates address families, starting with the resolver's first choice (RFC 8305 §4).
+fn interleave(addrs: &[SocketAddr]) -> Vec<SocketAddr> {
+    let Some(first) = addrs.first() else { return vec![] };
+    let (mut same, mut other): (Vec<SocketAddr>, Vec<SocketAddr>) = addrs.iter().copied().partition(|a| a.is_ipv6() == first.is_ipv6());
+    same.reverse();
+    other.reverse();
+    let mut out = Vec::with_capacity(addrs.len());
+    while !same.is_empty() || !other.is_empty() {
+        out.extend(same.pop());
+        out.extend(other.pop());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interleaves_families() {
+        let a: Vec<SocketAddr> = ["[::1]:1", "[::2]:1", "10.0.0.1:1", "10.0.0.2:1"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        let got: Vec<String> = interleave(&a).iter().map(|s| s.to_string()).collect();
+        assert_eq!(got, ["[::1]:1", "10.0.0.1:1", "[::2]:1", "10.0.0.2:1"]);
+    }
+
+    #[tokio::test]
+    async fn refused_port_fails_fast_and_says_refused() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener);
+        let (check, stream) = run(&[addr], Instant::now() + Duration::from_secs(5)).await;
+        assert!(stream.is_none());
+        assert_eq!(check.error_code(), Some("tcp.refused"));
+    }
+}

@@ -1,0 +1,359 @@
+//! The `tls` check: the TLS handshake, verified against the operating system's trust store (plus
+//! `--ca-file`), with the presented chain captured even when verification fails.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
+use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use serde::Serialize;
+
+use super::certificate::{CertificateInfo, describe_chain};
+use crate::config::Config;
+use crate::imap::{Recorded, TlsStream};
+use crate::report::{Check, CheckId, Details, Status};
+use crate::transcript::Transcript;
+
+/// A leaf certificate expiring within this many days makes the check `warn`.
+pub const EXPIRY_WARNING_DAYS: i64 = 14;
+
+/// Why the certificate was not trusted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerifyReason {
+    /// The certificate's validity ended.
+    Expired,
+    /// The certificate's validity has not started.
+    NotYetValid,
+    /// The certificate is not valid for the host name.
+    NameMismatch,
+    /// The chain does not lead to a trusted root.
+    UnknownIssuer,
+    /// The certificate signed itself and is not trusted.
+    SelfSigned,
+    /// The certificate was revoked.
+    Revoked,
+    /// Anything else (bad signature, wrong purpose, bad encoding).
+    Invalid,
+}
+
+/// The certificate verification result.
+#[derive(Clone, Debug, Serialize)]
+pub struct Verification {
+    /// Whether the chain verified for the host name.
+    pub verified: bool,
+    /// Why not, when not.
+    pub reason: Option<VerifyReason>,
+    /// The verifier's own message.
+    pub message: Option<String>,
+    /// Trust anchors used: `os` or `os+ca-file`.
+    pub trust: &'static str,
+    /// `--insecure` was given: the result was recorded but not enforced.
+    pub insecure: bool,
+}
+
+/// Facts of the `tls` check.
+#[derive(Clone, Debug, Serialize)]
+pub struct TlsDetails {
+    /// The name the certificate was verified against (and sent as SNI, unless an IP address).
+    pub server_name: String,
+    /// Negotiated protocol version, e.g. `TLSv1.3`.
+    pub version: Option<String>,
+    /// Negotiated cipher suite.
+    pub cipher_suite: Option<String>,
+    /// The presented chain, leaf first (captured even when verification failed).
+    pub chain: Vec<CertificateInfo>,
+    /// The verification result.
+    pub verification: Verification,
+    /// What arrived instead of a TLS handshake, when something else did (sanitized).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub received_instead: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct Captured {
+    chain: Vec<CertificateDer<'static>>,
+    error: Option<rustls::Error>,
+}
+
+/// Wraps the platform verifier to record the chain and the verification outcome.
+#[derive(Debug)]
+struct RecordingVerifier {
+    inner: Arc<dyn ServerCertVerifier>,
+    insecure: bool,
+    captured: Arc<Mutex<Captured>>,
+}
+
+impl ServerCertVerifier for RecordingVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let result = self
+            .inner
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now);
+        let mut captured = self.captured.lock().unwrap_or_else(|p| p.into_inner());
+        captured.chain = std::iter::once(end_entity)
+            .chain(intermediates)
+            .map(|c| c.clone().into_owned())
+            .collect();
+        captured.error = result.as_ref().err().cloned();
+        if self.insecure {
+            return Ok(ServerCertVerified::assertion());
+        }
+        result
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+/// Builds the client configuration, or says why the trust store is unusable.
+fn client_config(
+    config: &Config,
+    captured: Arc<Mutex<Captured>>,
+) -> Result<Arc<rustls::ClientConfig>, rustls::Error> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let platform = rustls_platform_verifier::Verifier::new_with_extra_roots(
+        config.extra_roots.iter().cloned(),
+        provider.clone(),
+    )?;
+    let verifier = RecordingVerifier {
+        inner: Arc::new(platform),
+        insecure: config.insecure,
+        captured,
+    };
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    Ok(Arc::new(tls))
+}
+
+/// Runs the handshake over `socket`.
+pub async fn run(
+    config: &Config,
+    socket: Recorded,
+    transcript: &Transcript,
+    deadline: tokio::time::Instant,
+) -> (Check, Option<TlsStream>) {
+    let started = Instant::now();
+    let (mut check, stream) = handshake(config, socket, transcript, deadline).await;
+    check.duration_ms = started.elapsed().as_millis() as u64;
+    (check, stream)
+}
+
+async fn handshake(
+    config: &Config,
+    socket: Recorded,
+    transcript: &Transcript,
+    deadline: tokio::time::Instant,
+) -> (Check, Option<TlsStream>) {
+    let host = config.target.host.clone();
+    let captured = Arc::new(Mutex::new(Captured::default()));
+    let trust = if config.extra_roots.is_empty() { "os" } else { "os+ca-file" };
+    let mut details = TlsDetails {
+        server_name: host.clone(),
+        version: None,
+        cipher_suite: None,
+        chain: vec![],
+        verification: Verification {
+            verified: false,
+            reason: None,
+            message: None,
+            trust,
+            insecure: config.insecure,
+        },
+        received_instead: None,
+    };
+    let tls_config = match client_config(config, captured.clone()) {
+        Ok(c) => c,
+        Err(e) => {
+            let message = format!("no usable trust store on this computer: {e}");
+            return (Check::failed(CheckId::Tls, "no_trust_store", message, Details::Tls(Box::new(details))), None);
+        }
+    };
+    let Ok(name) = ServerName::try_from(host.clone()) else {
+        let message = format!("{host:?} is not a valid TLS server name");
+        return (Check::failed(CheckId::Tls, "bad_server_name", message, Details::Tls(Box::new(details))), None);
+    };
+    transcript.remark(&format!("TLS handshake, verifying the certificate for {host}"));
+    let connector = tokio_rustls::TlsConnector::from(tls_config);
+    let mut first_bytes = Vec::new();
+    let connect = connector.connect_with(name, socket, |_| {}).into_fallible();
+    let outcome = match tokio::time::timeout_at(deadline, connect).await {
+        Err(elapsed) => Err(elapsed),
+        Ok(Ok(stream)) => Ok(Ok(stream)),
+        Ok(Err((error, io))) => {
+            // Keep what the server sent instead (it may be a plaintext greeting).
+            first_bytes = io.first_bytes;
+            Ok(Err(error))
+        }
+    };
+    let captured = std::mem::take(&mut *captured.lock().unwrap_or_else(|p| p.into_inner()));
+    details.chain = describe_chain(&captured.chain);
+    if let Some(error) = &captured.error {
+        details.verification.reason = Some(reason(error, &details.chain));
+        details.verification.message = Some(error.to_string());
+    } else {
+        details.verification.verified = !captured.chain.is_empty();
+    }
+    match outcome {
+        Err(_) => {
+            let message = "the server did not complete the TLS handshake in time";
+            (Check::failed(CheckId::Tls, "timeout", message, Details::Tls(Box::new(details))), None)
+        }
+        Ok(Err(e)) => (failure(e, &first_bytes, details), None),
+        Ok(Ok(stream)) => {
+            let (_, session) = stream.get_ref();
+            details.version = session.protocol_version().map(|v| v.as_str().unwrap_or("unknown").to_string());
+            details.cipher_suite = session
+                .negotiated_cipher_suite()
+                .map(|s| s.suite().as_str().unwrap_or("unknown").to_string());
+            transcript.remark(&format!(
+                "TLS established: {}, {}",
+                details.version.as_deref().unwrap_or("?"),
+                details.cipher_suite.as_deref().unwrap_or("?")
+            ));
+            (success(details), Some(stream))
+        }
+    }
+}
+
+fn reason(error: &rustls::Error, chain: &[CertificateInfo]) -> VerifyReason {
+    let rustls::Error::InvalidCertificate(e) = error else {
+        return VerifyReason::Invalid;
+    };
+    match e {
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => VerifyReason::Expired,
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => VerifyReason::NotYetValid,
+        CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+            VerifyReason::NameMismatch
+        }
+        CertificateError::Revoked => VerifyReason::Revoked,
+        CertificateError::UnknownIssuer if chain.len() == 1 && chain[0].self_issued => VerifyReason::SelfSigned,
+        CertificateError::UnknownIssuer => VerifyReason::UnknownIssuer,
+        _ => VerifyReason::Invalid,
+    }
+}
+
+fn failure(error: std::io::Error, first_bytes: &[u8], mut details: TlsDetails) -> Check {
+    if let Some(reason) = details.verification.reason {
+        let leaf = details.chain.first();
+        let message = match reason {
+            VerifyReason::Expired => format!(
+                "the server's certificate expired on {}",
+                leaf.map_or("?", |l| l.not_after.as_str())
+            ),
+            VerifyReason::NotYetValid => format!(
+                "the server's certificate is not valid until {}",
+                leaf.map_or("?", |l| l.not_before.as_str())
+            ),
+            VerifyReason::NameMismatch => format!(
+                "the certificate is not valid for {} (it names {})",
+                details.server_name,
+                leaf.map(|l| super::certificate::names_for_hint(l).join(", ")).unwrap_or_default()
+            ),
+            VerifyReason::SelfSigned => "the server's certificate is self-signed and not trusted".into(),
+            VerifyReason::UnknownIssuer => format!(
+                "the certificate's issuer is not trusted ({})",
+                details.chain.last().map_or("?", |c| c.issuer.as_str())
+            ),
+            VerifyReason::Revoked => "the server's certificate was revoked".into(),
+            VerifyReason::Invalid => format!(
+                "the server's certificate is invalid: {}",
+                details.verification.message.as_deref().unwrap_or("?")
+            ),
+        };
+        let code = match reason {
+            VerifyReason::Expired => "certificate_expired",
+            VerifyReason::NotYetValid => "certificate_not_yet_valid",
+            VerifyReason::NameMismatch => "name_mismatch",
+            VerifyReason::SelfSigned => "self_signed",
+            VerifyReason::UnknownIssuer => "unknown_issuer",
+            VerifyReason::Revoked => "certificate_revoked",
+            VerifyReason::Invalid => "certificate_invalid",
+        };
+        return Check::failed(CheckId::Tls, code, message, Details::Tls(Box::new(details)));
+    }
+    let looks_like_text = !first_bytes.is_empty() && first_bytes[0] != 0x16 && first_bytes[0] != 0x15;
+    if looks_like_text {
+        let shown = crate::sanitize::untrusted(&first_bytes[..first_bytes.len().min(120)]);
+        let shown = shown.trim_end_matches("\\x0d\\x0a").to_string();
+        details.received_instead = Some(shown.clone());
+        let (code, message) = if first_bytes.starts_with(b"* OK") || first_bytes.starts_with(b"* PREAUTH") {
+            ("plaintext_greeting", format!("the server sent a plaintext IMAP greeting instead of a TLS handshake: {shown}"))
+        } else {
+            ("not_tls", format!("the server answered with something that is not TLS: {shown}"))
+        };
+        return Check::failed(CheckId::Tls, code, message, Details::Tls(Box::new(details)));
+    }
+    let inner = error.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>());
+    let (code, message) = match inner {
+        Some(rustls::Error::AlertReceived(rustls::AlertDescription::ProtocolVersion))
+        | Some(rustls::Error::PeerIncompatible(_)) => (
+            "protocol_version",
+            format!("no TLS version or cipher in common with the server (it may offer only TLS 1.0/1.1): {error}"),
+        ),
+        Some(e) => ("handshake_failed", format!("the TLS handshake failed: {e}")),
+        None if first_bytes.is_empty() => ("closed", "the server closed the connection during the TLS handshake".into()),
+        None => ("handshake_failed", format!("the TLS handshake failed: {error}")),
+    };
+    Check::failed(CheckId::Tls, code, message, Details::Tls(Box::new(details)))
+}
+
+fn success(details: TlsDetails) -> Check {
+    let leaf = details.chain.first().cloned();
+    let version = details.version.clone().unwrap_or_default();
+    let insecure_failure = details.verification.insecure && !details.verification.verified;
+    let insecure = details.verification.insecure;
+    let mut summary = format!("{version}, {}", details.cipher_suite.clone().unwrap_or_default());
+    if let Some(leaf) = &leaf {
+        let name = super::certificate::names_for_hint(leaf).first().cloned().unwrap_or_default();
+        summary.push_str(&format!("; certificate for {name}, {} days left", leaf.days_left));
+    }
+    let message = details.verification.message.clone();
+    let mut check = Check::passed(CheckId::Tls, summary, Details::Tls(Box::new(details)));
+    if insecure {
+        check.status = Status::Warn;
+        check.notes.push("--insecure: the certificate was NOT verified; this connection could be intercepted".into());
+        if insecure_failure {
+            check.notes.push(format!(
+                "verification would have failed: {}",
+                message.unwrap_or_default()
+            ));
+        }
+    }
+    if let Some(leaf) = leaf {
+        if leaf.days_left < EXPIRY_WARNING_DAYS {
+            check.status = Status::Warn;
+            check.notes.push(format!("the certificate expires in {} days ({})", leaf.days_left, leaf.not_after));
+        }
+    }
+    check
+}

@@ -1,0 +1,157 @@
+//! The command line (clap). Only `config::from_cli` and `main` look at these types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{AuthMechanism, Security};
+
+/// Diagnose IMAP connectivity: DNS → TCP → TLS → greeting → login → folders, with a verdict on
+/// which side owns the problem (this computer, the server, the account or the settings).
+#[derive(Debug, Parser)]
+#[command(
+    name = "imapdoctor",
+    version,
+    about,
+    args_conflicts_with_subcommands = true,
+    after_help = "Passwords are never taken from the command line: set IMAPDOCTOR_PASSWORD, use --password-stdin, \
+or type it at the prompt. An OAuth2 token is read from IMAPDOCTOR_OAUTH_TOKEN.\n\n\
+Exit codes: 0 all passed, 2 usage, 3 internal error, 10 dns, 11 tcp, 12 tls, 13 capability, 14 auth, 15 folders.\n\n\
+Examples:\n  imapdoctor outlook.office365.com\n  IMAPDOCTOR_PASSWORD=... imapdoctor --user me@example.com imaps://imap.example.com\n  imapdoctor --json imap://mail.example.com:143 > report.json\n  imapdoctor demo --fault wrong-password"
+)]
+pub struct Cli {
+    /// A mode other than the check.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Check options.
+    #[command(flatten)]
+    pub check: CheckArgs,
+
+    /// Output options.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Modes other than the check.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the full check against a built-in IMAP server on loopback (no account needed).
+    Demo(DemoArgs),
+}
+
+/// `imapdoctor demo` options.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Show a failure and its verdict instead of a healthy server.
+    #[arg(long, value_enum)]
+    pub fault: Option<DemoFault>,
+}
+
+/// Failures the demo can show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DemoFault {
+    /// The password is wrong (fault: account).
+    WrongPassword,
+    /// The server's certificate has expired (fault: server).
+    ExpiredCertificate,
+    /// Nothing listens on the port (fault: server).
+    ServerDown,
+    /// The server refuses the session in its greeting (fault: server).
+    ByeGreeting,
+    /// The mailbox does not exist (fault: config).
+    MissingMailbox,
+}
+
+/// What to check and how.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The server: host, host:port, imaps://host[:port] (implicit TLS) or imap://host[:port] (STARTTLS).
+    #[arg(value_name = "TARGET", required = true)]
+    pub target: Option<String>,
+
+    /// Port (default: 993 for implicit TLS, 143 for STARTTLS or none).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: Option<u16>,
+
+    /// Connection security (default: from the URL scheme, else the port: 143 → starttls, otherwise tls).
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub security: Option<Security>,
+
+    /// Log in as NAME (without it the check stops after capability).
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+
+    /// Authentication mechanism (default: chosen from the server's capabilities; XOAUTH2 when IMAPDOCTOR_OAUTH_TOKEN is set).
+    #[arg(long, value_enum, value_name = "MECHANISM")]
+    pub auth: Option<AuthMechanism>,
+
+    /// Mailbox for the folders check.
+    #[arg(long, value_name = "NAME", default_value = "INBOX")]
+    pub mailbox: String,
+
+    /// Extra trust anchors (PEM), added to the operating system's trust store.
+    #[arg(long, value_name = "PATH")]
+    pub ca_file: Option<PathBuf>,
+
+    /// Do not verify the certificate (the report says so, and TLS is at best a warning).
+    #[arg(long)]
+    pub insecure: bool,
+
+    /// Allow credentials over an unencrypted connection (only with --security none).
+    #[arg(long, requires = "security")]
+    pub allow_plaintext_auth: bool,
+
+    /// Bound on each network step, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub timeout: f64,
+
+    /// Bound on the whole run, in seconds.
+    #[arg(long, value_name = "SECS")]
+    pub max_time: Option<f64>,
+
+    /// Connect to ADDR for HOST:PORT, still verifying the certificate for HOST (as curl's --resolve).
+    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    pub resolve: Vec<String>,
+
+    /// A known-good endpoint to compare with when the target is unreachable (repeatable; default: public providers).
+    #[arg(long, value_name = "HOST[:PORT]", conflicts_with = "no_control")]
+    pub control: Vec<String>,
+
+    /// Do not probe any control endpoint.
+    #[arg(long)]
+    pub no_control: bool,
+}
+
+/// How to write the report.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Write one JSON document to stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// No colour (NO_COLOR is honoured too; colour only on a terminal).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+
+    /// Include the protocol transcript.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+/// The clap command, for completions and the man page.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clap_definition_is_consistent() {
+        super::command().debug_assert();
+    }
+}

@@ -1,0 +1,335 @@
+//! The plain, validated settings of a run, built from the command line. Checks read this and never
+//! see clap types.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::secret::Secret;
+
+/// How the connection is secured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    /// Implicit TLS: the TLS handshake comes first (usually port 993).
+    Tls,
+    /// A plaintext greeting, then STARTTLS (usually port 143).
+    Starttls,
+    /// No encryption at all.
+    None,
+}
+
+impl Security {
+    /// The usual port for this security.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Security::Tls => 993,
+            Security::Starttls | Security::None => 143,
+        }
+    }
+
+    /// How it is written in reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Security::Tls => "implicit TLS",
+            Security::Starttls => "STARTTLS",
+            Security::None => "no encryption",
+        }
+    }
+}
+
+/// The server to check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// The argument as given.
+    pub input: String,
+    /// Host name or IP literal (without brackets).
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+    /// Connection security.
+    pub security: Security,
+}
+
+/// The authentication mechanism to use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMechanism {
+    /// The IMAP LOGIN command.
+    Login,
+    /// AUTHENTICATE PLAIN (RFC 4616).
+    Plain,
+    /// AUTHENTICATE XOAUTH2 (Google, Microsoft).
+    Xoauth2,
+    /// AUTHENTICATE OAUTHBEARER (RFC 7628).
+    Oauthbearer,
+}
+
+impl AuthMechanism {
+    /// Whether this mechanism sends a bearer token rather than a password.
+    pub fn uses_token(self) -> bool {
+        matches!(self, AuthMechanism::Xoauth2 | AuthMechanism::Oauthbearer)
+    }
+}
+
+/// What to log in with.
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    /// The user name.
+    pub user: String,
+    /// The password or token.
+    pub secret: Secret,
+    /// Forced mechanism (`--auth`), or `None` to choose from the capabilities.
+    pub mechanism: Option<AuthMechanism>,
+    /// Whether `secret` is an OAuth2 bearer token.
+    pub is_token: bool,
+}
+
+/// A known-good endpoint to compare with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ControlEndpoint {
+    /// Host name.
+    pub host: String,
+    /// Port (implicit TLS).
+    pub port: u16,
+}
+
+/// Everything a check run needs.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The server to check.
+    pub target: Target,
+    /// Credentials, when logging in (`--user`).
+    pub credentials: Option<Credentials>,
+    /// The user name even when no secret is available (for the report).
+    pub user: Option<String>,
+    /// Mailbox for the folders check.
+    pub mailbox: String,
+    /// Extra trust anchors (PEM file contents, DER-decoded).
+    pub extra_roots: Vec<rustls_pki_types::CertificateDer<'static>>,
+    /// Where the extra anchors came from (for the report).
+    pub ca_file: Option<PathBuf>,
+    /// Do not verify the certificate.
+    pub insecure: bool,
+    /// Bound on each network step.
+    pub step_timeout: Duration,
+    /// Bound on the whole run.
+    pub max_time: Option<Duration>,
+    /// Addresses to use instead of resolving, as curl's `--resolve`.
+    pub resolve: Vec<(String, u16, IpAddr)>,
+    /// Known-good endpoints to compare with.
+    pub controls: Vec<ControlEndpoint>,
+    /// Permit credentials over an unencrypted connection (with `--security none` only).
+    pub allow_plaintext_auth: bool,
+    /// Keep the protocol transcript in the report.
+    pub verbose: bool,
+}
+
+impl Config {
+    /// The override address for the target, if `--resolve` gave one.
+    pub fn resolved_override(&self) -> Option<SocketAddr> {
+        let t = &self.target;
+        self.resolve
+            .iter()
+            .find(|(h, p, _)| h.eq_ignore_ascii_case(&t.host) && *p == t.port)
+            .map(|(_, p, a)| SocketAddr::new(*a, *p))
+    }
+}
+
+/// A problem with what the user typed.
+#[derive(Debug, thiserror::Error)]
+pub enum UsageError {
+    /// The TARGET could not be understood.
+    #[error("cannot understand target {0:?}: {1}")]
+    Target(String, &'static str),
+    /// `--port` disagrees with the port in TARGET.
+    #[error("--port {0} contradicts the port {1} in the target")]
+    PortConflict(u16, u16),
+    /// A `--resolve` entry could not be understood.
+    #[error("--resolve {0:?}: expected HOST:PORT:ADDRESS")]
+    Resolve(String),
+    /// A `--control` entry could not be understood.
+    #[error("--control {0:?}: expected HOST[:PORT]")]
+    Control(String),
+    /// The CA file could not be used.
+    #[error("--ca-file {0}: {1}")]
+    CaFile(String, String),
+    /// No way to get the password.
+    #[error("{0}")]
+    Credentials(String),
+}
+
+/// Splits `host`, `host:port`, `[v6]:port` or a bare IPv6 literal.
+fn split_host_port(s: &str) -> Result<(String, Option<u16>), &'static str> {
+    if let Some(rest) = s.strip_prefix('[') {
+        let (host, after) = rest.split_once(']').ok_or("unclosed '[' in IPv6 address")?;
+        let port = match after {
+            "" => None,
+            p => Some(parse_port(p.strip_prefix(':').ok_or("junk after ']'")?)?),
+        };
+        return Ok((host.to_string(), port));
+    }
+    if s.parse::<IpAddr>().is_ok() {
+        return Ok((s.to_string(), None));
+    }
+    match s.rsplit_once(':') {
+        Some((host, port)) => Ok((host.to_string(), Some(parse_port(port)?))),
+        None => Ok((s.to_string(), None)),
+    }
+}
+
+fn parse_port(p: &str) -> Result<u16, &'static str> {
+    match p.parse::<u16>() {
+        Ok(0) | Err(_) => Err("the port must be a number from 1 to 65535"),
+        Ok(n) => Ok(n),
+    }
+}
+
+impl Target {
+    /// Parses TARGET with the optional `--port` and `--security`.
+    ///
+    /// Security comes from `--security`, else the URL scheme, else the port (143 → STARTTLS,
+    /// otherwise implicit TLS); with neither port nor security: implicit TLS on 993.
+    pub fn parse(
+        input: &str,
+        port: Option<u16>,
+        security: Option<Security>,
+    ) -> Result<Target, UsageError> {
+        let bad = |why| UsageError::Target(input.to_string(), why);
+        let (scheme_security, rest) = if let Some(r) = strip_scheme(input, "imaps://") {
+            (Some(Security::Tls), r)
+        } else if let Some(r) = strip_scheme(input, "imap://") {
+            (Some(Security::Starttls), r)
+        } else if input.contains("://") {
+            return Err(bad("only imap:// and imaps:// URLs are understood"));
+        } else {
+            (None, input)
+        };
+        let rest = rest.strip_suffix('/').unwrap_or(rest);
+        if rest.contains('/') || rest.contains('@') || rest.contains('?') {
+            return Err(bad("give just a host and port, without user or path"));
+        }
+        let (host, url_port) = split_host_port(rest).map_err(bad)?;
+        if host.is_empty() {
+            return Err(bad("no host name"));
+        }
+        if host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(bad("the host name contains spaces or control characters"));
+        }
+        let port_given = match (url_port, port) {
+            (Some(a), Some(b)) if a != b => return Err(UsageError::PortConflict(b, a)),
+            (a, b) => a.or(b),
+        };
+        let security = security.or(scheme_security).unwrap_or(match port_given {
+            Some(143) => Security::Starttls,
+            _ => Security::Tls,
+        });
+        Ok(Target {
+            input: input.to_string(),
+            host,
+            port: port_given.unwrap_or(security.default_port()),
+            security,
+        })
+    }
+
+    /// Whether the host is an IP literal.
+    pub fn ip(&self) -> Option<IpAddr> {
+        self.host.parse().ok()
+    }
+}
+
+fn strip_scheme<'a>(input: &'a str, scheme: &str) -> Option<&'a str> {
+    let head = input.get(..scheme.len())?;
+    head.eq_ignore_ascii_case(scheme)
+        .then(|| &input[scheme.len()..])
+}
+
+/// Parses a `--resolve HOST:PORT:ADDR` entry.
+pub fn parse_resolve(entry: &str) -> Result<(String, u16, IpAddr), UsageError> {
+    let bad = || UsageError::Resolve(entry.to_string());
+    let (host, rest) = entry.split_once(':').ok_or_else(bad)?;
+    let (port, addr) = rest.split_once(':').ok_or_else(bad)?;
+    let addr = addr.trim_start_matches('[').trim_end_matches(']');
+    Ok((
+        host.to_string(),
+        parse_port(port).map_err(|_| bad())?,
+        addr.parse().map_err(|_| bad())?,
+    ))
+}
+
+/// Parses a `--control HOST[:PORT]` entry (port defaults to 993).
+pub fn parse_control(entry: &str) -> Result<ControlEndpoint, UsageError> {
+    let (host, port) =
+        split_host_port(entry).map_err(|_| UsageError::Control(entry.to_string()))?;
+    if host.is_empty() {
+        return Err(UsageError::Control(entry.to_string()));
+    }
+    Ok(ControlEndpoint {
+        host,
+        port: port.unwrap_or(993),
+    })
+}
+
+/// Reads PEM certificates from a file.
+pub fn load_ca_file(
+    path: &std::path::Path,
+) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, UsageError> {
+    use rustls_pki_types::pem::PemObject;
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| UsageError::CaFile(shown.clone(), e.to_string()))?;
+    let certs: Vec<_> = rustls_pki_types::CertificateDer::pem_slice_iter(&bytes)
+        .collect::<Result<_, _>>()
+        .map_err(|e| UsageError::CaFile(shown.clone(), format!("not PEM certificates: {e}")))?;
+    if certs.is_empty() {
+        return Err(UsageError::CaFile(shown, "no certificates in the file".into()));
+    }
+    Ok(certs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(input: &str) -> Target {
+        Target::parse(input, None, None).unwrap()
+    }
+
+    #[test]
+    fn security_and_port_follow_scheme_then_port() {
+        assert_eq!((t("mail.example.com").security, t("mail.example.com").port), (Security::Tls, 993));
+        assert_eq!(t("mail.example.com:143").security, Security::Starttls);
+        assert_eq!(t("mail.example.com:1993").security, Security::Tls);
+        assert_eq!(t("imap://mail.example.com").port, 143);
+        assert_eq!(t("imap://mail.example.com").security, Security::Starttls);
+        assert_eq!(t("IMAPS://mail.example.com:10993/").port, 10993);
+        assert_eq!(t("[::1]:993").host, "::1");
+        assert_eq!(t("::1").host, "::1");
+        let none = Target::parse("h", None, Some(Security::None)).unwrap();
+        assert_eq!(none.port, 143);
+        let forced = Target::parse("imaps://h", None, Some(Security::Starttls)).unwrap();
+        assert_eq!((forced.security, forced.port), (Security::Starttls, 143));
+    }
+
+    #[test]
+    fn rejects_what_it_cannot_mean() {
+        for bad in ["", "pop3://h", "h:0", "h:99999", "imaps://user@h", "h/path", "[::1", "a b"] {
+            assert!(Target::parse(bad, None, None).is_err(), "{bad:?} was accepted");
+        }
+        assert!(matches!(
+            Target::parse("h:993", Some(143), None),
+            Err(UsageError::PortConflict(143, 993))
+        ));
+    }
+
+    #[test]
+    fn resolve_and_control_entries() {
+        let (h, p, a) = parse_resolve("outlook.office365.com:993:127.0.0.1").unwrap();
+        assert_eq!((h.as_str(), p, a.to_string().as_str()), ("outlook.office365.com", 993, "127.0.0.1"));
+        assert_eq!(parse_resolve("h:993:[::1]").unwrap().2.to_string(), "::1");
+        assert!(parse_resolve("h:993").is_err());
+        assert_eq!(parse_control("imap.gmail.com").unwrap().port, 993);
+        assert_eq!(parse_control("imap.gmail.com:1993").unwrap().port, 1993);
+    }
+}

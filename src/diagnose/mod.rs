@@ -1,0 +1,170 @@
+//! From facts to a verdict: the first failing check, refined by what the server said (response
+//! codes and provider strings) and by the control probe (was anything else reachable?), decides
+//! which side owns the problem. Checks report facts; this module decides; renderers only lay out.
+
+pub mod responses;
+pub mod rules;
+
+use crate::report::{Check, CheckId, Details, Fault, Report, Status, Verdict};
+
+/// The provider family a host belongs to, from its name.
+pub fn provider_family(host: &str) -> Option<&'static str> {
+    const FAMILIES: [(&str, &str); 9] = [
+        ("office365.com", "microsoft"),
+        ("outlook.com", "microsoft"),
+        ("gmail.com", "google"),
+        ("googlemail.com", "google"),
+        ("me.com", "apple"),
+        ("icloud.com", "apple"),
+        ("yahoo.com", "yahoo"),
+        ("fastmail.com", "fastmail"),
+        ("zoho.com", "zoho"),
+    ];
+    let host = host.to_ascii_lowercase();
+    FAMILIES
+        .iter()
+        .find(|(domain, _)| host == *domain || host.ends_with(&format!(".{domain}")))
+        .map(|(_, family)| *family)
+}
+
+/// The server's words behind a failure: (response code, text), when a server response caused it.
+fn server_words(check: &Check) -> Option<(Option<String>, String)> {
+    match &check.details {
+        Details::Auth(a) => Some((a.response_code.clone(), a.text.clone()?)),
+        Details::Folders(f) => [&f.list.completion, &f.examine.completion, &f.status.completion]
+            .into_iter()
+            .flatten()
+            .find(|c| c.result != "OK")
+            .map(|c| (c.response_code.clone(), c.text.clone())),
+        Details::Capability(c) => c.greeting.as_ref().filter(|g| g.status == "BYE").map(|g| (g.code.clone(), g.text.clone())),
+        _ => None,
+    }
+}
+
+/// Whether the failure is one the control probe can speak to (nothing came back from the target).
+pub fn needs_control(code: &str) -> bool {
+    code.starts_with("dns.")
+        || code.starts_with("tcp.")
+        || matches!(code, "tls.timeout" | "tls.closed" | "capability.timeout" | "capability.closed")
+}
+
+fn opening(fault: Fault, code: &str) -> &'static str {
+    match fault {
+        Fault::None => "No problem found: ",
+        Fault::Local => "The problem is on this computer or its network: ",
+        Fault::Server if code == "tcp.timeout" => "The problem is at the mail server or the network path to it: ",
+        Fault::Server => "The problem is at the mail server: ",
+        Fault::Account => "The problem is with the account: ",
+        Fault::Config => "The problem is in the settings used: ",
+    }
+}
+
+/// Decides the verdict for a report.
+pub fn diagnose(report: &Report) -> Verdict {
+    let mut evidence: Vec<String> = report
+        .checks
+        .iter()
+        .filter(|c| c.status != Status::Skip)
+        .map(|c| format!("{}: {:?} ({})", c.id.as_str(), c.status, c.summary).replacen(": Pass", ": pass", 1))
+        .map(|line| line.replace(": Fail", ": fail").replace(": Warn", ": warn"))
+        .collect();
+    let control = report.control.as_ref();
+    if let Some(control) = control {
+        let probes: Vec<String> = control
+            .endpoints
+            .iter()
+            .map(|p| format!("{}:{} {}", p.host, p.port, p.outcome))
+            .collect();
+        evidence.push(format!("control: {} {}", control.status, probes.join(", ")).trim_end().to_string());
+    }
+    let Some(failed) = report.first_failure() else {
+        return healthy(report, evidence);
+    };
+    let code = failed.error_code().unwrap_or("unknown").to_string();
+    let (mut fault, mut verdict_code, mut summary, mut hints) = match lookup(failed, &code) {
+        Some(found) => found,
+        None => (Fault::Server, code.clone(), failed.summary.clone(), vec!["Run again with -v and look at the transcript.".to_string()]),
+    };
+    if needs_control(&code) {
+        match control.and_then(|c| c.reachable()) {
+            Some(false) => {
+                fault = Fault::Local;
+                verdict_code = format!("{code}.nothing_reachable");
+                summary = "neither the mail server nor the known-good control endpoints could be reached.".into();
+                hints = vec![
+                    "Check this computer's network connection (Wi-Fi, cable, VPN, proxy, captive portal sign-in page).".into(),
+                    "Then run imapdoctor again.".into(),
+                ];
+            }
+            Some(true) if fault == Fault::Local => {
+                fault = Fault::Server;
+                summary = format!("{summary} The known-good control endpoints are reachable from here, so it is specific to this server or the path to it.");
+            }
+            Some(true) => {
+                summary = format!("{summary} The known-good control endpoints are reachable from here, so this computer's network works in general.");
+            }
+            None => {}
+        }
+    }
+    if fault == Fault::Server && provider_family(&report.target.host) == Some("microsoft") {
+        hints.push("Check the Microsoft 365 admin center's Service health page for an Exchange Online incident.".into());
+    }
+    Verdict {
+        fault,
+        code: verdict_code,
+        summary: format!("{}{}", opening(fault, &code), summary),
+        hints,
+        evidence,
+    }
+}
+
+type Found = (Fault, String, String, Vec<String>);
+
+fn lookup(failed: &Check, code: &str) -> Option<Found> {
+    let owned = |hints: &[&str]| hints.iter().map(|h| h.to_string()).collect();
+    if let Some((response_code, text)) = server_words(failed) {
+        if let Some(rule) = responses::classify(response_code.as_deref(), &text) {
+            let prefix = failed.id.as_str();
+            let summary = format!("{} (The server said: \"{text}\")", rule.summary);
+            return Some((rule.fault, format!("{prefix}.{}", rule.code), summary, owned(rule.hints)));
+        }
+    }
+    let rule = rules::lookup(code)?;
+    let mut hints: Vec<String> = owned(rule.hints);
+    if code == "tls.name_mismatch" {
+        if let Details::Tls(tls) = &failed.details {
+            if let Some(leaf) = tls.chain.first() {
+                let names = crate::checks::certificate::names_for_hint(leaf);
+                if let Some(name) = names.iter().find(|n| !n.starts_with('*')) {
+                    hints.insert(0, format!("The certificate is for {}: try that name as the server (it may be the right host).", names.join(", ")));
+                    let _ = name;
+                }
+            }
+        }
+    }
+    Some((rule.fault, code.to_string(), rule.summary.to_string(), hints))
+}
+
+fn healthy(report: &Report, evidence: Vec<String>) -> Verdict {
+    let warnings: Vec<&Check> = report.checks.iter().filter(|c| c.status == Status::Warn).collect();
+    let connectivity_only = report.check(CheckId::Auth).status == Status::Skip;
+    let mut hints: Vec<String> = warnings.iter().flat_map(|c| c.notes.iter().cloned()).collect();
+    let summary = if connectivity_only {
+        hints.push("Add --user to also test the login and the mailbox.".into());
+        "the server is reachable and speaks IMAP over a verified connection (login not tested)."
+    } else {
+        "the server is reachable, the login works and the mailbox opens."
+    };
+    let summary = if report.target.security == crate::config::Security::None {
+        summary.replace(" over a verified connection", " (unencrypted)")
+    } else {
+        summary.to_string()
+    };
+    Verdict {
+        fault: Fault::None,
+        code: if warnings.is_empty() { "ok".into() } else { "ok.with_warnings".into() },
+        summary: format!("{}{}", opening(Fault::None, "ok"), summary),
+        hints,
+        evidence,
+    }
+}

@@ -1,0 +1,47 @@
+//! Exit codes: stable, documented in the README, one per failing layer so scripts can branch.
+
+use crate::report::{CheckId, Report};
+
+/// How the process ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitCode {
+    /// Every check passed (warnings allowed).
+    Success = 0,
+    /// The command line was wrong.
+    Usage = 2,
+    /// imapdoctor itself failed.
+    Internal = 3,
+    /// The dns check failed.
+    Dns = 10,
+    /// The tcp check failed.
+    Tcp = 11,
+    /// The tls check failed.
+    Tls = 12,
+    /// The capability check failed.
+    Capability = 13,
+    /// The auth check failed.
+    Auth = 14,
+    /// The folders check failed.
+    Folders = 15,
+}
+
+impl ExitCode {
+    /// The code for a finished report: the first failing check's, or success.
+    pub fn for_report(report: &Report) -> ExitCode {
+        match report.first_failure().map(|c| c.id) {
+            None => ExitCode::Success,
+            Some(CheckId::Dns) => ExitCode::Dns,
+            Some(CheckId::Tcp) => ExitCode::Tcp,
+            Some(CheckId::Tls) => ExitCode::Tls,
+            Some(CheckId::Capability) => ExitCode::Capability,
+            Some(CheckId::Auth) => ExitCode::Auth,
+            Some(CheckId::Folders) => ExitCode::Folders,
+        }
+    }
+}
+
+impl From<ExitCode> for std::process::ExitCode {
+    fn from(code: ExitCode) -> Self {
+        std::process::ExitCode::from(code as u8)
+    }
+}

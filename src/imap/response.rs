@@ -1,0 +1,376 @@
+//! Parsing server responses into the few shapes a diagnosis needs: status responses with their
+//! response codes (RFC 5530), capabilities, LIST, STATUS and EXISTS data. Tolerant by design: a line
+//! it does not understand becomes [`Response::Unparsed`] instead of an error, so a misbehaving
+//! server is reported, not fatal.
+
+/// The kind of a status response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusKind {
+    /// OK.
+    Ok,
+    /// NO.
+    No,
+    /// BAD.
+    Bad,
+    /// BYE.
+    Bye,
+    /// PREAUTH (greeting only).
+    PreAuth,
+}
+
+impl StatusKind {
+    /// As written on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusKind::Ok => "OK",
+            StatusKind::No => "NO",
+            StatusKind::Bad => "BAD",
+            StatusKind::Bye => "BYE",
+            StatusKind::PreAuth => "PREAUTH",
+        }
+    }
+}
+
+/// A bracketed response code such as `[AUTHENTICATIONFAILED]` or `[UIDNEXT 42]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResponseCode {
+    /// The code's name, upper-cased.
+    pub name: String,
+    /// Anything after the name inside the brackets.
+    pub args: String,
+}
+
+/// A status response: tagged completion, or untagged OK/NO/BAD/BYE/PREAUTH.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusResponse {
+    /// The tag, or `None` for `*`.
+    pub tag: Option<String>,
+    /// OK, NO, BAD, BYE or PREAUTH.
+    pub kind: StatusKind,
+    /// The response code, if any.
+    pub code: Option<ResponseCode>,
+    /// The human-readable text.
+    pub text: String,
+}
+
+/// One server response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Response {
+    /// A status response.
+    Status(StatusResponse),
+    /// `* CAPABILITY ...`.
+    Capability(Vec<String>),
+    /// `* LIST (attributes) delimiter name`.
+    List {
+        /// Name attributes (`\HasNoChildren`, `\Sent`, …).
+        attributes: Vec<String>,
+        /// The mailbox name.
+        name: String,
+    },
+    /// `* STATUS name (ITEM n ...)`.
+    MailboxStatus {
+        /// The mailbox name.
+        name: String,
+        /// Items and their values.
+        items: Vec<(String, u64)>,
+    },
+    /// `* n EXISTS`.
+    Exists(u64),
+    /// `+ text`: a command continuation request.
+    Continuation(String),
+    /// Other untagged data this tool has no use for (FLAGS, RECENT, …).
+    OtherData(String),
+    /// A line that is not IMAP as this parser knows it.
+    Unparsed,
+}
+
+impl StatusResponse {
+    /// The response code's name, if any.
+    pub fn code_name(&self) -> Option<&str> {
+        self.code.as_ref().map(|c| c.name.as_str())
+    }
+
+    /// Capabilities carried in a `[CAPABILITY ...]` code.
+    pub fn capabilities(&self) -> Option<Vec<String>> {
+        let code = self.code.as_ref()?;
+        (code.name == "CAPABILITY").then(|| words(&code.args))
+    }
+
+    /// `OK [CODE] text` as one line, for reports.
+    pub fn describe(&self) -> String {
+        match &self.code {
+            Some(c) if c.args.is_empty() => format!("{} [{}] {}", self.kind.as_str(), c.name, self.text),
+            Some(c) => format!("{} [{} {}] {}", self.kind.as_str(), c.name, c.args, self.text),
+            None => format!("{} {}", self.kind.as_str(), self.text),
+        }
+    }
+}
+
+fn words(s: &str) -> Vec<String> {
+    s.split_ascii_whitespace().map(str::to_string).collect()
+}
+
+/// Parses one complete message (as framed by [`super::framing`]).
+pub fn parse(message: &[u8]) -> Response {
+    let text = String::from_utf8_lossy(message);
+    let line = text.trim_end_matches(['\r', '\n']);
+    let Some((tag, rest)) = line.split_once(' ') else {
+        return match line {
+            "+" => Response::Continuation(String::new()),
+            _ => Response::Unparsed,
+        };
+    };
+    if tag == "+" {
+        return Response::Continuation(rest.to_string());
+    }
+    if !valid_tag(tag) {
+        return Response::Unparsed;
+    }
+    let (word, after) = rest.split_once(' ').unwrap_or((rest, ""));
+    if let Some(kind) = status_kind(word) {
+        if tag == "*" || !matches!(kind, StatusKind::Bye | StatusKind::PreAuth) {
+            return Response::Status(status(tag, kind, after));
+        }
+    }
+    if tag != "*" {
+        return Response::Unparsed;
+    }
+    match word.to_ascii_uppercase().as_str() {
+        "CAPABILITY" => Response::Capability(words(after)),
+        "LIST" => parse_list(message).unwrap_or(Response::Unparsed),
+        "STATUS" => parse_status(message).unwrap_or(Response::Unparsed),
+        _ => match (word.parse::<u64>(), after.split_ascii_whitespace().next()) {
+            (Ok(n), Some(w)) if w.eq_ignore_ascii_case("EXISTS") => Response::Exists(n),
+            _ => Response::OtherData(rest.to_string()),
+        },
+    }
+}
+
+fn valid_tag(tag: &str) -> bool {
+    tag == "*"
+        || (!tag.is_empty()
+            && tag
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && !b"(){%*\"\\+".contains(&b)))
+}
+
+fn status_kind(word: &str) -> Option<StatusKind> {
+    Some(match word.to_ascii_uppercase().as_str() {
+        "OK" => StatusKind::Ok,
+        "NO" => StatusKind::No,
+        "BAD" => StatusKind::Bad,
+        "BYE" => StatusKind::Bye,
+        "PREAUTH" => StatusKind::PreAuth,
+        _ => return None,
+    })
+}
+
+fn status(tag: &str, kind: StatusKind, after: &str) -> StatusResponse {
+    let (code, text) = match after.strip_prefix('[').and_then(|r| r.split_once(']')) {
+        Some((inside, text)) => {
+            let (name, args) = inside.split_once(' ').unwrap_or((inside, ""));
+            let code = ResponseCode {
+                name: name.to_ascii_uppercase(),
+                args: args.to_string(),
+            };
+            (Some(code), text.trim_start())
+        }
+        None => (None, after),
+    };
+    StatusResponse {
+        tag: (tag != "*").then(|| tag.to_string()),
+        kind,
+        code,
+        text: text.to_string(),
+    }
+}
+
+/// A cursor over a message's bytes for the structured responses.
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn space(&mut self) {
+        while self.bytes.get(self.pos) == Some(&b' ') {
+            self.pos += 1;
+        }
+    }
+
+    fn expect(&mut self, b: u8) -> Option<()> {
+        self.space();
+        (self.bytes.get(self.pos) == Some(&b)).then(|| self.pos += 1)
+    }
+
+    fn atom(&mut self) -> Option<String> {
+        self.space();
+        let start = self.pos;
+        while let Some(&b) = self.bytes.get(self.pos) {
+            if b <= b' ' || b"(){\"".contains(&b) || (b == b')') {
+                break;
+            }
+            self.pos += 1;
+        }
+        (self.pos > start).then(|| String::from_utf8_lossy(&self.bytes[start..self.pos]).into_owned())
+    }
+
+    /// An astring or nstring: atom, quoted string, literal, or NIL (as `None` inside `Some`).
+    fn string(&mut self) -> Option<Option<String>> {
+        self.space();
+        match *self.bytes.get(self.pos)? {
+            b'"' => {
+                self.pos += 1;
+                let mut out = Vec::new();
+                loop {
+                    match *self.bytes.get(self.pos)? {
+                        b'\\' => {
+                            out.push(*self.bytes.get(self.pos + 1)?);
+                            self.pos += 2;
+                        }
+                        b'"' => {
+                            self.pos += 1;
+                            return Some(Some(String::from_utf8_lossy(&out).into_owned()));
+                        }
+                        b => {
+                            out.push(b);
+                            self.pos += 1;
+                        }
+                    }
+                }
+            }
+            b'{' => {
+                let close = self.bytes[self.pos..].iter().position(|&b| b == b'}')? + self.pos;
+                let digits = std::str::from_utf8(&self.bytes[self.pos + 1..close]).ok()?;
+                let n: usize = digits.trim_end_matches('+').parse().ok()?;
+                let mut start = close + 1;
+                if self.bytes.get(start) == Some(&b'\r') {
+                    start += 1;
+                }
+                if self.bytes.get(start) != Some(&b'\n') {
+                    return None;
+                }
+                start += 1;
+                let body = self.bytes.get(start..start + n)?;
+                self.pos = start + n;
+                Some(Some(String::from_utf8_lossy(body).into_owned()))
+            }
+            _ => {
+                let atom = self.atom()?;
+                Some((!atom.eq_ignore_ascii_case("NIL")).then_some(atom))
+            }
+        }
+    }
+
+    /// A parenthesized list of atoms.
+    fn atom_list(&mut self) -> Option<Vec<String>> {
+        self.expect(b'(')?;
+        let mut out = Vec::new();
+        loop {
+            self.space();
+            if self.bytes.get(self.pos) == Some(&b')') {
+                self.pos += 1;
+                return Some(out);
+            }
+            out.push(self.atom()?);
+        }
+    }
+}
+
+fn after_keyword<'a>(message: &'a [u8], keyword: &str) -> Option<Cursor<'a>> {
+    let skip = 2 + keyword.len(); // "* " + keyword
+    let head = message.get(..skip)?;
+    if !head[2..].eq_ignore_ascii_case(keyword.as_bytes()) {
+        return None;
+    }
+    Some(Cursor {
+        bytes: message,
+        pos: skip,
+    })
+}
+
+fn parse_list(message: &[u8]) -> Option<Response> {
+    let mut c = after_keyword(message, "LIST")?;
+    let attributes = c.atom_list()?;
+    let _delimiter = c.string()?;
+    let name = c.string()??;
+    Some(Response::List { attributes, name })
+}
+
+fn parse_status(message: &[u8]) -> Option<Response> {
+    let mut c = after_keyword(message, "STATUS")?;
+    let name = c.string()??;
+    let flat = c.atom_list()?;
+    let items = flat
+        .chunks(2)
+        .filter_map(|pair| match pair {
+            [k, v] => Some((k.to_ascii_uppercase(), v.parse().ok()?)),
+            _ => None,
+        })
+        .collect();
+    Some(Response::MailboxStatus { name, items })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status_of(line: &str) -> StatusResponse {
+        match parse(line.as_bytes()) {
+            Response::Status(s) => s,
+            other => panic!("{line:?} parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn status_responses_with_codes() {
+        let s = status_of("a1 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n");
+        assert_eq!(s.tag.as_deref(), Some("a1"));
+        assert_eq!(s.kind, StatusKind::No);
+        assert_eq!(s.code_name(), Some("AUTHENTICATIONFAILED"));
+        assert_eq!(s.text, "Authentication failed.");
+        let g = status_of("* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] Dovecot ready.\r\n");
+        assert_eq!(g.capabilities().unwrap(), ["IMAP4rev1", "STARTTLS", "LOGINDISABLED"]);
+        let bye = status_of("* BYE Connection closed. 14\r\n");
+        assert_eq!((bye.kind, bye.code), (StatusKind::Bye, None));
+        let ok = status_of("a2 OK [UIDNEXT 42] Predicted next UID\r\n");
+        assert_eq!(ok.code.unwrap().args, "42");
+        let lf_only = status_of("a3 BAD User is authenticated but not connected.\n");
+        assert_eq!(lf_only.text, "User is authenticated but not connected.");
+        assert_eq!(status_of("* PREAUTH ready\r\n").kind, StatusKind::PreAuth);
+    }
+
+    #[test]
+    fn data_responses() {
+        assert_eq!(parse(b"* 3 EXISTS\r\n"), Response::Exists(3));
+        assert_eq!(
+            parse(b"* LIST (\\HasNoChildren \\Sent) \"/\" \"Sent Items\"\r\n"),
+            Response::List {
+                attributes: vec!["\\HasNoChildren".into(), "\\Sent".into()],
+                name: "Sent Items".into()
+            }
+        );
+        assert_eq!(
+            parse(b"* LIST () NIL {4}\r\nA\"B}\r\n"),
+            Response::List { attributes: vec![], name: "A\"B}".into() }
+        );
+        assert_eq!(
+            parse(b"* STATUS INBOX (MESSAGES 3 UIDNEXT 4 UNSEEN 0)\r\n"),
+            Response::MailboxStatus {
+                name: "INBOX".into(),
+                items: vec![("MESSAGES".into(), 3), ("UIDNEXT".into(), 4), ("UNSEEN".into(), 0)]
+            }
+        );
+        assert_eq!(parse(b"+ \r\n"), Response::Continuation(String::new()));
+        assert_eq!(parse(b"* CAPABILITY IMAP4rev1 IDLE\r\n"), Response::Capability(vec!["IMAP4rev1".into(), "IDLE".into()]));
+    }
+
+    #[test]
+    fn garbage_is_unparsed_not_fatal() {
+        for junk in [&b"HTTP/1.1 400 Bad Request\r\n"[..], b"\x16\x03\x01\x00", b"", b"* LIST (\r\n", b"* STATUS {99}\r\nab"] {
+            let _ = parse(junk);
+        }
+        assert_eq!(parse(b"SSH-2.0-OpenSSH_9.2\r\n"), Response::Unparsed);
+        assert_eq!(parse(b"220 smtp.example.com ESMTP\r\n"), Response::Unparsed);
+    }
+}

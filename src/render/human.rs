@@ -1,0 +1,103 @@
+//! The human report: one line per check (mark, id, time, summary), notes, the verdict headline and
+//! hints, and with `-v` the transcript. Colour only when asked for by the caller.
+
+use std::io::Write;
+
+use anstyle::{AnsiColor, Style};
+
+use super::Render;
+use crate::report::{Fault, Report, Status};
+use crate::sanitize::terminal_text;
+
+/// The human renderer.
+pub struct Human {
+    /// Whether to use colour (decided once by the caller: flag, NO_COLOR, TTY).
+    pub color: bool,
+}
+
+impl Human {
+    fn paint(&self, style: Style, text: &str) -> String {
+        if self.color {
+            format!("{style}{text}{style:#}")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+fn status_style(status: Status) -> (Style, &'static str) {
+    let fg = |c: AnsiColor| Style::new().fg_color(Some(c.into())).bold();
+    match status {
+        Status::Pass => (fg(AnsiColor::Green), "PASS"),
+        Status::Warn => (fg(AnsiColor::Yellow), "WARN"),
+        Status::Fail => (fg(AnsiColor::Red), "FAIL"),
+        Status::Skip => (Style::new().dimmed(), "skip"),
+    }
+}
+
+impl Render for Human {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+        let t = &report.target;
+        let user = t.user.as_deref().map(|u| format!(" as {}", terminal_text(u))).unwrap_or_default();
+        writeln!(
+            out,
+            "imapdoctor {} · {}:{} ({}){}",
+            report.tool.version,
+            terminal_text(&t.host),
+            t.port,
+            t.security.describe(),
+            user
+        )?;
+        writeln!(out)?;
+        for check in &report.checks {
+            let (style, word) = status_style(check.status);
+            let time = if check.status == Status::Skip { String::new() } else { format!("{} ms", check.duration_ms) };
+            writeln!(
+                out,
+                "  {} {:<10} {:>8}  {}",
+                self.paint(style, word),
+                check.id.as_str(),
+                time,
+                terminal_text(&check.summary)
+            )?;
+            for note in &check.notes {
+                writeln!(out, "  {:>4} {:<10} {:>8}  · {}", "", "", "", terminal_text(note))?;
+            }
+        }
+        if let Some(control) = &report.control {
+            if !control.endpoints.is_empty() {
+                let probes: Vec<String> = control
+                    .endpoints
+                    .iter()
+                    .map(|p| format!("{}:{} {}", terminal_text(&p.host), p.port, p.outcome))
+                    .collect();
+                writeln!(out, "\n  control: {} ({})", control.status, probes.join(", "))?;
+            }
+        }
+        writeln!(out)?;
+        let v = &report.verdict;
+        let style = match v.fault {
+            Fault::None => Style::new().fg_color(Some(AnsiColor::Green.into())).bold(),
+            _ => Style::new().fg_color(Some(AnsiColor::Red.into())).bold(),
+        };
+        let fault = match v.fault {
+            Fault::None => "OK",
+            Fault::Local => "LOCAL",
+            Fault::Server => "SERVER",
+            Fault::Account => "ACCOUNT",
+            Fault::Config => "CONFIG",
+        };
+        writeln!(out, "{} {}", self.paint(style, &format!("Verdict [{fault}]:")), terminal_text(&v.summary))?;
+        writeln!(out, "  code: {}", v.code)?;
+        for hint in &v.hints {
+            writeln!(out, "  → {}", terminal_text(hint))?;
+        }
+        if let Some(lines) = &report.transcript {
+            writeln!(out, "\nTranscript:")?;
+            for line in lines {
+                writeln!(out, "{:>6} {} {}", format!("{}ms", line.t_ms), line.prefix(), terminal_text(&line.text))?;
+            }
+        }
+        writeln!(out, "\nFinished in {} ms.", report.duration_ms)
+    }
+}

@@ -1,0 +1,12 @@
+//! Output formats. Each lays out a finished [`Report`]; none of them decides anything.
+
+pub mod human;
+pub mod json;
+
+use crate::report::Report;
+
+/// A way of writing a report.
+pub trait Render {
+    /// Writes the report.
+    fn render(&self, report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()>;
+}

@@ -1,0 +1,281 @@
+//! The report model: what a run found, as plain serializable data. Checks fill it in, `diagnose`
+//! adds the verdict, renderers lay it out. Every field here is part of the documented `--json`
+//! schema (see the README), so names only ever get added, never changed.
+
+use serde::Serialize;
+
+use crate::checks::auth::AuthDetails;
+use crate::checks::capability::CapabilityDetails;
+use crate::checks::dns::DnsDetails;
+use crate::checks::folders::FoldersDetails;
+use crate::checks::tcp::TcpDetails;
+use crate::checks::tls::TlsDetails;
+use crate::control::ControlReport;
+use crate::transcript::TranscriptLine;
+
+/// Version of the JSON document's layout; bumped only on incompatible changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Everything one run of imapdoctor found.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// Layout version of this document ([`SCHEMA_VERSION`]).
+    pub schema_version: u32,
+    /// The program that wrote the report.
+    pub tool: Tool,
+    /// What was checked.
+    pub target: TargetInfo,
+    /// When the run started (RFC 3339, UTC).
+    pub started_at: String,
+    /// Wall time of the whole run in milliseconds.
+    pub duration_ms: u64,
+    /// The checklist, always in the order dns, tcp, tls, capability, auth, folders.
+    pub checks: Vec<Check>,
+    /// The known-good endpoints probed for comparison (absent with `--no-control`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub control: Option<ControlReport>,
+    /// Which side owns the problem, and what to do next.
+    pub verdict: Verdict,
+    /// The redacted protocol transcript (only with `-v`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transcript: Option<Vec<TranscriptLine>>,
+}
+
+/// The program that wrote the report.
+#[derive(Clone, Debug, Serialize)]
+pub struct Tool {
+    /// Always `imapdoctor`.
+    pub name: &'static str,
+    /// The program's version.
+    pub version: &'static str,
+}
+
+/// What was checked, as the user asked for it and as it was understood.
+#[derive(Clone, Debug, Serialize)]
+pub struct TargetInfo {
+    /// The TARGET argument exactly as given.
+    pub input: String,
+    /// Host name or IP address connected to.
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+    /// Connection security: `tls` (implicit TLS), `starttls` or `none`.
+    pub security: crate::config::Security,
+    /// User name logged in as, if any (`null` for a connectivity-only check).
+    pub user: Option<String>,
+}
+
+/// A layer of the checklist.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckId {
+    /// Name resolution.
+    Dns,
+    /// TCP connection.
+    Tcp,
+    /// TLS handshake and certificate.
+    Tls,
+    /// Greeting, capabilities and STARTTLS.
+    Capability,
+    /// Authentication.
+    Auth,
+    /// Mailbox listing and opening.
+    Folders,
+}
+
+impl CheckId {
+    /// All checks in report order.
+    pub const ALL: [CheckId; 6] = [
+        CheckId::Dns,
+        CheckId::Tcp,
+        CheckId::Tls,
+        CheckId::Capability,
+        CheckId::Auth,
+        CheckId::Folders,
+    ];
+
+    /// The id as written in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckId::Dns => "dns",
+            CheckId::Tcp => "tcp",
+            CheckId::Tls => "tls",
+            CheckId::Capability => "capability",
+            CheckId::Auth => "auth",
+            CheckId::Folders => "folders",
+        }
+    }
+}
+
+/// Outcome of one check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Worked.
+    Pass,
+    /// Worked, with something worth knowing.
+    Warn,
+    /// Did not work.
+    Fail,
+    /// Not run (an earlier check failed, or it does not apply).
+    Skip,
+}
+
+/// One layer's result.
+#[derive(Clone, Debug, Serialize)]
+pub struct Check {
+    /// Which layer.
+    pub id: CheckId,
+    /// Outcome.
+    pub status: Status,
+    /// Time spent in this check, milliseconds.
+    pub duration_ms: u64,
+    /// One line for a person.
+    pub summary: String,
+    /// Why it failed, as a stable machine-readable kind plus a message (only on `fail`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<CheckError>,
+    /// Things worth knowing that did not change the status (or made it `warn`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// Structured facts of the layer (see the README for each layer's fields); `null` when skipped.
+    pub details: Details,
+}
+
+/// Why a check failed.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckError {
+    /// Stable dotted kind, e.g. `tcp.refused`, `tls.certificate_expired`, `auth.rejected`.
+    pub code: String,
+    /// What went wrong, for a person.
+    pub message: String,
+}
+
+/// Per-layer facts.
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+pub enum Details {
+    /// The check did not run.
+    None,
+    /// Facts of the `dns` check.
+    Dns(DnsDetails),
+    /// Facts of the `tcp` check.
+    Tcp(TcpDetails),
+    /// Facts of the `tls` check.
+    Tls(Box<TlsDetails>),
+    /// Facts of the `capability` check.
+    Capability(CapabilityDetails),
+    /// Facts of the `auth` check.
+    Auth(AuthDetails),
+    /// Facts of the `folders` check.
+    Folders(FoldersDetails),
+}
+
+/// Which side owns the problem.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Fault {
+    /// No problem found.
+    None,
+    /// This computer or its network.
+    Local,
+    /// The mail server, its provider, or the path to it.
+    Server,
+    /// The account: credentials, policy, permissions.
+    Account,
+    /// The settings the user typed (host, port, security, mailbox).
+    Config,
+}
+
+/// The conclusion of the run.
+#[derive(Clone, Debug, Serialize)]
+pub struct Verdict {
+    /// Which side owns the problem.
+    pub fault: Fault,
+    /// Stable dotted code, e.g. `ok`, `tcp.refused`, `auth.rejected`.
+    pub code: String,
+    /// Plain-language conclusion naming the side.
+    pub summary: String,
+    /// What to do next.
+    pub hints: Vec<String>,
+    /// The facts the verdict rests on (which checks, the control probe's result).
+    pub evidence: Vec<String>,
+}
+
+impl Check {
+    /// A check that did not run, with the reason.
+    pub fn skipped(id: CheckId, reason: impl Into<String>) -> Self {
+        Check {
+            id,
+            status: Status::Skip,
+            duration_ms: 0,
+            summary: reason.into(),
+            error: None,
+            notes: Vec::new(),
+            details: Details::None,
+        }
+    }
+
+    /// A failed check with a machine-readable kind.
+    pub fn failed(id: CheckId, code: &str, message: impl Into<String>, details: Details) -> Self {
+        let message = message.into();
+        Check {
+            id,
+            status: Status::Fail,
+            duration_ms: 0,
+            summary: message.clone(),
+            error: Some(CheckError {
+                code: format!("{}.{code}", id.as_str()),
+                message,
+            }),
+            notes: Vec::new(),
+            details,
+        }
+    }
+
+    /// A passing check.
+    pub fn passed(id: CheckId, summary: impl Into<String>, details: Details) -> Self {
+        Check {
+            id,
+            status: Status::Pass,
+            duration_ms: 0,
+            summary: summary.into(),
+            error: None,
+            notes: Vec::new(),
+            details,
+        }
+    }
+
+    /// The failure code, when failed.
+    pub fn error_code(&self) -> Option<&str> {
+        self.error.as_ref().map(|e| e.code.as_str())
+    }
+}
+
+impl Report {
+    /// The check with this id.
+    pub fn check(&self, id: CheckId) -> &Check {
+        self.checks
+            .iter()
+            .find(|c| c.id == id)
+            .expect("every report holds every check")
+    }
+
+    /// The first failing check in execution order.
+    pub fn first_failure(&self) -> Option<&Check> {
+        let order = execution_order(self.target.security);
+        order
+            .iter()
+            .map(|id| self.check(*id))
+            .find(|c| c.status == Status::Fail)
+    }
+}
+
+/// The order checks run in: with STARTTLS the plaintext greeting (capability) precedes tls.
+pub fn execution_order(security: crate::config::Security) -> [CheckId; 6] {
+    use CheckId::*;
+    match security {
+        crate::config::Security::Tls => [Dns, Tcp, Tls, Capability, Auth, Folders],
+        _ => [Dns, Tcp, Capability, Tls, Auth, Folders],
+    }
+}

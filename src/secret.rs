@@ -1,0 +1,80 @@
+//! Passwords and tokens: where they may come from (never argv) and a wrapper that never prints them.
+
+use std::fmt;
+use std::io::{BufRead, IsTerminal};
+
+/// A password or token. `Debug` and `Display` print `***`; there is no `Serialize`.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: String) -> Self {
+        Secret(value)
+    }
+
+    /// The secret itself, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// Environment variable holding the password.
+pub const PASSWORD_ENV: &str = "IMAPDOCTOR_PASSWORD";
+/// Environment variable holding an OAuth2 bearer token.
+pub const TOKEN_ENV: &str = "IMAPDOCTOR_OAUTH_TOKEN";
+
+/// Where a password comes from, in order of preference.
+pub fn read_password(user: &str, from_stdin: bool) -> Result<Secret, String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| format!("--password-stdin: {e}"))?;
+        let value = line.trim_end_matches(['\r', '\n']).to_string();
+        if value.is_empty() {
+            return Err("--password-stdin: standard input held no password".into());
+        }
+        return Ok(Secret(value));
+    }
+    if let Ok(value) = std::env::var(PASSWORD_ENV) {
+        if !value.is_empty() {
+            return Ok(Secret(value));
+        }
+    }
+    if std::io::stdin().is_terminal() {
+        let prompt = format!("Password for {}: ", crate::sanitize::terminal_text(user));
+        let value = rpassword::prompt_password(prompt).map_err(|e| format!("password prompt: {e}"))?;
+        return Ok(Secret(value));
+    }
+    Err(format!(
+        "--user needs a password: set {PASSWORD_ENV}, pipe it with --password-stdin, or run on a terminal to be asked"
+    ))
+}
+
+/// The OAuth2 token from the environment, if set.
+pub fn token_from_env() -> Option<Secret> {
+    std::env::var(TOKEN_ENV)
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| Secret(t.trim().to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_value() {
+        let s = Secret::new("hunter2".into());
+        assert_eq!(format!("{s:?}"), "***");
+        assert_eq!(s.expose(), "hunter2");
+    }
+}
