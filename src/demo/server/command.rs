@@ -227,7 +227,10 @@ mod tests {
                 initial: Some(b"AGEAYg==".to_vec())
             }
         );
-        assert_eq!(cmd("FETCH 1 FLAGS").unwrap(), Command::Unknown("FETCH".into()));
+        assert_eq!(
+            cmd("FETCH 1 FLAGS").unwrap(),
+            Command::Unknown("FETCH".into())
+        );
     }
 
     #[test]

@@ -12,22 +12,21 @@ use tokio_rustls::server::TlsStream;
 
 /// Longest command line accepted, CRLF excluded.
 pub const MAX_LINE: usize = 64 * 1024;
+/// How long [`Conn::close`] keeps reading after closing the write side.
+const LINGER: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Why a line or a block of bytes could not be read.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     /// The client closed the connection (possibly in the middle of a line).
+    #[error("the client closed the connection")]
     Eof,
     /// The line exceeds [`MAX_LINE`].
+    #[error("line too long")]
     TooLong,
     /// The socket failed.
-    Io(io::Error),
-}
-
-impl From<io::Error> for ReadError {
-    fn from(err: io::Error) -> Self {
-        Self::Io(err)
-    }
+    #[error("I/O error: {0}")]
+    Io(#[from] io::Error),
 }
 
 /// Plain TCP or TLS over TCP.
@@ -136,9 +135,12 @@ impl Conn {
         self.send(&bytes).await
     }
 
-    /// Close the write side (best effort; TLS sends close_notify).
+    /// Close the write side (best effort; TLS sends close_notify), then keep reading for a
+    /// moment: closing a socket with unread input makes the kernel send a reset, which can
+    /// destroy the last response (a `BYE`) before the client reads it.
     pub async fn close(&mut self) {
         let _ = self.stream.shutdown().await;
+        let _ = tokio::time::timeout(LINGER, self.drain_until_eof()).await;
     }
 
     /// Read more bytes into the buffer; `Eof` when the client closed.

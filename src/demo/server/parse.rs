@@ -146,9 +146,9 @@ fn literal_spec(rest: &[u8]) -> Result<LiteralSpec, SyntaxError> {
     if digits.is_empty() || digits.len() > 10 || !digits.iter().all(u8::is_ascii_digit) {
         return Err(bad);
     }
-    let len = digits
-        .iter()
-        .fold(0usize, |n, d| n.saturating_mul(10).saturating_add(usize::from(d - b'0')));
+    let len = digits.iter().fold(0usize, |n, d| {
+        n.saturating_mul(10).saturating_add(usize::from(d - b'0'))
+    });
     Ok(LiteralSpec { len, synchronizing })
 }
 
@@ -273,7 +273,8 @@ pub fn valid_tag(tag: &str) -> bool {
 pub fn astring_out(name: &str) -> String {
     let atom_ok = !name.is_empty()
         && name.bytes().all(|c| {
-            (0x21..0x7f).contains(&c) && !matches!(c, b'(' | b')' | b'{' | b'"' | b'\\' | b'%' | b'*')
+            (0x21..0x7f).contains(&c)
+                && !matches!(c, b'(' | b')' | b'{' | b'"' | b'\\' | b'%' | b'*')
         })
         && !name.eq_ignore_ascii_case("NIL");
     if atom_ok {
@@ -312,9 +313,21 @@ mod tests {
         assert_eq!(t[3], Token::Open);
         assert_eq!(t[6], Token::Close);
         let (_, lit) = toks("a LOGIN {5+}").unwrap();
-        assert_eq!(lit, Some(LiteralSpec { len: 5, synchronizing: false }));
+        assert_eq!(
+            lit,
+            Some(LiteralSpec {
+                len: 5,
+                synchronizing: false
+            })
+        );
         let (_, lit) = toks("a LOGIN user {12}").unwrap();
-        assert_eq!(lit, Some(LiteralSpec { len: 12, synchronizing: true }));
+        assert_eq!(
+            lit,
+            Some(LiteralSpec {
+                len: 12,
+                synchronizing: true
+            })
+        );
     }
 
     #[test]

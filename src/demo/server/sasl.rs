@@ -91,7 +91,7 @@ pub fn oauthbearer(message: &[u8]) -> Option<Credentials> {
         .next()?
         .strip_prefix("a=")
         .map(|u| u.replace("=2C", ",").replace("=3D", "="))?;
-    if gs2_fields.next()? != "" || gs2_fields.next().is_some() {
+    if !gs2_fields.next()?.is_empty() || gs2_fields.next().is_some() {
         return None;
     }
     let mut token = None;

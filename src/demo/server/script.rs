@@ -168,7 +168,10 @@ impl Default for Script {
         Self {
             security: Security::Plain,
             opening: Opening::Standard,
-            capabilities: DOVECOT_CAPABILITIES.iter().map(|c| (*c).to_owned()).collect(),
+            capabilities: DOVECOT_CAPABILITIES
+                .iter()
+                .map(|c| (*c).to_owned())
+                .collect(),
             post_login_capabilities: None,
             greeting_carries_capabilities: true,
             greeting_text: "imapdoctor demo server ready.".to_owned(),
@@ -226,7 +229,11 @@ impl Script {
     pub fn with_oauth(mut self, user: &str, token: &str) -> Self {
         self.oauth_tokens.push((user.to_owned(), token.to_owned()));
         for mech in ["AUTH=XOAUTH2", "AUTH=OAUTHBEARER"] {
-            if !self.capabilities.iter().any(|c| c.eq_ignore_ascii_case(mech)) {
+            if !self
+                .capabilities
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(mech))
+            {
                 self.capabilities.push(mech.to_owned());
             }
         }

@@ -63,7 +63,10 @@ pub(super) async fn run(tcp: TcpStream, shared: Arc<Shared>, id: u64) {
     let mut conn = Conn::plain(tcp);
     if let Security::ImplicitTls(config) = &shared.script.security {
         let handshake = conn.start_tls(Arc::clone(config));
-        if !matches!(tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await, Ok(Ok(()))) {
+        if !matches!(
+            tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await,
+            Ok(Ok(()))
+        ) {
             return;
         }
     }

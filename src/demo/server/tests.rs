@@ -103,7 +103,10 @@ pub(super) fn pki() -> (TestCa, Arc<rustls::ServerConfig>) {
     (ca, config)
 }
 
-pub(super) async fn tls_upgrade(ca: &TestCa, tcp: TcpStream) -> std::io::Result<TlsStream<TcpStream>> {
+pub(super) async fn tls_upgrade(
+    ca: &TestCa,
+    tcp: TcpStream,
+) -> std::io::Result<TlsStream<TcpStream>> {
     let mut roots = rustls::RootCertStore::empty();
     roots.add(ca.cert_der.clone()).expect("CA certificate");
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -113,7 +116,9 @@ pub(super) async fn tls_upgrade(ca: &TestCa, tcp: TcpStream) -> std::io::Result<
         .with_root_certificates(roots)
         .with_no_client_auth();
     let name = rustls_pki_types::ServerName::try_from("localhost").expect("name");
-    TlsConnector::from(Arc::new(config)).connect(name, tcp).await
+    TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -152,12 +157,18 @@ async fn login_fails_then_succeeds_and_logout_closes() {
     let mut c = connect(&server).await;
     c.line().await;
     let lines = c.cmd("a1", &format!("LOGIN {DEMO_USER} wrong")).await;
-    assert_eq!(lines, ["a1 NO [AUTHENTICATIONFAILED] Authentication failed."]);
+    assert_eq!(
+        lines,
+        ["a1 NO [AUTHENTICATIONFAILED] Authentication failed."]
+    );
     let lines = c.cmd("a2", "LIST \"\" \"*\"").await;
     assert_eq!(lines, ["a2 BAD Error in IMAP command received by server."]);
     let lines = c.cmd("a3", &login_line()).await;
     assert_eq!(lines.len(), 1);
-    assert!(lines[0].starts_with("a3 OK [CAPABILITY IMAP4rev1 "), "{lines:?}");
+    assert!(
+        lines[0].starts_with("a3 OK [CAPABILITY IMAP4rev1 "),
+        "{lines:?}"
+    );
     assert!(lines[0].contains(" SPECIAL-USE"));
     assert!(!lines[0].contains("AUTH="));
     assert!(lines[0].ends_with("] Logged in"));
@@ -203,7 +214,10 @@ async fn pipelined_commands_are_answered_in_order() {
     assert!(examine.contains(&"* 0 RECENT".to_owned()));
     assert!(examine.contains(&"* OK [UIDVALIDITY 1700000000] UIDs valid".to_owned()));
     assert!(examine.contains(&"* OK [UIDNEXT 4] Predicted next UID".to_owned()));
-    assert_eq!(examine.last().unwrap(), "p3 OK [READ-ONLY] EXAMINE completed.");
+    assert_eq!(
+        examine.last().unwrap(),
+        "p3 OK [READ-ONLY] EXAMINE completed."
+    );
     assert_eq!(
         c.until_tagged("p4").await,
         [
@@ -216,31 +230,44 @@ async fn pipelined_commands_are_answered_in_order() {
         ["p5 NO [NONEXISTENT] Mailbox doesn't exist: Nope"]
     );
     let select = c.cmd("p6", "select inbox").await;
-    assert_eq!(select.last().unwrap(), "p6 OK [READ-WRITE] SELECT completed.");
+    assert_eq!(
+        select.last().unwrap(),
+        "p6 OK [READ-WRITE] SELECT completed."
+    );
 }
 
 #[tokio::test]
 async fn starttls_upgrade_then_login() {
     let (ca, config) = pki();
-    let server = spawn(Script::healthy(Security::StartTls(config))).await.unwrap();
+    let server = spawn(Script::healthy(Security::StartTls(config)))
+        .await
+        .unwrap();
     let mut c = connect(&server).await;
     let greeting = c.line().await;
     assert!(greeting.contains(" STARTTLS LOGINDISABLED]"), "{greeting}");
     assert_eq!(
         c.cmd("a", &login_line()).await,
-        ["a NO [PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure (SSL/TLS) \
-          connections."]
+        [
+            "a NO [PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure (SSL/TLS) \
+          connections."
+        ]
     );
     let ir = b64(format!("\0{DEMO_USER}\0{DEMO_PASSWORD}").as_bytes());
     let lines = c.cmd("b", &format!("AUTHENTICATE PLAIN {ir}")).await;
     assert!(lines[0].starts_with("b NO [PRIVACYREQUIRED]"));
-    assert_eq!(c.cmd("c", "STARTTLS").await, ["c OK Begin TLS negotiation now."]);
+    assert_eq!(
+        c.cmd("c", "STARTTLS").await,
+        ["c OK Begin TLS negotiation now."]
+    );
     let tcp = c.io.into_inner();
     let mut c = Client::new(tls_upgrade(&ca, tcp).await.expect("TLS handshake"));
     let caps = c.cmd("d", "CAPABILITY").await;
     assert!(!caps[0].contains("STARTTLS") && !caps[0].contains("LOGINDISABLED"));
     assert!(caps[0].contains("AUTH=PLAIN"));
-    assert_eq!(c.cmd("e", "STARTTLS").await, ["e BAD TLS is already active."]);
+    assert_eq!(
+        c.cmd("e", "STARTTLS").await,
+        ["e BAD TLS is already active."]
+    );
     assert!(c.cmd("f", &login_line()).await[0].starts_with("f OK [CAPABILITY "));
     let logins: Vec<bool> = server
         .received()
@@ -254,18 +281,26 @@ async fn starttls_upgrade_then_login() {
 #[tokio::test]
 async fn implicit_tls_serves_after_handshake() {
     let (ca, config) = pki();
-    let server = spawn(Script::healthy(Security::ImplicitTls(config))).await.unwrap();
+    let server = spawn(Script::healthy(Security::ImplicitTls(config)))
+        .await
+        .unwrap();
     let tcp = TcpStream::connect(server.addr()).await.unwrap();
     let mut c = Client::new(tls_upgrade(&ca, tcp).await.expect("TLS handshake"));
     let greeting = c.line().await;
     assert!(greeting.starts_with("* OK [CAPABILITY ") && !greeting.contains("STARTTLS"));
-    assert_eq!(c.cmd("a", "STARTTLS").await, ["a BAD TLS is already active."]);
+    assert_eq!(
+        c.cmd("a", "STARTTLS").await,
+        ["a BAD TLS is already active."]
+    );
     assert!(c.cmd("b", &login_line()).await[0].starts_with("b OK "));
 
     let plain = spawn(Script::default()).await.unwrap();
     let mut c = connect(&plain).await;
     c.line().await;
-    assert_eq!(c.cmd("a", "STARTTLS").await, ["a BAD TLS support isn't enabled."]);
+    assert_eq!(
+        c.cmd("a", "STARTTLS").await,
+        ["a BAD TLS support isn't enabled."]
+    );
 }
 
 #[tokio::test]
@@ -273,7 +308,8 @@ async fn literals_in_login() {
     let server = spawn(Script::default()).await.unwrap();
     let mut c = connect(&server).await;
     c.line().await;
-    c.send(format!("a LOGIN {{{}}}\r\n", DEMO_USER.len()).as_bytes()).await;
+    c.send(format!("a LOGIN {{{}}}\r\n", DEMO_USER.len()).as_bytes())
+        .await;
     assert_eq!(c.line().await, "+ Ready for literal data");
     c.send(format!("{DEMO_USER} {{{}}}\r\n", DEMO_PASSWORD.len()).as_bytes())
         .await;
@@ -366,7 +402,10 @@ async fn oauth_mechanisms() {
         "n,a={DEMO_USER},\x01host=localhost\x01port=993\x01auth=Bearer {DEMO_TOKEN}\x01\x01"
     );
     let ok = c
-        .cmd("c", &format!("AUTHENTICATE OAUTHBEARER {}", b64(bearer.as_bytes())))
+        .cmd(
+            "c",
+            &format!("AUTHENTICATE OAUTHBEARER {}", b64(bearer.as_bytes())),
+        )
         .await;
     assert!(ok[0].starts_with("c OK "), "{ok:?}");
 
@@ -381,7 +420,9 @@ async fn oauth_mechanisms() {
 #[tokio::test]
 async fn scripted_login_replies_and_after_login_modes() {
     let reply = "NO [UNAVAILABLE] Temporary authentication failure.";
-    let server = spawn(Script::default().with_login_reply(reply)).await.unwrap();
+    let server = spawn(Script::default().with_login_reply(reply))
+        .await
+        .unwrap();
     let mut c = connect(&server).await;
     c.line().await;
     assert_eq!(c.cmd("a", &login_line()).await, [format!("a {reply}")]);
@@ -430,7 +471,10 @@ async fn list_variants_and_preauth() {
     let inbox = c.cmd("c", "LIST \"\" inbox").await;
     assert_eq!(inbox[0], "* LIST (\\HasNoChildren) \"/\" INBOX");
     let bad = c.cmd("d", "STATUS INBOX (BOGUS)").await;
-    assert!(bad[0].starts_with("d BAD Error in IMAP command STATUS"), "{bad:?}");
+    assert!(
+        bad[0].starts_with("d BAD Error in IMAP command STATUS"),
+        "{bad:?}"
+    );
     assert_eq!(
         c.cmd("e", "STATUS Nope (MESSAGES)").await,
         ["e NO [NONEXISTENT] Mailbox doesn't exist: Nope"]
