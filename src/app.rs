@@ -24,18 +24,30 @@ pub fn config_from_cli(args: &CheckArgs, verbose: bool) -> Result<Config, UsageE
         if s.is_finite() && s > 0.0 && s <= 86_400.0 {
             Ok(Duration::from_secs_f64(s))
         } else {
-            Err(UsageError::Credentials(format!("{what} must be a number of seconds above 0")))
+            Err(UsageError::Credentials(format!(
+                "{what} must be a number of seconds above 0"
+            )))
         }
     };
     let step_timeout = seconds("--timeout", args.timeout)?;
-    let max_time = args.max_time.map(|s| seconds("--max-time", s)).transpose()?;
-    let resolve = args.resolve.iter().map(|r| config::parse_resolve(r)).collect::<Result<_, _>>()?;
+    let max_time = args
+        .max_time
+        .map(|s| seconds("--max-time", s))
+        .transpose()?;
+    let resolve = args
+        .resolve
+        .iter()
+        .map(|r| config::parse_resolve(r))
+        .collect::<Result<_, _>>()?;
     let controls = if args.no_control {
         Vec::new()
     } else if args.control.is_empty() {
         control::default_controls(&target.host)
     } else {
-        args.control.iter().map(|c| config::parse_control(c)).collect::<Result<_, _>>()?
+        args.control
+            .iter()
+            .map(|c| config::parse_control(c))
+            .collect::<Result<_, _>>()?
     };
     let extra_roots = match &args.ca_file {
         Some(path) => config::load_ca_file(path)?,
@@ -51,13 +63,26 @@ pub fn config_from_cli(args: &CheckArgs, verbose: bool) -> Result<Config, UsageE
                 None if wants_token => {
                     return Err(UsageError::Credentials(format!(
                         "--auth {} needs a token in {}",
-                        if args.auth == Some(config::AuthMechanism::Oauthbearer) { "oauthbearer" } else { "xoauth2" },
+                        if args.auth == Some(config::AuthMechanism::Oauthbearer) {
+                            "oauthbearer"
+                        } else {
+                            "xoauth2"
+                        },
                         secret::TOKEN_ENV
                     )));
                 }
-                None => (secret::read_password(user, args.password_stdin).map_err(UsageError::Credentials)?, false),
+                None => (
+                    secret::read_password(user, args.password_stdin)
+                        .map_err(UsageError::Credentials)?,
+                    false,
+                ),
             };
-            Some(Credentials { user: user.clone(), secret, mechanism: args.auth, is_token })
+            Some(Credentials {
+                user: user.clone(),
+                secret,
+                mechanism: args.auth,
+                is_token,
+            })
         }
     };
     Ok(Config {
@@ -88,11 +113,15 @@ pub async fn check(config: Config) -> Report {
     if let Some(creds) = &config.credentials {
         transcript.add_secret(creds.secret.expose());
     }
-    let probe = (!config.controls.is_empty()).then(|| tokio::spawn(control::probe_all(config.clone(), run_deadline)));
+    let probe = (!config.controls.is_empty())
+        .then(|| tokio::spawn(control::probe_all(config.clone(), run_deadline)));
     let checks = checks::run(&config, &transcript, run_deadline).await;
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
-        tool: Tool { name: "imapdoctor", version: env!("CARGO_PKG_VERSION") },
+        tool: Tool {
+            name: "imapdoctor",
+            version: env!("CARGO_PKG_VERSION"),
+        },
         target: TargetInfo {
             input: crate::sanitize::terminal_text(&config.target.input),
             host: config.target.host.clone(),
@@ -114,7 +143,10 @@ pub async fn check(config: Config) -> Report {
         transcript: None,
     };
     if let Some(probe) = probe {
-        let needed = report.first_failure().and_then(|c| c.error_code()).is_some_and(crate::diagnose::needs_control);
+        let needed = report
+            .first_failure()
+            .and_then(|c| c.error_code())
+            .is_some_and(crate::diagnose::needs_control);
         report.control = Some(if needed {
             probe.await.unwrap_or_else(|_| control::not_needed())
         } else {
@@ -141,7 +173,11 @@ pub fn render(report: &Report, output: &OutputArgs) -> std::io::Result<()> {
     let color = !output.no_color
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && stdout.is_terminal();
-    let choice = if color { anstream::ColorChoice::Always } else { anstream::ColorChoice::Never };
+    let choice = if color {
+        anstream::ColorChoice::Always
+    } else {
+        anstream::ColorChoice::Never
+    };
     let mut stream = anstream::AutoStream::new(stdout.lock(), choice);
     Human { color }.render(report, &mut stream)?;
     stream.flush()
@@ -149,7 +185,11 @@ pub fn render(report: &Report, output: &OutputArgs) -> std::io::Result<()> {
 
 /// The whole program after argument parsing.
 pub fn main(cli: Cli) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("imapdoctor: cannot start: {e}");
@@ -157,7 +197,9 @@ pub fn main(cli: Cli) -> ExitCode {
         }
     };
     let report = match &cli.command {
-        Some(Command::Demo(demo)) => runtime.block_on(crate::demo::run(demo.fault, cli.output.verbose)),
+        Some(Command::Demo(demo)) => {
+            runtime.block_on(crate::demo::run(demo.fault, cli.output.verbose))
+        }
         None => match config_from_cli(&cli.check, cli.output.verbose) {
             Ok(config) => Ok(runtime.block_on(check(config))),
             Err(e) => {
@@ -175,11 +217,11 @@ pub fn main(cli: Cli) -> ExitCode {
             return ExitCode::Internal;
         }
     };
-    if let Err(e) = render(&report, &cli.output) {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("imapdoctor: cannot write the report: {e}");
-            return ExitCode::Internal;
-        }
+    if let Err(e) = render(&report, &cli.output)
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("imapdoctor: cannot write the report: {e}");
+        return ExitCode::Internal;
     }
     ExitCode::for_report(&report)
 }

@@ -278,12 +278,16 @@ pub fn load_ca_file(
 ) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, UsageError> {
     use rustls_pki_types::pem::PemObject;
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| UsageError::CaFile(shown.clone(), e.to_string()))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| UsageError::CaFile(shown.clone(), e.to_string()))?;
     let certs: Vec<_> = rustls_pki_types::CertificateDer::pem_slice_iter(&bytes)
         .collect::<Result<_, _>>()
         .map_err(|e| UsageError::CaFile(shown.clone(), format!("not PEM certificates: {e}")))?;
     if certs.is_empty() {
-        return Err(UsageError::CaFile(shown, "no certificates in the file".into()));
+        return Err(UsageError::CaFile(
+            shown,
+            "no certificates in the file".into(),
+        ));
     }
     Ok(certs)
 }
@@ -298,7 +302,10 @@ mod tests {
 
     #[test]
     fn security_and_port_follow_scheme_then_port() {
-        assert_eq!((t("mail.example.com").security, t("mail.example.com").port), (Security::Tls, 993));
+        assert_eq!(
+            (t("mail.example.com").security, t("mail.example.com").port),
+            (Security::Tls, 993)
+        );
         assert_eq!(t("mail.example.com:143").security, Security::Starttls);
         assert_eq!(t("mail.example.com:1993").security, Security::Tls);
         assert_eq!(t("imap://mail.example.com").port, 143);
@@ -314,8 +321,20 @@ mod tests {
 
     #[test]
     fn rejects_what_it_cannot_mean() {
-        for bad in ["", "pop3://h", "h:0", "h:99999", "imaps://user@h", "h/path", "[::1", "a b"] {
-            assert!(Target::parse(bad, None, None).is_err(), "{bad:?} was accepted");
+        for bad in [
+            "",
+            "pop3://h",
+            "h:0",
+            "h:99999",
+            "imaps://user@h",
+            "h/path",
+            "[::1",
+            "a b",
+        ] {
+            assert!(
+                Target::parse(bad, None, None).is_err(),
+                "{bad:?} was accepted"
+            );
         }
         assert!(matches!(
             Target::parse("h:993", Some(143), None),
@@ -326,7 +345,10 @@ mod tests {
     #[test]
     fn resolve_and_control_entries() {
         let (h, p, a) = parse_resolve("outlook.office365.com:993:127.0.0.1").unwrap();
-        assert_eq!((h.as_str(), p, a.to_string().as_str()), ("outlook.office365.com", 993, "127.0.0.1"));
+        assert_eq!(
+            (h.as_str(), p, a.to_string().as_str()),
+            ("outlook.office365.com", 993, "127.0.0.1")
+        );
         assert_eq!(parse_resolve("h:993:[::1]").unwrap().2.to_string(), "::1");
         assert!(parse_resolve("h:993").is_err());
         assert_eq!(parse_control("imap.gmail.com").unwrap().port, 993);

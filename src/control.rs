@@ -63,18 +63,30 @@ impl ControlReport {
 /// The default endpoints, skipping the target's own provider.
 pub fn default_controls(target_host: &str) -> Vec<ControlEndpoint> {
     let target = target_host.to_ascii_lowercase();
-    let provider_of = |host: &str| DEFAULT_CONTROLS.iter().find(|(h, _)| *h == host).map(|(_, p)| *p);
-    let target_provider = provider_of(&target).or_else(|| crate::diagnose::provider_family(&target));
+    let provider_of = |host: &str| {
+        DEFAULT_CONTROLS
+            .iter()
+            .find(|(h, _)| *h == host)
+            .map(|(_, p)| *p)
+    };
+    let target_provider =
+        provider_of(&target).or_else(|| crate::diagnose::provider_family(&target));
     DEFAULT_CONTROLS
         .iter()
         .filter(|(_, p)| Some(*p) != target_provider)
         .take(DEFAULT_COUNT)
-        .map(|(h, _)| ControlEndpoint { host: h.to_string(), port: 993 })
+        .map(|(h, _)| ControlEndpoint {
+            host: h.to_string(),
+            port: 993,
+        })
         .collect()
 }
 
 /// Probes every control endpoint concurrently.
-pub async fn probe_all(config: Config, run_deadline: Option<tokio::time::Instant>) -> ControlReport {
+pub async fn probe_all(
+    config: Config,
+    run_deadline: Option<tokio::time::Instant>,
+) -> ControlReport {
     let mut set = tokio::task::JoinSet::new();
     for (index, endpoint) in config.controls.iter().cloned().enumerate() {
         let config = config.clone();
@@ -83,7 +95,10 @@ pub async fn probe_all(config: Config, run_deadline: Option<tokio::time::Instant
     let mut endpoints: Vec<(usize, ControlProbe)> = set.join_all().await;
     endpoints.sort_by_key(|(index, _)| *index);
     let endpoints: Vec<ControlProbe> = endpoints.into_iter().map(|(_, p)| p).collect();
-    let status = if endpoints.iter().any(|p| p.outcome == "reachable" || p.outcome == "tls_failed") {
+    let status = if endpoints
+        .iter()
+        .any(|p| p.outcome == "reachable" || p.outcome == "tls_failed")
+    {
         "reachable"
     } else {
         "unreachable"
@@ -93,10 +108,17 @@ pub async fn probe_all(config: Config, run_deadline: Option<tokio::time::Instant
 
 /// The report section when the probe was cancelled because the target's network layers passed.
 pub fn not_needed() -> ControlReport {
-    ControlReport { status: "not_needed", endpoints: Vec::new() }
+    ControlReport {
+        status: "not_needed",
+        endpoints: Vec::new(),
+    }
 }
 
-async fn probe(config: &Config, endpoint: &ControlEndpoint, run_deadline: Option<tokio::time::Instant>) -> ControlProbe {
+async fn probe(
+    config: &Config,
+    endpoint: &ControlEndpoint,
+    run_deadline: Option<tokio::time::Instant>,
+) -> ControlProbe {
     let started = Instant::now();
     let control = Config {
         target: Target {
@@ -133,7 +155,13 @@ async fn probe(config: &Config, endpoint: &ControlEndpoint, run_deadline: Option
         return result("unreachable", Some(check.summary));
     };
     let transcript = Transcript::new(started);
-    let (check, _) = tls::run(&control, crate::imap::Recorded::new(stream), &transcript, step()).await;
+    let (check, _) = tls::run(
+        &control,
+        crate::imap::Recorded::new(stream),
+        &transcript,
+        step(),
+    )
+    .await;
     match check.status {
         Status::Fail => result("tls_failed", Some(check.summary)),
         _ => result("reachable", None),
@@ -146,10 +174,16 @@ mod tests {
 
     #[test]
     fn never_probes_the_targets_own_provider() {
-        let hosts: Vec<String> = default_controls("outlook.office365.com").into_iter().map(|c| c.host).collect();
+        let hosts: Vec<String> = default_controls("outlook.office365.com")
+            .into_iter()
+            .map(|c| c.host)
+            .collect();
         assert!(!hosts.contains(&"outlook.office365.com".to_string()));
         assert_eq!(hosts.len(), 2);
-        let hosts: Vec<String> = default_controls("imap.gmail.com").into_iter().map(|c| c.host).collect();
+        let hosts: Vec<String> = default_controls("imap.gmail.com")
+            .into_iter()
+            .map(|c| c.host)
+            .collect();
         assert!(!hosts.contains(&"imap.gmail.com".to_string()));
     }
 }

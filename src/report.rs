@@ -121,6 +121,18 @@ pub enum Status {
     Skip,
 }
 
+impl Status {
+    /// As written in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+            Status::Skip => "skip",
+        }
+    }
+}
+
 /// One layer's result.
 #[derive(Clone, Debug, Serialize)]
 pub struct Check {

@@ -44,14 +44,15 @@ pub fn read_password(user: &str, from_stdin: bool) -> Result<Secret, String> {
         }
         return Ok(Secret(value));
     }
-    if let Ok(value) = std::env::var(PASSWORD_ENV) {
-        if !value.is_empty() {
-            return Ok(Secret(value));
-        }
+    if let Ok(value) = std::env::var(PASSWORD_ENV)
+        && !value.is_empty()
+    {
+        return Ok(Secret(value));
     }
     if std::io::stdin().is_terminal() {
         let prompt = format!("Password for {}: ", crate::sanitize::terminal_text(user));
-        let value = rpassword::prompt_password(prompt).map_err(|e| format!("password prompt: {e}"))?;
+        let value =
+            rpassword::prompt_password(prompt).map_err(|e| format!("password prompt: {e}"))?;
         return Ok(Secret(value));
     }
     Err(format!(

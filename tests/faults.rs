@@ -22,7 +22,9 @@ struct Run {
 
 impl Run {
     fn verdict(&self, field: &str) -> &str {
-        self.json.as_ref().unwrap()["verdict"][field].as_str().unwrap_or_default()
+        self.json.as_ref().unwrap()["verdict"][field]
+            .as_str()
+            .unwrap_or_default()
     }
 
     fn status(&self, id: &str) -> &str {
@@ -36,8 +38,16 @@ impl Run {
 
     fn assert_no_secret(&self) {
         for secret in [CANARY, TOKEN_CANARY] {
-            assert!(!self.stdout.contains(secret), "secret in stdout:\n{}", self.stdout);
-            assert!(!self.stderr.contains(secret), "secret in stderr:\n{}", self.stderr);
+            assert!(
+                !self.stdout.contains(secret),
+                "secret in stdout:\n{}",
+                self.stdout
+            );
+            assert!(
+                !self.stderr.contains(secret),
+                "secret in stderr:\n{}",
+                self.stderr
+            );
         }
     }
 }
@@ -76,7 +86,10 @@ impl Fixture {
     async fn start(script: Script, ca: &TestCa) -> Fixture {
         let ca_file = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(ca_file.path(), &ca.cert_pem).unwrap();
-        Fixture { server: server::spawn(script).await.unwrap(), ca_file }
+        Fixture {
+            server: server::spawn(script).await.unwrap(),
+            ca_file,
+        }
     }
 
     fn ca(&self) -> String {
@@ -87,7 +100,16 @@ impl Fixture {
     async fn check(&self, scheme: &str, extra: &[&str]) -> Run {
         let target = format!("{scheme}://127.0.0.1:{}", self.server.port());
         let ca = self.ca();
-        let mut args = vec!["--json", "--no-control", "--timeout", "2", "--ca-file", &ca, "--user", USER];
+        let mut args = vec![
+            "--json",
+            "--no-control",
+            "--timeout",
+            "2",
+            "--ca-file",
+            &ca,
+            "--user",
+            USER,
+        ];
         args.extend_from_slice(extra);
         args.push(&target);
         let run = run(&args, &[("IMAPDOCTOR_PASSWORD", CANARY)]).await;
@@ -106,8 +128,17 @@ fn tls_script(leaf: &Leaf) -> Script {
 
 /// Asserts exit code, failing check, fault and verdict code.
 fn expect(run: &Run, exit: i32, failing: &str, fault: &str, code: &str) {
-    assert_eq!(run.code, exit, "exit code; stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
-    assert_eq!(run.status(failing), "fail", "{failing} should fail:\n{}", run.stdout);
+    assert_eq!(
+        run.code, exit,
+        "exit code; stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    assert_eq!(
+        run.status(failing),
+        "fail",
+        "{failing} should fail:\n{}",
+        run.stdout
+    );
     assert_eq!(run.verdict("fault"), fault, "fault:\n{}", run.stdout);
     assert_eq!(run.verdict("code"), code, "code:\n{}", run.stdout);
 }
@@ -115,20 +146,33 @@ fn expect(run: &Run, exit: i32, failing: &str, fault: &str, code: &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn bye_greeting_is_the_servers_problem() {
     let ca = TestCa::new("t");
-    let script = tls_script(&leaf(&ca)).with_opening(Opening::Greet("* BYE Server overloaded, try later".into()));
+    let script = tls_script(&leaf(&ca))
+        .with_opening(Opening::Greet("* BYE Server overloaded, try later".into()));
     let f = Fixture::start(script, &ca).await;
     let run = f.check("imaps", &[]).await;
     expect(&run, 13, "capability", "server", "capability.bye");
-    assert!(run.check("capability")["summary"].as_str().unwrap().contains("Server overloaded"));
+    assert!(
+        run.check("capability")["summary"]
+            .as_str()
+            .unwrap()
+            .contains("Server overloaded")
+    );
     assert_eq!(run.status("auth"), "skip");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bye_greeting_with_unavailable_code() {
     let ca = TestCa::new("t");
-    let script = tls_script(&leaf(&ca)).with_opening(Opening::Greet("* BYE [UNAVAILABLE] Maintenance".into()));
+    let script = tls_script(&leaf(&ca))
+        .with_opening(Opening::Greet("* BYE [UNAVAILABLE] Maintenance".into()));
     let f = Fixture::start(script, &ca).await;
-    expect(&f.check("imaps", &[]).await, 13, "capability", "server", "capability.unavailable");
+    expect(
+        &f.check("imaps", &[]).await,
+        13,
+        "capability",
+        "server",
+        "capability.unavailable",
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -143,34 +187,67 @@ async fn silent_server_times_out_on_the_greeting() {
 async fn garbage_instead_of_a_greeting_is_not_imap() {
     let ca = TestCa::new("t");
     let garbage = b"HTTP/1.1 400 Bad Request\r\nServer: nginx\r\n\r\n".to_vec();
-    let f = Fixture::start(tls_script(&leaf(&ca)).with_opening(Opening::Raw(garbage)), &ca).await;
+    let f = Fixture::start(
+        tls_script(&leaf(&ca)).with_opening(Opening::Raw(garbage)),
+        &ca,
+    )
+    .await;
     let run = f.check("imaps", &[]).await;
     expect(&run, 13, "capability", "config", "capability.not_imap");
-    assert!(run.check("capability")["summary"].as_str().unwrap().contains("HTTP/1.1 400"));
+    assert!(
+        run.check("capability")["summary"]
+            .as_str()
+            .unwrap()
+            .contains("HTTP/1.1 400")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn endless_greeting_is_cut_off() {
     let ca = TestCa::new("t");
-    let f = Fixture::start(tls_script(&leaf(&ca)).with_opening(Opening::EndlessLine), &ca).await;
-    expect(&f.check("imaps", &[]).await, 13, "capability", "server", "capability.too_long");
+    let f = Fixture::start(
+        tls_script(&leaf(&ca)).with_opening(Opening::EndlessLine),
+        &ca,
+    )
+    .await;
+    expect(
+        &f.check("imaps", &[]).await,
+        13,
+        "capability",
+        "server",
+        "capability.too_long",
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dripping_greeting_ends_at_the_step_timeout() {
     let ca = TestCa::new("t");
-    let drip = Opening::Drip { line: "* OK this greeting arrives one byte at a time".into(), interval: Duration::from_millis(300) };
+    let drip = Opening::Drip {
+        line: "* OK this greeting arrives one byte at a time".into(),
+        interval: Duration::from_millis(300),
+    };
     let f = Fixture::start(tls_script(&leaf(&ca)).with_opening(drip), &ca).await;
     let run = f.check("imaps", &["--timeout", "1"]).await;
     expect(&run, 13, "capability", "server", "capability.timeout");
-    assert!(run.check("capability")["summary"].as_str().unwrap().contains("never finished"));
+    assert!(
+        run.check("capability")["summary"]
+            .as_str()
+            .unwrap()
+            .contains("never finished")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn close_right_after_connect() {
     let ca = TestCa::new("t");
     let f = Fixture::start(tls_script(&leaf(&ca)).with_opening(Opening::Close), &ca).await;
-    expect(&f.check("imaps", &[]).await, 13, "capability", "server", "capability.closed");
+    expect(
+        &f.check("imaps", &[]).await,
+        13,
+        "capability",
+        "server",
+        "capability.closed",
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -182,7 +259,10 @@ async fn expired_certificate() {
     expect(&run, 12, "tls", "server", "tls.certificate_expired");
     let tls = &run.check("tls")["details"];
     assert_eq!(tls["verification"]["reason"], "expired");
-    assert!(tls["chain"][0]["days_left"].as_i64().unwrap() < 0, "chain captured despite the failure");
+    assert!(
+        tls["chain"][0]["days_left"].as_i64().unwrap() < 0,
+        "chain captured despite the failure"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -190,7 +270,13 @@ async fn not_yet_valid_certificate() {
     let ca = TestCa::new("t");
     let early = ca.issue(&LeafSpec::not_yet_valid(["127.0.0.1"]));
     let f = Fixture::start(tls_script(&early), &ca).await;
-    expect(&f.check("imaps", &[]).await, 12, "tls", "server", "tls.certificate_not_yet_valid");
+    expect(
+        &f.check("imaps", &[]).await,
+        12,
+        "tls",
+        "server",
+        "tls.certificate_not_yet_valid",
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -231,7 +317,10 @@ async fn insecure_accepts_a_bad_certificate_but_warns() {
     let run = f.check("imaps", &["--insecure"]).await;
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(run.status("tls"), "warn");
-    assert_eq!(run.check("tls")["details"]["verification"]["insecure"], true);
+    assert_eq!(
+        run.check("tls")["details"]["verification"]["insecure"],
+        true
+    );
     assert_eq!(run.verdict("code"), "ok.with_warnings");
 }
 
@@ -253,43 +342,77 @@ async fn plaintext_greeting_on_a_tls_port() {
     let f = Fixture::start(script, &ca).await;
     let run = f.check("imaps", &[]).await;
     expect(&run, 12, "tls", "config", "tls.plaintext_greeting");
-    assert!(run.check("tls")["details"]["received_instead"].as_str().unwrap().starts_with("* OK"));
+    assert!(
+        run.check("tls")["details"]["received_instead"]
+            .as_str()
+            .unwrap()
+            .starts_with("* OK")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn starttls_not_offered() {
     let ca = TestCa::new("t");
-    let f = Fixture::start(Script::healthy(Security::Plain).with_account(USER, CANARY), &ca).await;
-    expect(&f.check("imap", &[]).await, 13, "capability", "config", "capability.starttls_unavailable");
+    let f = Fixture::start(
+        Script::healthy(Security::Plain).with_account(USER, CANARY),
+        &ca,
+    )
+    .await;
+    expect(
+        &f.check("imap", &[]).await,
+        13,
+        "capability",
+        "config",
+        "capability.starttls_unavailable",
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn starttls_happy_path() {
     let ca = TestCa::new("t");
-    let script = Script::healthy(Security::StartTls(leaf(&ca).server_config())).with_account(USER, CANARY);
+    let script =
+        Script::healthy(Security::StartTls(leaf(&ca).server_config())).with_account(USER, CANARY);
     let f = Fixture::start(script, &ca).await;
     let run = f.check("imap", &[]).await;
     assert_eq!(run.code, 0, "{}", run.stdout);
     let caps = &run.check("capability")["details"];
     assert_eq!(caps["starttls"]["offered"], true);
-    assert_eq!(caps["login_disabled"], false, "capabilities re-read inside TLS");
+    assert_eq!(
+        caps["login_disabled"], false,
+        "capabilities re-read inside TLS"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn no_credentials_over_plaintext() {
     let ca = TestCa::new("t");
-    let f = Fixture::start(Script::healthy(Security::Plain).with_account(USER, CANARY), &ca).await;
+    let f = Fixture::start(
+        Script::healthy(Security::Plain).with_account(USER, CANARY),
+        &ca,
+    )
+    .await;
     let run = f.check("imap", &["--security", "none"]).await;
     expect(&run, 14, "auth", "config", "auth.plaintext_refused");
     let sent: Vec<String> = f.server.received().into_iter().map(|r| r.command).collect();
-    assert!(!sent.iter().any(|c| c.eq_ignore_ascii_case("LOGIN") || c.eq_ignore_ascii_case("AUTHENTICATE")), "{sent:?}");
+    assert!(
+        !sent
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case("LOGIN") || c.eq_ignore_ascii_case("AUTHENTICATE")),
+        "{sent:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn plaintext_auth_when_explicitly_allowed() {
     let ca = TestCa::new("t");
-    let f = Fixture::start(Script::healthy(Security::Plain).with_account(USER, CANARY), &ca).await;
-    let run = f.check("imap", &["--security", "none", "--allow-plaintext-auth"]).await;
+    let f = Fixture::start(
+        Script::healthy(Security::Plain).with_account(USER, CANARY),
+        &ca,
+    )
+    .await;
+    let run = f
+        .check("imap", &["--security", "none", "--allow-plaintext-auth"])
+        .await;
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(run.status("tls"), "skip");
 }
@@ -297,11 +420,15 @@ async fn plaintext_auth_when_explicitly_allowed() {
 #[tokio::test(flavor = "multi_thread")]
 async fn wrong_password() {
     let ca = TestCa::new("t");
-    let script = Script::healthy(Security::ImplicitTls(leaf(&ca).server_config())).with_account(USER, "another-password");
+    let script = Script::healthy(Security::ImplicitTls(leaf(&ca).server_config()))
+        .with_account(USER, "another-password");
     let f = Fixture::start(script, &ca).await;
     let run = f.check("imaps", &[]).await;
     expect(&run, 14, "auth", "account", "auth.rejected");
-    assert_eq!(run.check("auth")["details"]["response_code"], "AUTHENTICATIONFAILED");
+    assert_eq!(
+        run.check("auth")["details"]["response_code"],
+        "AUTHENTICATIONFAILED"
+    );
     assert_eq!(run.status("folders"), "skip");
 }
 
@@ -313,7 +440,9 @@ async fn login_reply(reply: &str) -> Run {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn auth_backend_unavailable_is_the_servers_problem() {
-    let run = login_reply("NO [UNAVAILABLE] Temporary authentication failure. [mx1:2026-11-23 10:00:00]").await;
+    let run =
+        login_reply("NO [UNAVAILABLE] Temporary authentication failure. [mx1:2026-11-23 10:00:00]")
+            .await;
     expect(&run, 14, "auth", "server", "auth.unavailable");
 }
 
@@ -321,7 +450,11 @@ async fn auth_backend_unavailable_is_the_servers_problem() {
 async fn exchange_login_failed_points_to_basic_auth() {
     let run = login_reply("NO LOGIN failed.").await;
     expect(&run, 14, "auth", "account", "auth.basic_auth_refused");
-    assert!(run.json.as_ref().unwrap()["verdict"]["hints"].to_string().contains("OAuth2"));
+    assert!(
+        run.json.as_ref().unwrap()["verdict"]["hints"]
+            .to_string()
+            .contains("OAuth2")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -351,17 +484,32 @@ async fn after_login(behaviour: AfterLogin) -> Run {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn hang_after_login() {
-    expect(&after_login(AfterLogin::Hang).await, 15, "folders", "server", "folders.timeout");
+    expect(
+        &after_login(AfterLogin::Hang).await,
+        15,
+        "folders",
+        "server",
+        "folders.timeout",
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn close_after_login() {
-    expect(&after_login(AfterLogin::Close).await, 15, "folders", "server", "folders.closed");
+    expect(
+        &after_login(AfterLogin::Close).await,
+        15,
+        "folders",
+        "server",
+        "folders.closed",
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn exchange_authenticated_but_not_connected() {
-    let run = after_login(AfterLogin::Bad("User is authenticated but not connected.".into())).await;
+    let run = after_login(AfterLogin::Bad(
+        "User is authenticated but not connected.".into(),
+    ))
+    .await;
     expect(&run, 15, "folders", "account", "folders.not_connected");
 }
 
@@ -376,16 +524,32 @@ async fn missing_mailbox() {
 #[tokio::test(flavor = "multi_thread")]
 async fn xoauth2_token_rejected_with_error_detail() {
     let ca = TestCa::new("t");
-    let f = Fixture::start(tls_script(&leaf(&ca)).with_oauth(USER, "the-right-token"), &ca).await;
+    let f = Fixture::start(
+        tls_script(&leaf(&ca)).with_oauth(USER, "the-right-token"),
+        &ca,
+    )
+    .await;
     let target = format!("imaps://127.0.0.1:{}", f.server.port());
     let ca_path = f.ca();
-    let args = ["--json", "-v", "--no-control", "--ca-file", &ca_path, "--user", USER, &target];
+    let args = [
+        "--json",
+        "-v",
+        "--no-control",
+        "--ca-file",
+        &ca_path,
+        "--user",
+        USER,
+        &target,
+    ];
     let run = run(&args, &[("IMAPDOCTOR_OAUTH_TOKEN", TOKEN_CANARY)]).await;
     run.assert_no_secret();
     expect(&run, 14, "auth", "account", "auth.token_rejected");
     let auth = &run.check("auth")["details"];
     assert_eq!(auth["mechanism"], "XOAUTH2");
-    assert!(auth["sasl_error"].as_str().unwrap().contains("401"), "{auth}");
+    assert!(
+        auth["sasl_error"].as_str().unwrap().contains("401"),
+        "{auth}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -394,17 +558,31 @@ async fn xoauth2_token_accepted() {
     let f = Fixture::start(tls_script(&leaf(&ca)).with_oauth(USER, TOKEN_CANARY), &ca).await;
     let target = format!("imaps://127.0.0.1:{}", f.server.port());
     let ca_path = f.ca();
-    let args = ["-v", "--no-control", "--ca-file", &ca_path, "--user", USER, &target];
+    let args = [
+        "-v",
+        "--no-control",
+        "--ca-file",
+        &ca_path,
+        "--user",
+        USER,
+        &target,
+    ];
     let run = run(&args, &[("IMAPDOCTOR_OAUTH_TOKEN", TOKEN_CANARY)]).await;
     run.assert_no_secret();
     assert_eq!(run.code, 0, "{}", run.stdout);
-    assert!(run.stdout.contains("AUTHENTICATE XOAUTH2 ***"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("AUTHENTICATE XOAUTH2 ***"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn preauth_greeting_needs_no_login() {
     let ca = TestCa::new("t");
-    let script = tls_script(&leaf(&ca)).with_opening(Opening::Greet("* PREAUTH [CAPABILITY IMAP4rev1] welcome back".into()));
+    let script = tls_script(&leaf(&ca)).with_opening(Opening::Greet(
+        "* PREAUTH [CAPABILITY IMAP4rev1] welcome back".into(),
+    ));
     let f = Fixture::start(script, &ca).await;
     let run = f.check("imaps", &[]).await;
     assert_eq!(run.code, 0, "{}", run.stdout);
@@ -415,14 +593,29 @@ async fn preauth_greeting_needs_no_login() {
 async fn terminal_escapes_from_the_server_are_neutralised() {
     let ca = TestCa::new("t");
     let evil = "* BYE \x1b]0;pwned\x07\x1b[2J\u{202e}gnp.exe";
-    let f = Fixture::start(tls_script(&leaf(&ca)).with_opening(Opening::Greet(evil.into())), &ca).await;
+    let f = Fixture::start(
+        tls_script(&leaf(&ca)).with_opening(Opening::Greet(evil.into())),
+        &ca,
+    )
+    .await;
     let target = format!("imaps://127.0.0.1:{}", f.server.port());
     let ca_path = f.ca();
     for format in ["--json", "--no-color"] {
-        let run = run(&[format, "-v", "--no-control", "--ca-file", &ca_path, &target], &[]).await;
+        let run = run(
+            &[format, "-v", "--no-control", "--ca-file", &ca_path, &target],
+            &[],
+        )
+        .await;
         assert_eq!(run.code, 13);
-        assert!(!run.stdout.contains('\x1b'), "raw ESC reached the output:\n{}", run.stdout);
-        assert!(!run.stdout.contains('\u{202e}'), "bidi override reached the output");
+        assert!(
+            !run.stdout.contains('\x1b'),
+            "raw ESC reached the output:\n{}",
+            run.stdout
+        );
+        assert!(
+            !run.stdout.contains('\u{202e}'),
+            "bidi override reached the output"
+        );
         assert!(run.stdout.contains("pwned"), "the text is shown, escaped");
     }
 }
@@ -434,7 +627,17 @@ async fn human_report_and_transcript_redact_the_password() {
         let f = Fixture::start(tls_script(&leaf(&ca)), &ca).await;
         let target = format!("imaps://127.0.0.1:{}", f.server.port());
         let ca_path = f.ca();
-        let args = ["-v", "--no-control", "--auth", mech, "--ca-file", &ca_path, "--user", USER, &target];
+        let args = [
+            "-v",
+            "--no-control",
+            "--auth",
+            mech,
+            "--ca-file",
+            &ca_path,
+            "--user",
+            USER,
+            &target,
+        ];
         let run = run(&args, &[("IMAPDOCTOR_PASSWORD", CANARY)]).await;
         run.assert_no_secret();
         assert_eq!(run.code, 0, "{}", run.stdout);

@@ -9,7 +9,13 @@ use clap_complete::Shell;
 fn generated() -> Vec<(PathBuf, Vec<u8>)> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
-    for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::PowerShell, Shell::Elvish] {
+    for shell in [
+        Shell::Bash,
+        Shell::Zsh,
+        Shell::Fish,
+        Shell::PowerShell,
+        Shell::Elvish,
+    ] {
         let mut cmd = imapdoctor::cli::command();
         let mut out = Vec::new();
         clap_complete::generate(shell, &mut cmd, "imapdoctor", &mut out);

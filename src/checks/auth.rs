@@ -38,7 +38,10 @@ fn fail(code: &str, message: String, details: &AuthDetails) -> Check {
 }
 
 /// Chooses the mechanism from what the user forced and what the server offers.
-pub fn choose(creds: &Credentials, caps: &CapabilityDetails) -> Result<AuthMechanism, &'static str> {
+pub fn choose(
+    creds: &Credentials,
+    caps: &CapabilityDetails,
+) -> Result<AuthMechanism, &'static str> {
     let offers = |m: &str| caps.auth_mechanisms.iter().any(|a| a == m);
     if let Some(m) = creds.mechanism {
         return Ok(m);
@@ -83,7 +86,10 @@ async fn login(
     conn: &mut Connection,
     deadline: Instant,
 ) -> Check {
-    let mut details = AuthDetails { user: sanitize::terminal_text(&creds.user), ..Default::default() };
+    let mut details = AuthDetails {
+        user: sanitize::terminal_text(&creds.user),
+        ..Default::default()
+    };
     let plaintext_allowed = config.target.security == Security::None && config.allow_plaintext_auth;
     if !conn.is_tls() && !plaintext_allowed {
         let message = "refusing to send credentials over an unencrypted connection (use TLS, or --security none --allow-plaintext-auth if you really mean it)".to_string();
@@ -111,10 +117,18 @@ async fn login(
         AuthMechanism::Login => {
             details.mechanism = Some("LOGIN");
             let Some(u) = quoted(user) else {
-                return fail("no_mechanism", "the user name contains a line break".into(), &details);
+                return fail(
+                    "no_mechanism",
+                    "the user name contains a line break".into(),
+                    &details,
+                );
             };
             match quoted(secret).filter(|_| secret.is_ascii()) {
-                Some(p) => (format!("{tag} LOGIN {u} {p}"), format!("{tag} LOGIN {u} ***"), None),
+                Some(p) => (
+                    format!("{tag} LOGIN {u} {p}"),
+                    format!("{tag} LOGIN {u} ***"),
+                    None,
+                ),
                 None => {
                     let line = format!("{tag} LOGIN {u} {{{}}}", secret.len());
                     (line.clone(), line, Some(secret.to_string()))
@@ -124,7 +138,10 @@ async fn login(
         sasl => {
             let (name, raw) = match sasl {
                 AuthMechanism::Plain => ("PLAIN", format!("\0{user}\0{secret}")),
-                AuthMechanism::Xoauth2 => ("XOAUTH2", format!("user={user}\x01auth=Bearer {secret}\x01\x01")),
+                AuthMechanism::Xoauth2 => (
+                    "XOAUTH2",
+                    format!("user={user}\x01auth=Bearer {secret}\x01\x01"),
+                ),
                 _ => (
                     "OAUTHBEARER",
                     format!(
@@ -137,14 +154,27 @@ async fn login(
             let encoded = B64.encode(raw.as_bytes());
             transcript.add_secret(&encoded);
             if caps.has("SASL-IR") {
-                (format!("{tag} AUTHENTICATE {name} {encoded}"), format!("{tag} AUTHENTICATE {name} ***"), None)
+                (
+                    format!("{tag} AUTHENTICATE {name} {encoded}"),
+                    format!("{tag} AUTHENTICATE {name} ***"),
+                    None,
+                )
             } else {
                 let line = format!("{tag} AUTHENTICATE {name}");
                 (line.clone(), line, Some(encoded))
             }
         }
     };
-    let result = exchange(conn, &tag, &first_line, &shown, payload, &mut details, deadline).await;
+    let result = exchange(
+        conn,
+        &tag,
+        &first_line,
+        &shown,
+        payload,
+        &mut details,
+        deadline,
+    )
+    .await;
     details.round_trip_ms = Some(sent_at.elapsed().as_millis() as u64);
     match result {
         Err(e) => wire_failure(e, &details),
@@ -167,7 +197,9 @@ async fn exchange(
     let mut challenges = 0;
     loop {
         match conn.read_response(deadline).await? {
-            Response::Status(s) if s.tag.as_deref() == Some(tag) || s.kind == StatusKind::Bye => return Ok(s),
+            Response::Status(s) if s.tag.as_deref() == Some(tag) || s.kind == StatusKind::Bye => {
+                return Ok(s);
+            }
             Response::Continuation(text) => {
                 challenges += 1;
                 if challenges > 3 {
@@ -191,9 +223,21 @@ async fn exchange(
 
 fn wire_failure(e: WireError, details: &AuthDetails) -> Check {
     match e {
-        WireError::Timeout { .. } => fail("timeout", "no answer to the login within the time limit".into(), details),
-        WireError::Closed { .. } => fail("closed", "the server closed the connection during login".into(), details),
-        WireError::TooLong => fail("too_long", "the server's reply to the login is endless".into(), details),
+        WireError::Timeout { .. } => fail(
+            "timeout",
+            "no answer to the login within the time limit".into(),
+            details,
+        ),
+        WireError::Closed { .. } => fail(
+            "closed",
+            "the server closed the connection during login".into(),
+            details,
+        ),
+        WireError::TooLong => fail(
+            "too_long",
+            "the server's reply to the login is endless".into(),
+            details,
+        ),
         WireError::Io(e) => fail("io", format!("login failed on the socket: {e}"), details),
     }
 }
@@ -206,27 +250,56 @@ fn judge(status: StatusResponse, mut details: AuthDetails, mechanism: AuthMechan
     let mech = details.mechanism.unwrap_or("?");
     let user = details.user.clone();
     match status.kind {
-        StatusKind::Ok => Check::passed(CheckId::Auth, format!("logged in as {user} with {mech}"), Details::Auth(details)),
+        StatusKind::Ok => Check::passed(
+            CheckId::Auth,
+            format!("logged in as {user} with {mech}"),
+            Details::Auth(details),
+        ),
         StatusKind::No => {
             let shown = sanitize::terminal_text(&status.describe());
-            let what = if mechanism.uses_token() { "token" } else { "login" };
-            fail("rejected", format!("the server rejected the {what} for {user}: {shown}"), &details)
+            let what = if mechanism.uses_token() {
+                "token"
+            } else {
+                "login"
+            };
+            fail(
+                "rejected",
+                format!("the server rejected the {what} for {user}: {shown}"),
+                &details,
+            )
         }
         StatusKind::Bye => {
             let shown = sanitize::terminal_text(&status.describe());
-            fail("bye", format!("the server ended the session during login: {shown}"), &details)
+            fail(
+                "bye",
+                format!("the server ended the session during login: {shown}"),
+                &details,
+            )
         }
         _ => {
             let shown = sanitize::terminal_text(&status.describe());
-            fail("bad", format!("the server called the login command invalid: {shown}"), &details)
+            fail(
+                "bad",
+                format!("the server called the login command invalid: {shown}"),
+                &details,
+            )
         }
     }
 }
 
 /// The check for a PREAUTH greeting: already logged in.
 pub fn preauthenticated(user: &str) -> Check {
-    let details = AuthDetails { mechanism: Some("PREAUTH"), user: sanitize::terminal_text(user), result: Some("OK"), ..Default::default() };
-    let mut check = Check::passed(CheckId::Auth, "pre-authenticated by the server (PREAUTH greeting)", Details::Auth(details));
+    let details = AuthDetails {
+        mechanism: Some("PREAUTH"),
+        user: sanitize::terminal_text(user),
+        result: Some("OK"),
+        ..Default::default()
+    };
+    let mut check = Check::passed(
+        CheckId::Auth,
+        "pre-authenticated by the server (PREAUTH greeting)",
+        Details::Auth(details),
+    );
     check.notes.push("no credentials were sent".into());
     check
 }

@@ -58,7 +58,11 @@ impl CapabilityDetails {
         let caps: Vec<String> = caps.iter().map(|c| sanitize::terminal_text(c)).collect();
         self.auth_mechanisms = caps
             .iter()
-            .filter_map(|c| c.get(..5).filter(|p| p.eq_ignore_ascii_case("AUTH=")).map(|_| c[5..].to_ascii_uppercase()))
+            .filter_map(|c| {
+                c.get(..5)
+                    .filter(|p| p.eq_ignore_ascii_case("AUTH="))
+                    .map(|_| c[5..].to_ascii_uppercase())
+            })
             .collect();
         self.login_disabled = has(&caps, "LOGINDISABLED");
         self.capabilities = caps;
@@ -67,7 +71,9 @@ impl CapabilityDetails {
 
     /// Whether the greeting was PREAUTH.
     pub fn preauthenticated(&self) -> bool {
-        self.greeting.as_ref().is_some_and(|g| g.status == "PREAUTH")
+        self.greeting
+            .as_ref()
+            .is_some_and(|g| g.status == "PREAUTH")
     }
 }
 
@@ -86,15 +92,36 @@ pub struct Progress {
 type Step<T> = Result<T, Check>;
 
 fn fail(code: &str, message: String, details: &CapabilityDetails) -> Check {
-    Check::failed(CheckId::Capability, code, message, Details::Capability(details.clone()))
+    Check::failed(
+        CheckId::Capability,
+        code,
+        message,
+        Details::Capability(details.clone()),
+    )
 }
 
 fn wire_failure(e: WireError, what: &str, details: &CapabilityDetails) -> Check {
     match e {
-        WireError::Timeout { partial: 0 } => fail("timeout", format!("no {what} from the server within the time limit"), details),
-        WireError::Timeout { .. } => fail("timeout", format!("the {what} started but never finished (no end of line)"), details),
-        WireError::Closed { .. } => fail("closed", format!("the server closed the connection instead of sending its {what}"), details),
-        WireError::TooLong => fail("too_long", format!("the server's {what} is endless (longer than the size limit)"), details),
+        WireError::Timeout { partial: 0 } => fail(
+            "timeout",
+            format!("no {what} from the server within the time limit"),
+            details,
+        ),
+        WireError::Timeout { .. } => fail(
+            "timeout",
+            format!("the {what} started but never finished (no end of line)"),
+            details,
+        ),
+        WireError::Closed { .. } => fail(
+            "closed",
+            format!("the server closed the connection instead of sending its {what}"),
+            details,
+        ),
+        WireError::TooLong => fail(
+            "too_long",
+            format!("the server's {what} is endless (longer than the size limit)"),
+            details,
+        ),
         WireError::Io(e) => fail("io", format!("reading the {what} failed: {e}"), details),
     }
 }
@@ -112,7 +139,11 @@ pub async fn greet(conn: &mut Connection, deadline: Instant) -> Step<Progress> {
         _ => {
             let shown = sanitize::untrusted(&message[..message.len().min(120)]);
             let shown = shown.trim_end_matches("\\x0d\\x0a");
-            return Err(fail("not_imap", format!("the server's first line is not an IMAP greeting: {shown}"), &details));
+            return Err(fail(
+                "not_imap",
+                format!("the server's first line is not an IMAP greeting: {shown}"),
+                &details,
+            ));
         }
     };
     details.greeting = Some(Greeting {
@@ -124,11 +155,19 @@ pub async fn greet(conn: &mut Connection, deadline: Instant) -> Step<Progress> {
         StatusKind::Ok | StatusKind::PreAuth => {}
         StatusKind::Bye => {
             let text = sanitize::terminal_text(&greeting.describe());
-            return Err(fail("bye", format!("the server refused the session in its greeting: {text}"), &details));
+            return Err(fail(
+                "bye",
+                format!("the server refused the session in its greeting: {text}"),
+                &details,
+            ));
         }
         _ => {
             let text = sanitize::terminal_text(&greeting.describe());
-            return Err(fail("bad_greeting", format!("unexpected greeting: {text}"), &details));
+            return Err(fail(
+                "bad_greeting",
+                format!("unexpected greeting: {text}"),
+                &details,
+            ));
         }
     }
     match greeting.capabilities() {
@@ -138,17 +177,28 @@ pub async fn greet(conn: &mut Connection, deadline: Instant) -> Step<Progress> {
             details.set_capabilities(caps, "command");
         }
     }
-    Ok(Progress { details, elapsed_ms: started.elapsed().as_millis() as u64 })
+    Ok(Progress {
+        details,
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    })
 }
 
-async fn ask_capabilities(conn: &mut Connection, deadline: Instant, details: &CapabilityDetails) -> Step<Vec<String>> {
+async fn ask_capabilities(
+    conn: &mut Connection,
+    deadline: Instant,
+    details: &CapabilityDetails,
+) -> Step<Vec<String>> {
     let exchange = conn
         .command("CAPABILITY", deadline)
         .await
         .map_err(|e| wire_failure(e, "capability list", details))?;
     if exchange.completion.kind != StatusKind::Ok {
         let text = sanitize::terminal_text(&exchange.completion.describe());
-        return Err(fail("command_failed", format!("CAPABILITY was refused: {text}"), details));
+        return Err(fail(
+            "command_failed",
+            format!("CAPABILITY was refused: {text}"),
+            details,
+        ));
     }
     let caps = exchange
         .untagged
@@ -163,14 +213,23 @@ async fn ask_capabilities(conn: &mut Connection, deadline: Instant, details: &Ca
 }
 
 /// Sends STARTTLS (after [`greet`]); on success the connection is ready for the TLS handshake.
-pub async fn starttls(conn: &mut Connection, progress: &mut Progress, deadline: Instant) -> Result<(), Check> {
+pub async fn starttls(
+    conn: &mut Connection,
+    progress: &mut Progress,
+    deadline: Instant,
+) -> Result<(), Check> {
     let started = Instant::now();
     let details = &mut progress.details;
     let offered = details.has("STARTTLS");
-    let mut info = StartTls { offered, reply: None, capabilities_before_tls: details.capabilities.clone() };
+    let mut info = StartTls {
+        offered,
+        reply: None,
+        capabilities_before_tls: details.capabilities.clone(),
+    };
     if !offered {
         details.starttls = Some(info);
-        let message = "the server does not offer STARTTLS on this port (no STARTTLS capability)".to_string();
+        let message =
+            "the server does not offer STARTTLS on this port (no STARTTLS capability)".to_string();
         return Err(fail("starttls_unavailable", message, details));
     }
     let exchange = conn.command("STARTTLS", deadline).await;
@@ -186,7 +245,11 @@ pub async fn starttls(conn: &mut Connection, progress: &mut Progress, deadline: 
     details.starttls = Some(info);
     if exchange.completion.kind != StatusKind::Ok {
         let text = sanitize::terminal_text(&exchange.completion.describe());
-        return Err(fail("starttls_refused", format!("the server refused STARTTLS: {text}"), details));
+        return Err(fail(
+            "starttls_refused",
+            format!("the server refused STARTTLS: {text}"),
+            details,
+        ));
     }
     Ok(())
 }
@@ -198,7 +261,11 @@ pub fn injection(progress: &Progress) -> Check {
 }
 
 /// After the STARTTLS handshake: capabilities again (they may change), then the finished check.
-pub async fn after_starttls(conn: &mut Connection, mut progress: Progress, deadline: Instant) -> Step<Check> {
+pub async fn after_starttls(
+    conn: &mut Connection,
+    mut progress: Progress,
+    deadline: Instant,
+) -> Step<Check> {
     let started = Instant::now();
     let result = ask_capabilities(conn, deadline, &progress.details).await;
     progress.elapsed_ms += started.elapsed().as_millis() as u64;
@@ -217,8 +284,16 @@ pub async fn after_starttls(conn: &mut Connection, mut progress: Progress, deadl
 /// The finished check from what was gathered.
 pub fn finish(progress: Progress) -> Check {
     let d = &progress.details;
-    let greeting = d.greeting.as_ref().map(|g| g.text.clone()).unwrap_or_default();
-    let mut summary = format!("{} ({} capabilities", greeting_label(d), d.capabilities.len());
+    let greeting = d
+        .greeting
+        .as_ref()
+        .map(|g| g.text.clone())
+        .unwrap_or_default();
+    let mut summary = format!(
+        "{} ({} capabilities",
+        greeting_label(d),
+        d.capabilities.len()
+    );
     if !d.auth_mechanisms.is_empty() {
         summary.push_str(&format!(", AUTH={}", d.auth_mechanisms.join(" ")));
     }
@@ -228,20 +303,30 @@ pub fn finish(progress: Progress) -> Check {
         check.notes.push(format!("greeting: {greeting}"));
     }
     if d.starttls.is_some() {
-        check.notes.push("STARTTLS negotiated; capabilities re-read inside TLS".into());
+        check
+            .notes
+            .push("STARTTLS negotiated; capabilities re-read inside TLS".into());
     }
     if d.login_disabled {
-        check.notes.push("LOGINDISABLED: the LOGIN command is refused on this connection".into());
+        check
+            .notes
+            .push("LOGINDISABLED: the LOGIN command is refused on this connection".into());
     }
     if !d.has("IMAP4rev1") && !d.has("IMAP4rev2") {
-        check.notes.push("neither IMAP4rev1 nor IMAP4rev2 is advertised".into());
+        check
+            .notes
+            .push("neither IMAP4rev1 nor IMAP4rev2 is advertised".into());
     }
     check.duration_ms = progress.elapsed_ms;
     check
 }
 
 fn greeting_label(d: &CapabilityDetails) -> &'static str {
-    if d.preauthenticated() { "PREAUTH greeting" } else { "OK greeting" }
+    if d.preauthenticated() {
+        "PREAUTH greeting"
+    } else {
+        "OK greeting"
+    }
 }
 
 /// The tagged completion as a report line.

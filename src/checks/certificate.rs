@@ -89,7 +89,10 @@ fn ip_from_bytes(b: &[u8]) -> Option<std::net::IpAddr> {
 pub fn rfc3339(unix: i64) -> String {
     ::time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
-        .and_then(|t| t.format(&::time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&::time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default()
 }
 
@@ -101,10 +104,10 @@ fn fingerprint(der: &[u8]) -> String {
 /// The names a certificate is valid for (for the name-mismatch hint).
 pub fn names_for_hint(info: &CertificateInfo) -> Vec<String> {
     let mut names = info.sans.clone();
-    if names.is_empty() {
-        if let Some(cn) = info.subject.split(", ").find_map(|p| p.strip_prefix("CN=")) {
-            names.push(cn.to_string());
-        }
+    if names.is_empty()
+        && let Some(cn) = info.subject.split(", ").find_map(|p| p.strip_prefix("CN="))
+    {
+        names.push(cn.to_string());
     }
     names
 }

@@ -26,11 +26,22 @@ pub async fn run(config: &Config, deadline: tokio::time::Instant) -> (Check, Vec
     let started = Instant::now();
     let target = &config.target;
     let (mut check, addrs) = if let Some(addr) = config.resolved_override() {
-        let summary = format!("{} → {} (from --resolve, not looked up)", target.host, addr.ip());
+        let summary = format!(
+            "{} → {} (from --resolve, not looked up)",
+            target.host,
+            addr.ip()
+        );
         (pass(summary, "override", vec![addr]), vec![addr])
     } else if let Some(ip) = target.ip() {
         let addr = SocketAddr::new(ip, target.port);
-        (pass(format!("{ip} is an IP address; no lookup needed"), "literal", vec![addr]), vec![addr])
+        (
+            pass(
+                format!("{ip} is an IP address; no lookup needed"),
+                "literal",
+                vec![addr],
+            ),
+            vec![addr],
+        )
     } else {
         let lookup = tokio::net::lookup_host((target.host.as_str(), target.port));
         match tokio::time::timeout_at(deadline, lookup).await {
@@ -38,8 +49,14 @@ pub async fn run(config: &Config, deadline: tokio::time::Instant) -> (Check, Vec
                 Check::failed(
                     CheckId::Dns,
                     "timeout",
-                    format!("no answer from the system resolver for {} in time", target.host),
-                    Details::Dns(DnsDetails { source: "system", ..Default::default() }),
+                    format!(
+                        "no answer from the system resolver for {} in time",
+                        target.host
+                    ),
+                    Details::Dns(DnsDetails {
+                        source: "system",
+                        ..Default::default()
+                    }),
                 ),
                 vec![],
             ),
@@ -47,8 +64,15 @@ pub async fn run(config: &Config, deadline: tokio::time::Instant) -> (Check, Vec
                 Check::failed(
                     CheckId::Dns,
                     "not_found",
-                    format!("{} could not be resolved: {}", target.host, resolver_message(&e)),
-                    Details::Dns(DnsDetails { source: "system", ..Default::default() }),
+                    format!(
+                        "{} could not be resolved: {}",
+                        target.host,
+                        resolver_message(&e)
+                    ),
+                    Details::Dns(DnsDetails {
+                        source: "system",
+                        ..Default::default()
+                    }),
                 ),
                 vec![],
             ),
@@ -70,10 +94,17 @@ pub async fn run(config: &Config, deadline: tokio::time::Instant) -> (Check, Vec
 }
 
 fn pass(summary: String, source: &'static str, addrs: Vec<SocketAddr>) -> Check {
-    let (a, aaaa): (Vec<IpAddr>, Vec<IpAddr>) = addrs.iter().map(|s| s.ip()).partition(IpAddr::is_ipv4);
-    let mut check = Check::passed(CheckId::Dns, summary, Details::Dns(DnsDetails { source, a, aaaa }));
+    let (a, aaaa): (Vec<IpAddr>, Vec<IpAddr>) =
+        addrs.iter().map(|s| s.ip()).partition(IpAddr::is_ipv4);
+    let mut check = Check::passed(
+        CheckId::Dns,
+        summary,
+        Details::Dns(DnsDetails { source, a, aaaa }),
+    );
     if source == "literal" {
-        check.notes.push("an IP address bypasses DNS: a DNS problem would not show here".into());
+        check
+            .notes
+            .push("an IP address bypasses DNS: a DNS problem would not show here".into());
     }
     check
 }
@@ -81,5 +112,7 @@ fn pass(summary: String, source: &'static str, addrs: Vec<SocketAddr>) -> Check 
 fn resolver_message(e: &std::io::Error) -> String {
     let text = e.to_string();
     // getaddrinfo's messages are from the OS, but keep them tidy and printable.
-    crate::sanitize::terminal_text(text.trim_start_matches("failed to lookup address information: "))
+    crate::sanitize::terminal_text(
+        text.trim_start_matches("failed to lookup address information: "),
+    )
 }

@@ -69,7 +69,15 @@ pub struct FoldersDetails {
     pub status: StatusInfo,
 }
 
-const SPECIAL_USE: [&str; 7] = ["\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash"];
+const SPECIAL_USE: [&str; 7] = [
+    "\\All",
+    "\\Archive",
+    "\\Drafts",
+    "\\Flagged",
+    "\\Junk",
+    "\\Sent",
+    "\\Trash",
+];
 
 fn completion(s: &StatusResponse, round_trip_ms: u64) -> Completion {
     Completion {
@@ -83,10 +91,19 @@ fn completion(s: &StatusResponse, round_trip_ms: u64) -> Completion {
 /// Runs LIST, EXAMINE and STATUS, then LOGOUT.
 pub async fn run(conn: &mut Connection, mailbox: &str, deadline: Instant) -> Check {
     let started = Instant::now();
-    let mut details = FoldersDetails { mailbox: sanitize::terminal_text(mailbox), ..Default::default() };
+    let mut details = FoldersDetails {
+        mailbox: sanitize::terminal_text(mailbox),
+        ..Default::default()
+    };
     let result = pipeline(conn, mailbox, &mut details, deadline).await;
     let logout = conn.tag();
-    let _ = conn.send(&format!("{logout} LOGOUT"), &format!("{logout} LOGOUT"), deadline).await;
+    let _ = conn
+        .send(
+            &format!("{logout} LOGOUT"),
+            &format!("{logout} LOGOUT"),
+            deadline,
+        )
+        .await;
     conn.shutdown().await;
     let mut check = match result {
         Err(e) => wire_failure(e, &details),
@@ -96,7 +113,12 @@ pub async fn run(conn: &mut Connection, mailbox: &str, deadline: Instant) -> Che
     check
 }
 
-async fn pipeline(conn: &mut Connection, mailbox: &str, details: &mut FoldersDetails, deadline: Instant) -> Result<(), WireError> {
+async fn pipeline(
+    conn: &mut Connection,
+    mailbox: &str,
+    details: &mut FoldersDetails,
+    deadline: Instant,
+) -> Result<(), WireError> {
     let name = quoted(mailbox).unwrap_or_else(|| "INBOX".into());
     let commands = [
         "LIST \"\" \"*\"".to_string(),
@@ -120,8 +142,12 @@ async fn pipeline(conn: &mut Connection, mailbox: &str, details: &mut FoldersDet
                 Response::List { attributes, name } => {
                     details.list.count += 1;
                     for a in attributes {
-                        if let Some(known) = SPECIAL_USE.iter().find(|s| s.eq_ignore_ascii_case(&a)) {
-                            details.list.special_use.insert(known.to_string(), sanitize::terminal_text(&name));
+                        if let Some(known) = SPECIAL_USE.iter().find(|s| s.eq_ignore_ascii_case(&a))
+                        {
+                            details
+                                .list
+                                .special_use
+                                .insert(known.to_string(), sanitize::terminal_text(&name));
                         }
                     }
                 }
@@ -163,11 +189,20 @@ fn wire_failure(e: WireError, details: &FoldersDetails) -> Check {
         WireError::TooLong => "too_long",
         WireError::Io(_) => "io",
     };
-    Check::failed(CheckId::Folders, code, message, Details::Folders(details.clone()))
+    Check::failed(
+        CheckId::Folders,
+        code,
+        message,
+        Details::Folders(details.clone()),
+    )
 }
 
 fn judge(details: FoldersDetails) -> Check {
-    let steps = [("LIST", &details.list.completion), ("EXAMINE", &details.examine.completion), ("STATUS", &details.status.completion)];
+    let steps = [
+        ("LIST", &details.list.completion),
+        ("EXAMINE", &details.examine.completion),
+        ("STATUS", &details.status.completion),
+    ];
     for (command, done) in steps {
         let Some(done) = done else { continue };
         if done.result == "OK" {
@@ -177,7 +212,9 @@ fn judge(details: FoldersDetails) -> Check {
             (_, "BYE", _) => "bye",
             (_, "BAD", _) => "bad",
             ("EXAMINE" | "STATUS", _, Some("NONEXISTENT")) => "mailbox_missing",
-            ("EXAMINE" | "STATUS", _, None) if done.text.to_ascii_lowercase().contains("exist") => "mailbox_missing",
+            ("EXAMINE" | "STATUS", _, None) if done.text.to_ascii_lowercase().contains("exist") => {
+                "mailbox_missing"
+            }
             _ => "refused",
         };
         let shown = match &done.response_code {
@@ -189,23 +226,37 @@ fn judge(details: FoldersDetails) -> Check {
         } else {
             format!("{command} failed: {shown}")
         };
-        return Check::failed(CheckId::Folders, code, message, Details::Folders(details.clone()));
+        return Check::failed(
+            CheckId::Folders,
+            code,
+            message,
+            Details::Folders(details.clone()),
+        );
     }
     if details.list.completion.is_none() || details.examine.completion.is_none() {
-        return Check::failed(CheckId::Folders, "incomplete", "the server did not answer every mailbox command", Details::Folders(details));
+        return Check::failed(
+            CheckId::Folders,
+            "incomplete",
+            "the server did not answer every mailbox command",
+            Details::Folders(details),
+        );
     }
     let summary = format!(
         "{} mailboxes ({} special-use); {} has {} messages",
         details.list.count,
         details.list.special_use.len(),
         details.mailbox,
-        details.examine.exists.or(details.status.items.get("MESSAGES").copied()).map_or("?".into(), |n| n.to_string())
+        details
+            .examine
+            .exists
+            .or(details.status.items.get("MESSAGES").copied())
+            .map_or("?".into(), |n| n.to_string())
     );
     let mut check = Check::passed(CheckId::Folders, summary, Details::Folders(details));
-    if let Details::Folders(d) = &check.details {
-        if d.list.count == 0 {
-            check.notes.push("LIST returned no mailboxes".into());
-        }
+    if let Details::Folders(d) = &check.details
+        && d.list.count == 0
+    {
+        check.notes.push("LIST returned no mailboxes".into());
     }
     check
 }

@@ -64,8 +64,16 @@ impl Checklist {
 }
 
 /// Runs the checklist against `config.target`.
-pub async fn run(config: &Config, transcript: &Transcript, run_deadline: Option<Instant>) -> Vec<Check> {
-    let mut list = Checklist { checks: Vec::new(), step_timeout: config.step_timeout, run_deadline };
+pub async fn run(
+    config: &Config,
+    transcript: &Transcript,
+    run_deadline: Option<Instant>,
+) -> Vec<Check> {
+    let mut list = Checklist {
+        checks: Vec::new(),
+        step_timeout: config.step_timeout,
+        run_deadline,
+    };
     walk(config, transcript, &mut list).await;
     list.finish()
 }
@@ -75,16 +83,23 @@ async fn walk(config: &Config, transcript: &Transcript, list: &mut Checklist) {
     if !list.record(check) {
         return;
     }
-    transcript.remark(&format!("connecting to {}:{}", config.target.host, config.target.port));
+    transcript.remark(&format!(
+        "connecting to {}:{}",
+        config.target.host, config.target.port
+    ));
     let (check, stream) = tcp::run(&addrs, list.step()).await;
     let connected = list.record(check);
-    let Some(stream) = stream.filter(|_| connected) else { return };
+    let Some(stream) = stream.filter(|_| connected) else {
+        return;
+    };
     let socket = Recorded::new(stream);
     let mut conn = match config.target.security {
         Security::Tls => {
             let (check, tls) = tls::run(config, socket, transcript, list.step()).await;
             let passed = list.record(check);
-            let Some(tls) = tls.filter(|_| passed) else { return };
+            let Some(tls) = tls.filter(|_| passed) else {
+                return;
+            };
             let mut conn = Connection::new(Transport::Tls(Box::new(tls)), transcript.clone());
             match capability::greet(&mut conn, list.step()).await {
                 Ok(progress) => {
@@ -98,7 +113,9 @@ async fn walk(config: &Config, transcript: &Transcript, list: &mut Checklist) {
                 }
             }
         }
-        Security::Starttls | Security::None => Connection::new(Transport::Plain(socket), transcript.clone()),
+        Security::Starttls | Security::None => {
+            Connection::new(Transport::Plain(socket), transcript.clone())
+        }
     };
     let mut progress = match capability::greet(&mut conn, list.step()).await {
         Ok(p) => p,
@@ -110,15 +127,18 @@ async fn walk(config: &Config, transcript: &Transcript, list: &mut Checklist) {
     if config.target.security == Security::None {
         let caps = progress.details.clone();
         list.record(capability::finish(progress));
-        list.record(Check::skipped(CheckId::Tls, "not used: --security none (everything travels unencrypted)"));
+        list.record(Check::skipped(
+            CheckId::Tls,
+            "not used: --security none (everything travels unencrypted)",
+        ));
         return after_capability(config, list, conn, caps).await;
     }
     if let Err(check) = capability::starttls(&mut conn, &mut progress, list.step()).await {
         list.record(check);
         return;
     }
-    let socket = match conn.into_plain() {
-        Ok(socket) => socket,
+    let (socket, next_tag) = match conn.into_plain() {
+        Ok(plain) => plain,
         Err(_) => {
             list.record(capability::injection(&progress));
             return;
@@ -129,11 +149,14 @@ async fn walk(config: &Config, transcript: &Transcript, list: &mut Checklist) {
     let passed = list.record(check);
     let Some(tls) = tls.filter(|_| passed) else {
         let mut partial = capability::finish(progress);
-        partial.notes.push("capabilities inside TLS were not read: the TLS handshake failed".into());
+        partial
+            .notes
+            .push("capabilities inside TLS were not read: the TLS handshake failed".into());
         list.record(partial);
         return;
     };
-    let mut conn = Connection::new(Transport::Tls(Box::new(tls)), transcript.clone());
+    let mut conn = Connection::new(Transport::Tls(Box::new(tls)), transcript.clone())
+        .continuing_tags_from(next_tag);
     match capability::after_starttls(&mut conn, progress, list.step()).await {
         Ok(check) => {
             let caps = match &check.details {

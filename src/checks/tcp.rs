@@ -68,7 +68,12 @@ pub async fn run(addrs: &[SocketAddr], deadline: Instant) -> (Check, Option<TcpS
         if attempts.len() < order.len() && (set.is_empty() || Instant::now() >= next_start) {
             let index = attempts.len();
             let addr = order[index];
-            attempts.push(Attempt { address: addr, outcome: Outcome::TimedOut, duration_ms: 0, error: None });
+            attempts.push(Attempt {
+                address: addr,
+                outcome: Outcome::TimedOut,
+                duration_ms: 0,
+                error: None,
+            });
             starts.push(Instant::now());
             set.spawn(async move { (index, TcpStream::connect(addr).await) });
             next_start = Instant::now() + ATTEMPT_DELAY;
@@ -104,7 +109,10 @@ pub async fn run(addrs: &[SocketAddr], deadline: Instant) -> (Check, Option<TcpS
     set.abort_all();
     let connected = stream.as_ref().and_then(|s| s.peer_addr().ok());
     for (attempt, start) in attempts.iter_mut().zip(&starts) {
-        if attempt.duration_ms == 0 && attempt.outcome != Outcome::Connected && attempt.error.is_none() {
+        if attempt.duration_ms == 0
+            && attempt.outcome != Outcome::Connected
+            && attempt.error.is_none()
+        {
             attempt.duration_ms = start.elapsed().as_millis() as u64;
             if stream.is_some() {
                 attempt.outcome = Outcome::Abandoned;
@@ -121,23 +129,42 @@ fn verdict(attempts: &[Attempt], connected: Option<SocketAddr>, total: usize) ->
         .iter()
         .filter(|a| !matches!(a.outcome, Outcome::Connected | Outcome::Abandoned))
         .collect();
-    let details = Details::Tcp(TcpDetails { attempts: attempts.to_vec(), connected });
+    let details = Details::Tcp(TcpDetails {
+        attempts: attempts.to_vec(),
+        connected,
+    });
     if let Some(addr) = connected {
         let mut check = Check::passed(CheckId::Tcp, format!("connected to {addr}"), details);
         for a in failed {
-            check.notes.push(format!("{} failed first: {}", a.address, describe(a.outcome)));
+            check.notes.push(format!(
+                "{} failed first: {}",
+                a.address,
+                describe(a.outcome)
+            ));
         }
         return check;
     }
     let outcome_all = |o: Outcome| !failed.is_empty() && failed.iter().all(|a| a.outcome == o);
     let (code, what) = if outcome_all(Outcome::Refused) {
-        ("refused", "connection refused: the host answered, but nothing accepts connections on this port")
+        (
+            "refused",
+            "connection refused: the host answered, but nothing accepts connections on this port",
+        )
     } else if outcome_all(Outcome::TimedOut) {
-        ("timeout", "no answer: the connection attempt timed out (packets are being dropped)")
+        (
+            "timeout",
+            "no answer: the connection attempt timed out (packets are being dropped)",
+        )
     } else if outcome_all(Outcome::Unreachable) {
-        ("unreachable", "no route to the host: this computer's network cannot reach it")
+        (
+            "unreachable",
+            "no route to the host: this computer's network cannot reach it",
+        )
     } else if failed.iter().any(|a| a.outcome == Outcome::Refused) {
-        ("refused", "connection refused on some addresses, no answer from the others")
+        (
+            "refused",
+            "connection refused on some addresses, no answer from the others",
+        )
     } else {
         ("failed", "could not connect")
     };
@@ -145,7 +172,10 @@ fn verdict(attempts: &[Attempt], connected: Option<SocketAddr>, total: usize) ->
     let message = if tried < total {
         format!("{what} ({tried} of {total} addresses tried before the time limit)")
     } else {
-        format!("{what} ({tried} address{} tried)", if tried == 1 { "" } else { "es" })
+        format!(
+            "{what} ({tried} address{} tried)",
+            if tried == 1 { "" } else { "es" }
+        )
     };
     Check::failed(CheckId::Tcp, code, message, details)
 }
@@ -173,8 +203,13 @@ fn classify(e: &std::io::Error) -> Outcome {
 
 /// Alternates address families, starting with the resolver's first choice (RFC 8305 §4).
 fn interleave(addrs: &[SocketAddr]) -> Vec<SocketAddr> {
-    let Some(first) = addrs.first() else { return vec![] };
-    let (mut same, mut other): (Vec<SocketAddr>, Vec<SocketAddr>) = addrs.iter().copied().partition(|a| a.is_ipv6() == first.is_ipv6());
+    let Some(first) = addrs.first() else {
+        return vec![];
+    };
+    let (mut same, mut other): (Vec<SocketAddr>, Vec<SocketAddr>) = addrs
+        .iter()
+        .copied()
+        .partition(|a| a.is_ipv6() == first.is_ipv6());
     same.reverse();
     other.reverse();
     let mut out = Vec::with_capacity(addrs.len());

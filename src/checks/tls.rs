@@ -94,9 +94,9 @@ impl ServerCertVerifier for RecordingVerifier {
         ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let result = self
-            .inner
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now);
+        let result =
+            self.inner
+                .verify_server_cert(end_entity, intermediates, server_name, ocsp, now);
         let mut captured = self.captured.lock().unwrap_or_else(|p| p.into_inner());
         captured.chain = std::iter::once(end_entity)
             .chain(intermediates)
@@ -176,7 +176,11 @@ async fn handshake(
 ) -> (Check, Option<TlsStream>) {
     let host = config.target.host.clone();
     let captured = Arc::new(Mutex::new(Captured::default()));
-    let trust = if config.extra_roots.is_empty() { "os" } else { "os+ca-file" };
+    let trust = if config.extra_roots.is_empty() {
+        "os"
+    } else {
+        "os+ca-file"
+    };
     let mut details = TlsDetails {
         server_name: host.clone(),
         version: None,
@@ -195,14 +199,32 @@ async fn handshake(
         Ok(c) => c,
         Err(e) => {
             let message = format!("no usable trust store on this computer: {e}");
-            return (Check::failed(CheckId::Tls, "no_trust_store", message, Details::Tls(Box::new(details))), None);
+            return (
+                Check::failed(
+                    CheckId::Tls,
+                    "no_trust_store",
+                    message,
+                    Details::Tls(Box::new(details)),
+                ),
+                None,
+            );
         }
     };
     let Ok(name) = ServerName::try_from(host.clone()) else {
         let message = format!("{host:?} is not a valid TLS server name");
-        return (Check::failed(CheckId::Tls, "bad_server_name", message, Details::Tls(Box::new(details))), None);
+        return (
+            Check::failed(
+                CheckId::Tls,
+                "bad_server_name",
+                message,
+                Details::Tls(Box::new(details)),
+            ),
+            None,
+        );
     };
-    transcript.remark(&format!("TLS handshake, verifying the certificate for {host}"));
+    transcript.remark(&format!(
+        "TLS handshake, verifying the certificate for {host}"
+    ));
     let connector = tokio_rustls::TlsConnector::from(tls_config);
     let mut first_bytes = Vec::new();
     let connect = connector.connect_with(name, socket, |_| {}).into_fallible();
@@ -226,12 +248,22 @@ async fn handshake(
     match outcome {
         Err(_) => {
             let message = "the server did not complete the TLS handshake in time";
-            (Check::failed(CheckId::Tls, "timeout", message, Details::Tls(Box::new(details))), None)
+            (
+                Check::failed(
+                    CheckId::Tls,
+                    "timeout",
+                    message,
+                    Details::Tls(Box::new(details)),
+                ),
+                None,
+            )
         }
         Ok(Err(e)) => (failure(e, &first_bytes, details), None),
         Ok(Ok(stream)) => {
             let (_, session) = stream.get_ref();
-            details.version = session.protocol_version().map(|v| v.as_str().unwrap_or("unknown").to_string());
+            details.version = session
+                .protocol_version()
+                .map(|v| v.as_str().unwrap_or("unknown").to_string());
             details.cipher_suite = session
                 .negotiated_cipher_suite()
                 .map(|s| s.suite().as_str().unwrap_or("unknown").to_string());
@@ -250,13 +282,19 @@ fn reason(error: &rustls::Error, chain: &[CertificateInfo]) -> VerifyReason {
         return VerifyReason::Invalid;
     };
     match e {
-        CertificateError::Expired | CertificateError::ExpiredContext { .. } => VerifyReason::Expired,
-        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => VerifyReason::NotYetValid,
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+            VerifyReason::Expired
+        }
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+            VerifyReason::NotYetValid
+        }
         CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
             VerifyReason::NameMismatch
         }
         CertificateError::Revoked => VerifyReason::Revoked,
-        CertificateError::UnknownIssuer if chain.len() == 1 && chain[0].self_issued => VerifyReason::SelfSigned,
+        CertificateError::UnknownIssuer if chain.len() == 1 && chain[0].self_issued => {
+            VerifyReason::SelfSigned
+        }
         CertificateError::UnknownIssuer => VerifyReason::UnknownIssuer,
         _ => VerifyReason::Invalid,
     }
@@ -277,9 +315,12 @@ fn failure(error: std::io::Error, first_bytes: &[u8], mut details: TlsDetails) -
             VerifyReason::NameMismatch => format!(
                 "the certificate is not valid for {} (it names {})",
                 details.server_name,
-                leaf.map(|l| super::certificate::names_for_hint(l).join(", ")).unwrap_or_default()
+                leaf.map(|l| super::certificate::names_for_hint(l).join(", "))
+                    .unwrap_or_default()
             ),
-            VerifyReason::SelfSigned => "the server's certificate is self-signed and not trusted".into(),
+            VerifyReason::SelfSigned => {
+                "the server's certificate is self-signed and not trusted".into()
+            }
             VerifyReason::UnknownIssuer => format!(
                 "the certificate's issuer is not trusted ({})",
                 details.chain.last().map_or("?", |c| c.issuer.as_str())
@@ -301,28 +342,49 @@ fn failure(error: std::io::Error, first_bytes: &[u8], mut details: TlsDetails) -
         };
         return Check::failed(CheckId::Tls, code, message, Details::Tls(Box::new(details)));
     }
-    let looks_like_text = !first_bytes.is_empty() && first_bytes[0] != 0x16 && first_bytes[0] != 0x15;
+    let looks_like_text =
+        !first_bytes.is_empty() && first_bytes[0] != 0x16 && first_bytes[0] != 0x15;
     if looks_like_text {
         let shown = crate::sanitize::untrusted(&first_bytes[..first_bytes.len().min(120)]);
         let shown = shown.trim_end_matches("\\x0d\\x0a").to_string();
         details.received_instead = Some(shown.clone());
-        let (code, message) = if first_bytes.starts_with(b"* OK") || first_bytes.starts_with(b"* PREAUTH") {
-            ("plaintext_greeting", format!("the server sent a plaintext IMAP greeting instead of a TLS handshake: {shown}"))
+        let (code, message) = if first_bytes.starts_with(b"* OK")
+            || first_bytes.starts_with(b"* PREAUTH")
+        {
+            (
+                "plaintext_greeting",
+                format!(
+                    "the server sent a plaintext IMAP greeting instead of a TLS handshake: {shown}"
+                ),
+            )
         } else {
-            ("not_tls", format!("the server answered with something that is not TLS: {shown}"))
+            (
+                "not_tls",
+                format!("the server answered with something that is not TLS: {shown}"),
+            )
         };
         return Check::failed(CheckId::Tls, code, message, Details::Tls(Box::new(details)));
     }
-    let inner = error.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>());
+    let inner = error
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<rustls::Error>());
     let (code, message) = match inner {
         Some(rustls::Error::AlertReceived(rustls::AlertDescription::ProtocolVersion))
         | Some(rustls::Error::PeerIncompatible(_)) => (
             "protocol_version",
-            format!("no TLS version or cipher in common with the server (it may offer only TLS 1.0/1.1): {error}"),
+            format!(
+                "no TLS version or cipher in common with the server (it may offer only TLS 1.0/1.1): {error}"
+            ),
         ),
         Some(e) => ("handshake_failed", format!("the TLS handshake failed: {e}")),
-        None if first_bytes.is_empty() => ("closed", "the server closed the connection during the TLS handshake".into()),
-        None => ("handshake_failed", format!("the TLS handshake failed: {error}")),
+        None if first_bytes.is_empty() => (
+            "closed",
+            "the server closed the connection during the TLS handshake".into(),
+        ),
+        None => (
+            "handshake_failed",
+            format!("the TLS handshake failed: {error}"),
+        ),
     };
     Check::failed(CheckId::Tls, code, message, Details::Tls(Box::new(details)))
 }
@@ -332,16 +394,28 @@ fn success(details: TlsDetails) -> Check {
     let version = details.version.clone().unwrap_or_default();
     let insecure_failure = details.verification.insecure && !details.verification.verified;
     let insecure = details.verification.insecure;
-    let mut summary = format!("{version}, {}", details.cipher_suite.clone().unwrap_or_default());
+    let mut summary = format!(
+        "{version}, {}",
+        details.cipher_suite.clone().unwrap_or_default()
+    );
     if let Some(leaf) = &leaf {
-        let name = super::certificate::names_for_hint(leaf).first().cloned().unwrap_or_default();
-        summary.push_str(&format!("; certificate for {name}, {} days left", leaf.days_left));
+        let name = super::certificate::names_for_hint(leaf)
+            .first()
+            .cloned()
+            .unwrap_or_default();
+        summary.push_str(&format!(
+            "; certificate for {name}, {} days left",
+            leaf.days_left
+        ));
     }
     let message = details.verification.message.clone();
     let mut check = Check::passed(CheckId::Tls, summary, Details::Tls(Box::new(details)));
     if insecure {
         check.status = Status::Warn;
-        check.notes.push("--insecure: the certificate was NOT verified; this connection could be intercepted".into());
+        check.notes.push(
+            "--insecure: the certificate was NOT verified; this connection could be intercepted"
+                .into(),
+        );
         if insecure_failure {
             check.notes.push(format!(
                 "verification would have failed: {}",
@@ -349,11 +423,14 @@ fn success(details: TlsDetails) -> Check {
             ));
         }
     }
-    if let Some(leaf) = leaf {
-        if leaf.days_left < EXPIRY_WARNING_DAYS {
-            check.status = Status::Warn;
-            check.notes.push(format!("the certificate expires in {} days ({})", leaf.days_left, leaf.not_after));
-        }
+    if let Some(leaf) = leaf
+        && leaf.days_left < EXPIRY_WARNING_DAYS
+    {
+        check.status = Status::Warn;
+        check.notes.push(format!(
+            "the certificate expires in {} days ({})",
+            leaf.days_left, leaf.not_after
+        ));
     }
     check
 }

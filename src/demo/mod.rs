@@ -33,7 +33,9 @@ pub async fn run(fault: Option<DemoFault>, verbose: bool) -> anyhow::Result<Repo
         ..Script::default()
     };
     if fault == Some(DemoFault::ByeGreeting) {
-        script.opening = Opening::Greet("* BYE [UNAVAILABLE] Server shutting down for maintenance, try again later".into());
+        script.opening = Opening::Greet(
+            "* BYE [UNAVAILABLE] Server shutting down for maintenance, try again later".into(),
+        );
     }
     let handle = server::spawn(script).await?;
     let port = handle.port();

@@ -85,7 +85,10 @@ impl LeafSpec {
     fn params(&self) -> CertificateParams {
         let mut params = CertificateParams::new(self.names.clone()).expect("valid names");
         let mut dn = DistinguishedName::new();
-        dn.push(DnType::CommonName, self.names.first().cloned().unwrap_or_default());
+        dn.push(
+            DnType::CommonName,
+            self.names.first().cloned().unwrap_or_default(),
+        );
         dn.push(DnType::OrganizationName, "imapdoctor test server");
         params.distinguished_name = dn;
         params.not_before = self.not_before;

@@ -31,12 +31,20 @@ pub fn provider_family(host: &str) -> Option<&'static str> {
 fn server_words(check: &Check) -> Option<(Option<String>, String)> {
     match &check.details {
         Details::Auth(a) => Some((a.response_code.clone(), a.text.clone()?)),
-        Details::Folders(f) => [&f.list.completion, &f.examine.completion, &f.status.completion]
-            .into_iter()
-            .flatten()
-            .find(|c| c.result != "OK")
-            .map(|c| (c.response_code.clone(), c.text.clone())),
-        Details::Capability(c) => c.greeting.as_ref().filter(|g| g.status == "BYE").map(|g| (g.code.clone(), g.text.clone())),
+        Details::Folders(f) => [
+            &f.list.completion,
+            &f.examine.completion,
+            &f.status.completion,
+        ]
+        .into_iter()
+        .flatten()
+        .find(|c| c.result != "OK")
+        .map(|c| (c.response_code.clone(), c.text.clone())),
+        Details::Capability(c) => c
+            .greeting
+            .as_ref()
+            .filter(|g| g.status == "BYE")
+            .map(|g| (g.code.clone(), g.text.clone())),
         _ => None,
     }
 }
@@ -45,14 +53,19 @@ fn server_words(check: &Check) -> Option<(Option<String>, String)> {
 pub fn needs_control(code: &str) -> bool {
     code.starts_with("dns.")
         || code.starts_with("tcp.")
-        || matches!(code, "tls.timeout" | "tls.closed" | "capability.timeout" | "capability.closed")
+        || matches!(
+            code,
+            "tls.timeout" | "tls.closed" | "capability.timeout" | "capability.closed"
+        )
 }
 
 fn opening(fault: Fault, code: &str) -> &'static str {
     match fault {
         Fault::None => "No problem found: ",
         Fault::Local => "The problem is on this computer or its network: ",
-        Fault::Server if code == "tcp.timeout" => "The problem is at the mail server or the network path to it: ",
+        Fault::Server if code == "tcp.timeout" => {
+            "The problem is at the mail server or the network path to it: "
+        }
         Fault::Server => "The problem is at the mail server: ",
         Fault::Account => "The problem is with the account: ",
         Fault::Config => "The problem is in the settings used: ",
@@ -65,8 +78,7 @@ pub fn diagnose(report: &Report) -> Verdict {
         .checks
         .iter()
         .filter(|c| c.status != Status::Skip)
-        .map(|c| format!("{}: {:?} ({})", c.id.as_str(), c.status, c.summary).replacen(": Pass", ": pass", 1))
-        .map(|line| line.replace(": Fail", ": fail").replace(": Warn", ": warn"))
+        .map(|c| format!("{}: {} ({})", c.id.as_str(), c.status.as_str(), c.summary))
         .collect();
     let control = report.control.as_ref();
     if let Some(control) = control {
@@ -75,7 +87,11 @@ pub fn diagnose(report: &Report) -> Verdict {
             .iter()
             .map(|p| format!("{}:{} {}", p.host, p.port, p.outcome))
             .collect();
-        evidence.push(format!("control: {} {}", control.status, probes.join(", ")).trim_end().to_string());
+        evidence.push(
+            format!("control: {} {}", control.status, probes.join(", "))
+                .trim_end()
+                .to_string(),
+        );
     }
     let Some(failed) = report.first_failure() else {
         return healthy(report, evidence);
@@ -83,7 +99,12 @@ pub fn diagnose(report: &Report) -> Verdict {
     let code = failed.error_code().unwrap_or("unknown").to_string();
     let (mut fault, mut verdict_code, mut summary, mut hints) = match lookup(failed, &code) {
         Some(found) => found,
-        None => (Fault::Server, code.clone(), failed.summary.clone(), vec!["Run again with -v and look at the transcript.".to_string()]),
+        None => (
+            Fault::Server,
+            code.clone(),
+            failed.summary.clone(),
+            vec!["Run again with -v and look at the transcript.".to_string()],
+        ),
     };
     if needs_control(&code) {
         match control.and_then(|c| c.reachable()) {
@@ -98,10 +119,14 @@ pub fn diagnose(report: &Report) -> Verdict {
             }
             Some(true) if fault == Fault::Local => {
                 fault = Fault::Server;
-                summary = format!("{summary} The known-good control endpoints are reachable from here, so it is specific to this server or the path to it.");
+                summary = format!(
+                    "{summary} The known-good control endpoints are reachable from here, so it is specific to this server or the path to it."
+                );
             }
             Some(true) => {
-                summary = format!("{summary} The known-good control endpoints are reachable from here, so this computer's network works in general.");
+                summary = format!(
+                    "{summary} The known-good control endpoints are reachable from here, so this computer's network works in general."
+                );
             }
             None => {}
         }
@@ -122,33 +147,48 @@ type Found = (Fault, String, String, Vec<String>);
 
 fn lookup(failed: &Check, code: &str) -> Option<Found> {
     let owned = |hints: &[&str]| hints.iter().map(|h| h.to_string()).collect();
-    if let Some((response_code, text)) = server_words(failed) {
-        if let Some(rule) = responses::classify(response_code.as_deref(), &text) {
-            let prefix = failed.id.as_str();
-            let summary = format!("{} (The server said: \"{text}\")", rule.summary);
-            return Some((rule.fault, format!("{prefix}.{}", rule.code), summary, owned(rule.hints)));
-        }
+    if let Some((response_code, text)) = server_words(failed)
+        && let Some(rule) = responses::classify(response_code.as_deref(), &text)
+    {
+        let prefix = failed.id.as_str();
+        let summary = format!("{} (The server said: \"{text}\")", rule.summary);
+        return Some((
+            rule.fault,
+            format!("{prefix}.{}", rule.code),
+            summary,
+            owned(rule.hints),
+        ));
     }
     let rule = rules::lookup(code)?;
     let mut hints: Vec<String> = owned(rule.hints);
-    if code == "tls.name_mismatch" {
-        if let Details::Tls(tls) = &failed.details {
-            if let Some(leaf) = tls.chain.first() {
-                let names = crate::checks::certificate::names_for_hint(leaf);
-                if let Some(name) = names.iter().find(|n| !n.starts_with('*')) {
-                    hints.insert(0, format!("The certificate is for {}: try that name as the server (it may be the right host).", names.join(", ")));
-                    let _ = name;
-                }
-            }
+    if code == "tls.name_mismatch"
+        && let Details::Tls(tls) = &failed.details
+        && let Some(leaf) = tls.chain.first()
+    {
+        let names = crate::checks::certificate::names_for_hint(leaf);
+        if !names.is_empty() {
+            hints.insert(0, format!("The certificate is for {}: try that name as the server (it may be the right host).", names.join(", ")));
         }
     }
-    Some((rule.fault, code.to_string(), rule.summary.to_string(), hints))
+    Some((
+        rule.fault,
+        code.to_string(),
+        rule.summary.to_string(),
+        hints,
+    ))
 }
 
 fn healthy(report: &Report, evidence: Vec<String>) -> Verdict {
-    let warnings: Vec<&Check> = report.checks.iter().filter(|c| c.status == Status::Warn).collect();
+    let warnings: Vec<&Check> = report
+        .checks
+        .iter()
+        .filter(|c| c.status == Status::Warn)
+        .collect();
     let connectivity_only = report.check(CheckId::Auth).status == Status::Skip;
-    let mut hints: Vec<String> = warnings.iter().flat_map(|c| c.notes.iter().cloned()).collect();
+    let mut hints: Vec<String> = warnings
+        .iter()
+        .flat_map(|c| c.notes.iter().cloned())
+        .collect();
     let summary = if connectivity_only {
         hints.push("Add --user to also test the login and the mailbox.".into());
         "the server is reachable and speaks IMAP over a verified connection (login not tested)."
@@ -162,7 +202,11 @@ fn healthy(report: &Report, evidence: Vec<String>) -> Verdict {
     };
     Verdict {
         fault: Fault::None,
-        code: if warnings.is_empty() { "ok".into() } else { "ok.with_warnings".into() },
+        code: if warnings.is_empty() {
+            "ok".into()
+        } else {
+            "ok.with_warnings".into()
+        },
         summary: format!("{}{}", opening(Fault::None, "ok"), summary),
         hints,
         evidence,

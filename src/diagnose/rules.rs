@@ -18,51 +18,333 @@ pub struct Rule {
 
 /// The table. Order does not matter; codes are unique.
 pub const RULES: &[Rule] = &[
-    Rule { code: "dns.not_found", fault: Fault::Config, summary: "the server name does not exist in DNS.", hints: &["Check the spelling of the server name.", "Compare with the provider's documented IMAP host (e.g. outlook.office365.com, imap.gmail.com)."] },
-    Rule { code: "dns.temporary", fault: Fault::Local, summary: "this computer's DNS resolver did not answer.", hints: &["Check the network connection and the DNS settings (VPN, proxy, captive portal).", "Try another network to confirm."] },
-    Rule { code: "dns.timeout", fault: Fault::Local, summary: "this computer's DNS resolver did not answer in time.", hints: &["Check the network connection and the DNS settings (VPN, proxy, captive portal)."] },
-    Rule { code: "tcp.refused", fault: Fault::Server, summary: "the host answers, but nothing accepts IMAP connections on this port (the service is down, or the port is wrong).", hints: &["Check the port: implicit TLS is usually 993, STARTTLS 143.", "If the settings are right, the IMAP service at the server is down: contact the mail provider."] },
-    Rule { code: "tcp.timeout", fault: Fault::Server, summary: "the connection attempt got no answer: the server or the path to it drops packets.", hints: &["A firewall on this network (corporate, hotel, guest Wi-Fi) may block the IMAP port: try another network.", "If other networks fail too, the server is down or unreachable: contact the mail provider."] },
-    Rule { code: "tcp.unreachable", fault: Fault::Local, summary: "this computer has no route to the server.", hints: &["Check the network connection (Wi-Fi, cable, VPN)."] },
-    Rule { code: "tcp.failed", fault: Fault::Server, summary: "the connection could not be established.", hints: &["Try again, and from another network to narrow it down."] },
-    Rule { code: "tls.certificate_expired", fault: Fault::Server, summary: "the server's certificate has expired.", hints: &["The mail provider must renew the certificate.", "If the date on this computer is wrong, fix the clock first: it makes valid certificates look expired."] },
-    Rule { code: "tls.certificate_not_yet_valid", fault: Fault::Server, summary: "the server's certificate is not valid yet.", hints: &["Check this computer's date and time first.", "Otherwise the mail provider installed a certificate dated in the future."] },
-    Rule { code: "tls.name_mismatch", fault: Fault::Server, summary: "the server's certificate is for a different name.", hints: &["Use the server name the certificate is issued for (see the tls check).", "Otherwise the mail provider must fix the certificate."] },
-    Rule { code: "tls.unknown_issuer", fault: Fault::Server, summary: "the server's certificate is not issued by a trusted authority.", hints: &["If the server uses a private CA, pass its certificate with --ca-file.", "If the issuer names antivirus or proxy software, it is intercepting TLS on this computer."] },
-    Rule { code: "tls.self_signed", fault: Fault::Server, summary: "the server presents a self-signed certificate.", hints: &["If you trust this server, pass its certificate with --ca-file.", "Otherwise the mail provider must install a certificate from a public authority."] },
-    Rule { code: "tls.certificate_revoked", fault: Fault::Server, summary: "the server's certificate was revoked.", hints: &["The mail provider must install a new certificate."] },
-    Rule { code: "tls.certificate_invalid", fault: Fault::Server, summary: "the server's certificate is invalid.", hints: &["See the tls check for the verifier's message."] },
-    Rule { code: "tls.plaintext_greeting", fault: Fault::Config, summary: "this port speaks plain IMAP / STARTTLS, not implicit TLS.", hints: &["Try --security starttls, or port 993 for implicit TLS."] },
-    Rule { code: "tls.not_tls", fault: Fault::Config, summary: "this port does not speak TLS or IMAP.", hints: &["Check the host and port: implicit TLS IMAP is usually 993."] },
-    Rule { code: "tls.protocol_version", fault: Fault::Server, summary: "the server offers no TLS version or cipher a current client accepts (TLS 1.0/1.1 only?).", hints: &["The mail provider must enable TLS 1.2 or 1.3."] },
-    Rule { code: "tls.handshake_failed", fault: Fault::Server, summary: "the TLS handshake failed.", hints: &["See the tls check for the details."] },
-    Rule { code: "tls.timeout", fault: Fault::Server, summary: "the server accepted the connection but never completed the TLS handshake.", hints: &["If this port speaks STARTTLS, use --security starttls (usually port 143).", "Otherwise the server is overloaded or broken: contact the mail provider."] },
-    Rule { code: "tls.closed", fault: Fault::Server, summary: "the server closed the connection during the TLS handshake.", hints: &["Something between this computer and the server may reset TLS connections; try another network."] },
-    Rule { code: "tls.no_trust_store", fault: Fault::Local, summary: "this computer has no usable certificate trust store.", hints: &["Install the system CA certificates (e.g. the ca-certificates package), or pass --ca-file."] },
-    Rule { code: "tls.bad_server_name", fault: Fault::Config, summary: "the server name is not valid for TLS.", hints: &["Check the host name."] },
-    Rule { code: "capability.bye", fault: Fault::Server, summary: "the server refused the session in its greeting.", hints: &["The greeting text says why (see the capability check); it is usually overload or maintenance: retry later, or contact the mail provider."] },
-    Rule { code: "capability.timeout", fault: Fault::Server, summary: "the server accepted the connection but sent no greeting.", hints: &["If this port expects implicit TLS, use --security tls (usually port 993).", "Otherwise the server is overloaded or hung: contact the mail provider."] },
-    Rule { code: "capability.closed", fault: Fault::Server, summary: "the server closed the connection right after accepting it.", hints: &["The server may be overloaded, or rejects this computer's address: contact the mail provider."] },
-    Rule { code: "capability.too_long", fault: Fault::Server, summary: "the server sends an endless line instead of a greeting.", hints: &["The server is broken or this is not an IMAP server: check the host and port."] },
-    Rule { code: "capability.not_imap", fault: Fault::Config, summary: "the service on this port is not IMAP.", hints: &["Check the host and port: IMAP is 993 (implicit TLS) or 143 (STARTTLS)."] },
-    Rule { code: "capability.bad_greeting", fault: Fault::Server, summary: "the server's greeting is not valid IMAP.", hints: &["Contact the mail provider with the transcript (-v)."] },
-    Rule { code: "capability.starttls_unavailable", fault: Fault::Config, summary: "the server does not offer STARTTLS on this port.", hints: &["Use implicit TLS instead: imaps://host (port 993)."] },
-    Rule { code: "capability.starttls_refused", fault: Fault::Server, summary: "the server advertises STARTTLS but refused it.", hints: &["Use implicit TLS instead (port 993), or contact the mail provider."] },
-    Rule { code: "capability.starttls_injection", fault: Fault::Server, summary: "data arrived between the STARTTLS reply and the TLS handshake (possible tampering on the path).", hints: &["Do not use this connection; try another network, and report it to the mail provider."] },
-    Rule { code: "capability.command_failed", fault: Fault::Server, summary: "the server refused the CAPABILITY command.", hints: &["Contact the mail provider with the transcript (-v)."] },
-    Rule { code: "auth.plaintext_refused", fault: Fault::Config, summary: "credentials would travel unencrypted, so imapdoctor did not send them.", hints: &["Use imaps:// (port 993) or STARTTLS.", "Only on a trusted test network: --security none --allow-plaintext-auth."] },
-    Rule { code: "auth.no_mechanism", fault: Fault::Config, summary: "there is no way to log in with what was given and what the server offers.", hints: &["See the auth check; try --auth, or a token in IMAPDOCTOR_OAUTH_TOKEN for XOAUTH2."] },
-    Rule { code: "auth.rejected", fault: Fault::Account, summary: "the server rejected the credentials.", hints: &["Check the user name (often the full e-mail address) and the password.", "Many providers require an app password or OAuth2 for IMAP."] },
-    Rule { code: "auth.bad", fault: Fault::Config, summary: "the server did not accept the login command as valid.", hints: &["Try another mechanism with --auth."] },
-    Rule { code: "auth.bye", fault: Fault::Server, summary: "the server ended the session during login.", hints: &["The BYE text says why (see the auth check)."] },
-    Rule { code: "auth.timeout", fault: Fault::Server, summary: "the server never answered the login.", hints: &["The server's authentication backend may be down: retry later, or contact the mail provider."] },
-    Rule { code: "auth.closed", fault: Fault::Server, summary: "the server closed the connection during login.", hints: &["Retry later, or contact the mail provider."] },
-    Rule { code: "folders.mailbox_missing", fault: Fault::Config, summary: "the mailbox named does not exist.", hints: &["Check the name with --mailbox (see the folders check for the list), or omit it for INBOX."] },
-    Rule { code: "folders.refused", fault: Fault::Account, summary: "the server refused to open the mailbox for this account.", hints: &["The account may lack permission on this mailbox; see the folders check."] },
-    Rule { code: "folders.bad", fault: Fault::Server, summary: "the server rejected mailbox commands after a successful login.", hints: &["See the folders check and the transcript (-v)."] },
-    Rule { code: "folders.bye", fault: Fault::Server, summary: "the server ended the session after login.", hints: &["The BYE text says why (see the folders check)."] },
-    Rule { code: "folders.timeout", fault: Fault::Server, summary: "the server hangs after login (no answer to LIST / EXAMINE / STATUS).", hints: &["The mailbox backend may be down or overloaded: retry later, or contact the mail provider."] },
-    Rule { code: "folders.closed", fault: Fault::Server, summary: "the server closed the connection after login.", hints: &["Retry later, or contact the mail provider."] },
+    Rule {
+        code: "dns.not_found",
+        fault: Fault::Config,
+        summary: "the server name does not exist in DNS.",
+        hints: &[
+            "Check the spelling of the server name.",
+            "Compare with the provider's documented IMAP host (e.g. outlook.office365.com, imap.gmail.com).",
+        ],
+    },
+    Rule {
+        code: "dns.temporary",
+        fault: Fault::Local,
+        summary: "this computer's DNS resolver did not answer.",
+        hints: &[
+            "Check the network connection and the DNS settings (VPN, proxy, captive portal).",
+            "Try another network to confirm.",
+        ],
+    },
+    Rule {
+        code: "dns.timeout",
+        fault: Fault::Local,
+        summary: "this computer's DNS resolver did not answer in time.",
+        hints: &["Check the network connection and the DNS settings (VPN, proxy, captive portal)."],
+    },
+    Rule {
+        code: "tcp.refused",
+        fault: Fault::Server,
+        summary: "the host answers, but nothing accepts IMAP connections on this port (the service is down, or the port is wrong).",
+        hints: &[
+            "Check the port: implicit TLS is usually 993, STARTTLS 143.",
+            "If the settings are right, the IMAP service at the server is down: contact the mail provider.",
+        ],
+    },
+    Rule {
+        code: "tcp.timeout",
+        fault: Fault::Server,
+        summary: "the connection attempt got no answer: the server or the path to it drops packets.",
+        hints: &[
+            "A firewall on this network (corporate, hotel, guest Wi-Fi) may block the IMAP port: try another network.",
+            "If other networks fail too, the server is down or unreachable: contact the mail provider.",
+        ],
+    },
+    Rule {
+        code: "tcp.unreachable",
+        fault: Fault::Local,
+        summary: "this computer has no route to the server.",
+        hints: &["Check the network connection (Wi-Fi, cable, VPN)."],
+    },
+    Rule {
+        code: "tcp.failed",
+        fault: Fault::Server,
+        summary: "the connection could not be established.",
+        hints: &["Try again, and from another network to narrow it down."],
+    },
+    Rule {
+        code: "tls.certificate_expired",
+        fault: Fault::Server,
+        summary: "the server's certificate has expired.",
+        hints: &[
+            "The mail provider must renew the certificate.",
+            "If the date on this computer is wrong, fix the clock first: it makes valid certificates look expired.",
+        ],
+    },
+    Rule {
+        code: "tls.certificate_not_yet_valid",
+        fault: Fault::Server,
+        summary: "the server's certificate is not valid yet.",
+        hints: &[
+            "Check this computer's date and time first.",
+            "Otherwise the mail provider installed a certificate dated in the future.",
+        ],
+    },
+    Rule {
+        code: "tls.name_mismatch",
+        fault: Fault::Server,
+        summary: "the server's certificate is for a different name.",
+        hints: &[
+            "Use the server name the certificate is issued for (see the tls check).",
+            "Otherwise the mail provider must fix the certificate.",
+        ],
+    },
+    Rule {
+        code: "tls.unknown_issuer",
+        fault: Fault::Server,
+        summary: "the server's certificate is not issued by a trusted authority.",
+        hints: &[
+            "If the server uses a private CA, pass its certificate with --ca-file.",
+            "If the issuer names antivirus or proxy software, it is intercepting TLS on this computer.",
+        ],
+    },
+    Rule {
+        code: "tls.self_signed",
+        fault: Fault::Server,
+        summary: "the server presents a self-signed certificate.",
+        hints: &[
+            "If you trust this server, pass its certificate with --ca-file.",
+            "Otherwise the mail provider must install a certificate from a public authority.",
+        ],
+    },
+    Rule {
+        code: "tls.certificate_revoked",
+        fault: Fault::Server,
+        summary: "the server's certificate was revoked.",
+        hints: &["The mail provider must install a new certificate."],
+    },
+    Rule {
+        code: "tls.certificate_invalid",
+        fault: Fault::Server,
+        summary: "the server's certificate is invalid.",
+        hints: &["See the tls check for the verifier's message."],
+    },
+    Rule {
+        code: "tls.plaintext_greeting",
+        fault: Fault::Config,
+        summary: "this port speaks plain IMAP / STARTTLS, not implicit TLS.",
+        hints: &["Try --security starttls, or port 993 for implicit TLS."],
+    },
+    Rule {
+        code: "tls.not_tls",
+        fault: Fault::Config,
+        summary: "this port does not speak TLS or IMAP.",
+        hints: &["Check the host and port: implicit TLS IMAP is usually 993."],
+    },
+    Rule {
+        code: "tls.protocol_version",
+        fault: Fault::Server,
+        summary: "the server offers no TLS version or cipher a current client accepts (TLS 1.0/1.1 only?).",
+        hints: &["The mail provider must enable TLS 1.2 or 1.3."],
+    },
+    Rule {
+        code: "tls.handshake_failed",
+        fault: Fault::Server,
+        summary: "the TLS handshake failed.",
+        hints: &["See the tls check for the details."],
+    },
+    Rule {
+        code: "tls.timeout",
+        fault: Fault::Server,
+        summary: "the server accepted the connection but never completed the TLS handshake.",
+        hints: &[
+            "If this port speaks STARTTLS, use --security starttls (usually port 143).",
+            "Otherwise the server is overloaded or broken: contact the mail provider.",
+        ],
+    },
+    Rule {
+        code: "tls.closed",
+        fault: Fault::Server,
+        summary: "the server closed the connection during the TLS handshake.",
+        hints: &[
+            "Something between this computer and the server may reset TLS connections; try another network.",
+        ],
+    },
+    Rule {
+        code: "tls.no_trust_store",
+        fault: Fault::Local,
+        summary: "this computer has no usable certificate trust store.",
+        hints: &[
+            "Install the system CA certificates (e.g. the ca-certificates package), or pass --ca-file.",
+        ],
+    },
+    Rule {
+        code: "tls.bad_server_name",
+        fault: Fault::Config,
+        summary: "the server name is not valid for TLS.",
+        hints: &["Check the host name."],
+    },
+    Rule {
+        code: "capability.bye",
+        fault: Fault::Server,
+        summary: "the server refused the session in its greeting.",
+        hints: &[
+            "The greeting text says why (see the capability check); it is usually overload or maintenance: retry later, or contact the mail provider.",
+        ],
+    },
+    Rule {
+        code: "capability.timeout",
+        fault: Fault::Server,
+        summary: "the server accepted the connection but sent no greeting.",
+        hints: &[
+            "If this port expects implicit TLS, use --security tls (usually port 993).",
+            "Otherwise the server is overloaded or hung: contact the mail provider.",
+        ],
+    },
+    Rule {
+        code: "capability.closed",
+        fault: Fault::Server,
+        summary: "the server closed the connection right after accepting it.",
+        hints: &[
+            "The server may be overloaded, or rejects this computer's address: contact the mail provider.",
+        ],
+    },
+    Rule {
+        code: "capability.too_long",
+        fault: Fault::Server,
+        summary: "the server sends an endless line instead of a greeting.",
+        hints: &["The server is broken or this is not an IMAP server: check the host and port."],
+    },
+    Rule {
+        code: "capability.not_imap",
+        fault: Fault::Config,
+        summary: "the service on this port is not IMAP.",
+        hints: &["Check the host and port: IMAP is 993 (implicit TLS) or 143 (STARTTLS)."],
+    },
+    Rule {
+        code: "capability.bad_greeting",
+        fault: Fault::Server,
+        summary: "the server's greeting is not valid IMAP.",
+        hints: &["Contact the mail provider with the transcript (-v)."],
+    },
+    Rule {
+        code: "capability.starttls_unavailable",
+        fault: Fault::Config,
+        summary: "the server does not offer STARTTLS on this port.",
+        hints: &["Use implicit TLS instead: imaps://host (port 993)."],
+    },
+    Rule {
+        code: "capability.starttls_refused",
+        fault: Fault::Server,
+        summary: "the server advertises STARTTLS but refused it.",
+        hints: &["Use implicit TLS instead (port 993), or contact the mail provider."],
+    },
+    Rule {
+        code: "capability.starttls_injection",
+        fault: Fault::Server,
+        summary: "data arrived between the STARTTLS reply and the TLS handshake (possible tampering on the path).",
+        hints: &[
+            "Do not use this connection; try another network, and report it to the mail provider.",
+        ],
+    },
+    Rule {
+        code: "capability.command_failed",
+        fault: Fault::Server,
+        summary: "the server refused the CAPABILITY command.",
+        hints: &["Contact the mail provider with the transcript (-v)."],
+    },
+    Rule {
+        code: "auth.plaintext_refused",
+        fault: Fault::Config,
+        summary: "credentials would travel unencrypted, so imapdoctor did not send them.",
+        hints: &[
+            "Use imaps:// (port 993) or STARTTLS.",
+            "Only on a trusted test network: --security none --allow-plaintext-auth.",
+        ],
+    },
+    Rule {
+        code: "auth.no_mechanism",
+        fault: Fault::Config,
+        summary: "there is no way to log in with what was given and what the server offers.",
+        hints: &[
+            "See the auth check; try --auth, or a token in IMAPDOCTOR_OAUTH_TOKEN for XOAUTH2.",
+        ],
+    },
+    Rule {
+        code: "auth.rejected",
+        fault: Fault::Account,
+        summary: "the server rejected the credentials.",
+        hints: &[
+            "Check the user name (often the full e-mail address) and the password.",
+            "Many providers require an app password or OAuth2 for IMAP.",
+        ],
+    },
+    Rule {
+        code: "auth.bad",
+        fault: Fault::Config,
+        summary: "the server did not accept the login command as valid.",
+        hints: &["Try another mechanism with --auth."],
+    },
+    Rule {
+        code: "auth.bye",
+        fault: Fault::Server,
+        summary: "the server ended the session during login.",
+        hints: &["The BYE text says why (see the auth check)."],
+    },
+    Rule {
+        code: "auth.timeout",
+        fault: Fault::Server,
+        summary: "the server never answered the login.",
+        hints: &[
+            "The server's authentication backend may be down: retry later, or contact the mail provider.",
+        ],
+    },
+    Rule {
+        code: "auth.closed",
+        fault: Fault::Server,
+        summary: "the server closed the connection during login.",
+        hints: &["Retry later, or contact the mail provider."],
+    },
+    Rule {
+        code: "folders.mailbox_missing",
+        fault: Fault::Config,
+        summary: "the mailbox named does not exist.",
+        hints: &[
+            "Check the name with --mailbox (see the folders check for the list), or omit it for INBOX.",
+        ],
+    },
+    Rule {
+        code: "folders.refused",
+        fault: Fault::Account,
+        summary: "the server refused to open the mailbox for this account.",
+        hints: &["The account may lack permission on this mailbox; see the folders check."],
+    },
+    Rule {
+        code: "folders.bad",
+        fault: Fault::Server,
+        summary: "the server rejected mailbox commands after a successful login.",
+        hints: &["See the folders check and the transcript (-v)."],
+    },
+    Rule {
+        code: "folders.bye",
+        fault: Fault::Server,
+        summary: "the server ended the session after login.",
+        hints: &["The BYE text says why (see the folders check)."],
+    },
+    Rule {
+        code: "folders.timeout",
+        fault: Fault::Server,
+        summary: "the server hangs after login (no answer to LIST / EXAMINE / STATUS).",
+        hints: &[
+            "The mailbox backend may be down or overloaded: retry later, or contact the mail provider.",
+        ],
+    },
+    Rule {
+        code: "folders.closed",
+        fault: Fault::Server,
+        summary: "the server closed the connection after login.",
+        hints: &["Retry later, or contact the mail provider."],
+    },
 ];
 
 /// The row for a check error code.
@@ -78,7 +360,11 @@ mod tests {
     fn codes_are_unique_and_dotted() {
         for (i, rule) in RULES.iter().enumerate() {
             assert!(rule.code.contains('.'), "{}", rule.code);
-            assert!(RULES[i + 1..].iter().all(|r| r.code != rule.code), "duplicate {}", rule.code);
+            assert!(
+                RULES[i + 1..].iter().all(|r| r.code != rule.code),
+                "duplicate {}",
+                rule.code
+            );
             assert!(!rule.hints.is_empty(), "{} has no hint", rule.code);
         }
     }

@@ -71,7 +71,10 @@ mod tests {
         assert_eq!(next_message(b"* OK hi"), Framed::Incomplete);
         let msg = b"* LIST () \"/\" {5}\r\nA\r\nBC\r\n* OK";
         assert_eq!(next_message(msg), Framed::Complete(26));
-        assert_eq!(next_message(b"* LIST () \"/\" {5}\r\nA\r\n"), Framed::Incomplete);
+        assert_eq!(
+            next_message(b"* LIST () \"/\" {5}\r\nA\r\n"),
+            Framed::Incomplete
+        );
         assert_eq!(literal_length(b"x {12+}\r\n"), Some(12));
         assert_eq!(literal_length(b"x {}\r\n"), None);
     }

@@ -78,7 +78,11 @@ impl AsyncRead for Recorded {
 }
 
 impl AsyncWrite for Recorded {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.inner).poll_write(cx, buf)
     }
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -150,11 +154,18 @@ impl Connection {
 
     /// Gives back the plaintext socket for a STARTTLS handshake. Fails if the server already sent
     /// bytes after its STARTTLS reply (they would be injected into the TLS session: CVE-2011-0411).
-    pub fn into_plain(self) -> Result<Recorded, Self> {
+    /// The tag counter comes along, so tags stay unique across the upgrade.
+    pub fn into_plain(self) -> Result<(Recorded, u32), Self> {
         match self.transport {
-            Transport::Plain(p) if self.buf.is_empty() => Ok(p),
+            Transport::Plain(p) if self.buf.is_empty() => Ok((p, self.next_tag)),
             transport => Err(Connection { transport, ..self }),
         }
+    }
+
+    /// Continues tag numbering from an earlier connection (after STARTTLS).
+    pub fn continuing_tags_from(mut self, next_tag: u32) -> Self {
+        self.next_tag = next_tag;
+        self
     }
 
     /// A fresh command tag.
@@ -174,7 +185,8 @@ impl Connection {
                     return Ok(message);
                 }
                 Framed::TooLong => {
-                    self.transcript.server(self.is_tls(), &self.buf[..self.buf.len().min(200)]);
+                    self.transcript
+                        .server(self.is_tls(), &self.buf[..self.buf.len().min(200)]);
                     self.transcript.remark("line too long: stopped reading");
                     return Err(WireError::TooLong);
                 }
@@ -206,7 +218,10 @@ impl Connection {
         if !self.buf.is_empty() {
             let shown = &self.buf[..self.buf.len().min(200)];
             self.transcript.server(self.is_tls(), shown);
-            self.transcript.remark(&format!("incomplete line ({} bytes, no CRLF)", self.buf.len()));
+            self.transcript.remark(&format!(
+                "incomplete line ({} bytes, no CRLF)",
+                self.buf.len()
+            ));
         }
     }
 
@@ -223,7 +238,12 @@ impl Connection {
     }
 
     /// Writes `line` plus CRLF; the transcript shows `shown` instead (secrets replaced by `***`).
-    pub async fn send(&mut self, line: &str, shown: &str, deadline: Instant) -> Result<(), WireError> {
+    pub async fn send(
+        &mut self,
+        line: &str,
+        shown: &str,
+        deadline: Instant,
+    ) -> Result<(), WireError> {
         self.transcript.client(self.is_tls(), shown);
         let mut bytes = Vec::with_capacity(line.len() + 2);
         bytes.extend_from_slice(line.as_bytes());
@@ -248,11 +268,18 @@ impl Connection {
     }
 
     /// Reads responses until the completion of `tag` (or a BYE).
-    pub async fn complete(&mut self, tag: &str, sent_at: Instant, deadline: Instant) -> Result<Exchange, WireError> {
+    pub async fn complete(
+        &mut self,
+        tag: &str,
+        sent_at: Instant,
+        deadline: Instant,
+    ) -> Result<Exchange, WireError> {
         let mut untagged = Vec::new();
         loop {
             match self.read_response(deadline).await? {
-                Response::Status(s) if s.tag.as_deref() == Some(tag) || s.kind == StatusKind::Bye => {
+                Response::Status(s)
+                    if s.tag.as_deref() == Some(tag) || s.kind == StatusKind::Bye =>
+                {
                     return Ok(Exchange {
                         untagged,
                         completion: s,
@@ -265,7 +292,11 @@ impl Connection {
     }
 
     /// Sends a command (tag added) and waits for its completion.
-    pub async fn command(&mut self, command: &str, deadline: Instant) -> Result<Exchange, WireError> {
+    pub async fn command(
+        &mut self,
+        command: &str,
+        deadline: Instant,
+    ) -> Result<Exchange, WireError> {
         let tag = self.tag();
         let line = format!("{tag} {command}");
         let sent_at = Instant::now();
@@ -300,5 +331,8 @@ pub fn quoted(s: &str) -> Option<String> {
     if s.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
         return None;
     }
-    Some(format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")))
+    Some(format!(
+        "\"{}\"",
+        s.replace('\\', "\\\\").replace('"', "\\\"")
+    ))
 }

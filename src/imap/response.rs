@@ -99,8 +99,16 @@ impl StatusResponse {
     /// `OK [CODE] text` as one line, for reports.
     pub fn describe(&self) -> String {
         match &self.code {
-            Some(c) if c.args.is_empty() => format!("{} [{}] {}", self.kind.as_str(), c.name, self.text),
-            Some(c) => format!("{} [{} {}] {}", self.kind.as_str(), c.name, c.args, self.text),
+            Some(c) if c.args.is_empty() => {
+                format!("{} [{}] {}", self.kind.as_str(), c.name, self.text)
+            }
+            Some(c) => format!(
+                "{} [{} {}] {}",
+                self.kind.as_str(),
+                c.name,
+                c.args,
+                self.text
+            ),
             None => format!("{} {}", self.kind.as_str(), self.text),
         }
     }
@@ -127,10 +135,10 @@ pub fn parse(message: &[u8]) -> Response {
         return Response::Unparsed;
     }
     let (word, after) = rest.split_once(' ').unwrap_or((rest, ""));
-    if let Some(kind) = status_kind(word) {
-        if tag == "*" || !matches!(kind, StatusKind::Bye | StatusKind::PreAuth) {
-            return Response::Status(status(tag, kind, after));
-        }
+    if let Some(kind) = status_kind(word)
+        && (tag == "*" || !matches!(kind, StatusKind::Bye | StatusKind::PreAuth))
+    {
+        return Response::Status(status(tag, kind, after));
     }
     if tag != "*" {
         return Response::Unparsed;
@@ -212,7 +220,8 @@ impl<'a> Cursor<'a> {
             }
             self.pos += 1;
         }
-        (self.pos > start).then(|| String::from_utf8_lossy(&self.bytes[start..self.pos]).into_owned())
+        (self.pos > start)
+            .then(|| String::from_utf8_lossy(&self.bytes[start..self.pos]).into_owned())
     }
 
     /// An astring or nstring: atom, quoted string, literal, or NIL (as `None` inside `Some`).
@@ -330,7 +339,10 @@ mod tests {
         assert_eq!(s.code_name(), Some("AUTHENTICATIONFAILED"));
         assert_eq!(s.text, "Authentication failed.");
         let g = status_of("* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] Dovecot ready.\r\n");
-        assert_eq!(g.capabilities().unwrap(), ["IMAP4rev1", "STARTTLS", "LOGINDISABLED"]);
+        assert_eq!(
+            g.capabilities().unwrap(),
+            ["IMAP4rev1", "STARTTLS", "LOGINDISABLED"]
+        );
         let bye = status_of("* BYE Connection closed. 14\r\n");
         assert_eq!((bye.kind, bye.code), (StatusKind::Bye, None));
         let ok = status_of("a2 OK [UIDNEXT 42] Predicted next UID\r\n");
@@ -352,22 +364,38 @@ mod tests {
         );
         assert_eq!(
             parse(b"* LIST () NIL {4}\r\nA\"B}\r\n"),
-            Response::List { attributes: vec![], name: "A\"B}".into() }
+            Response::List {
+                attributes: vec![],
+                name: "A\"B}".into()
+            }
         );
         assert_eq!(
             parse(b"* STATUS INBOX (MESSAGES 3 UIDNEXT 4 UNSEEN 0)\r\n"),
             Response::MailboxStatus {
                 name: "INBOX".into(),
-                items: vec![("MESSAGES".into(), 3), ("UIDNEXT".into(), 4), ("UNSEEN".into(), 0)]
+                items: vec![
+                    ("MESSAGES".into(), 3),
+                    ("UIDNEXT".into(), 4),
+                    ("UNSEEN".into(), 0)
+                ]
             }
         );
         assert_eq!(parse(b"+ \r\n"), Response::Continuation(String::new()));
-        assert_eq!(parse(b"* CAPABILITY IMAP4rev1 IDLE\r\n"), Response::Capability(vec!["IMAP4rev1".into(), "IDLE".into()]));
+        assert_eq!(
+            parse(b"* CAPABILITY IMAP4rev1 IDLE\r\n"),
+            Response::Capability(vec!["IMAP4rev1".into(), "IDLE".into()])
+        );
     }
 
     #[test]
     fn garbage_is_unparsed_not_fatal() {
-        for junk in [&b"HTTP/1.1 400 Bad Request\r\n"[..], b"\x16\x03\x01\x00", b"", b"* LIST (\r\n", b"* STATUS {99}\r\nab"] {
+        for junk in [
+            &b"HTTP/1.1 400 Bad Request\r\n"[..],
+            b"\x16\x03\x01\x00",
+            b"",
+            b"* LIST (\r\n",
+            b"* STATUS {99}\r\nab",
+        ] {
             let _ = parse(junk);
         }
         assert_eq!(parse(b"SSH-2.0-OpenSSH_9.2\r\n"), Response::Unparsed);

@@ -38,7 +38,11 @@ fn status_style(status: Status) -> (Style, &'static str) {
 impl Render for Human {
     fn render(&self, report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         let t = &report.target;
-        let user = t.user.as_deref().map(|u| format!(" as {}", terminal_text(u))).unwrap_or_default();
+        let user = t
+            .user
+            .as_deref()
+            .map(|u| format!(" as {}", terminal_text(u)))
+            .unwrap_or_default();
         writeln!(
             out,
             "imapdoctor {} · {}:{} ({}){}",
@@ -51,7 +55,11 @@ impl Render for Human {
         writeln!(out)?;
         for check in &report.checks {
             let (style, word) = status_style(check.status);
-            let time = if check.status == Status::Skip { String::new() } else { format!("{} ms", check.duration_ms) };
+            let time = if check.status == Status::Skip {
+                String::new()
+            } else {
+                format!("{} ms", check.duration_ms)
+            };
             writeln!(
                 out,
                 "  {} {:<10} {:>8}  {}",
@@ -61,18 +69,30 @@ impl Render for Human {
                 terminal_text(&check.summary)
             )?;
             for note in &check.notes {
-                writeln!(out, "  {:>4} {:<10} {:>8}  · {}", "", "", "", terminal_text(note))?;
+                writeln!(
+                    out,
+                    "  {:>4} {:<10} {:>8}  · {}",
+                    "",
+                    "",
+                    "",
+                    terminal_text(note)
+                )?;
             }
         }
-        if let Some(control) = &report.control {
-            if !control.endpoints.is_empty() {
-                let probes: Vec<String> = control
-                    .endpoints
-                    .iter()
-                    .map(|p| format!("{}:{} {}", terminal_text(&p.host), p.port, p.outcome))
-                    .collect();
-                writeln!(out, "\n  control: {} ({})", control.status, probes.join(", "))?;
-            }
+        if let Some(control) = &report.control
+            && !control.endpoints.is_empty()
+        {
+            let probes: Vec<String> = control
+                .endpoints
+                .iter()
+                .map(|p| format!("{}:{} {}", terminal_text(&p.host), p.port, p.outcome))
+                .collect();
+            writeln!(
+                out,
+                "\n  control: {} ({})",
+                control.status,
+                probes.join(", ")
+            )?;
         }
         writeln!(out)?;
         let v = &report.verdict;
@@ -87,7 +107,12 @@ impl Render for Human {
             Fault::Account => "ACCOUNT",
             Fault::Config => "CONFIG",
         };
-        writeln!(out, "{} {}", self.paint(style, &format!("Verdict [{fault}]:")), terminal_text(&v.summary))?;
+        writeln!(
+            out,
+            "{} {}",
+            self.paint(style, &format!("Verdict [{fault}]:")),
+            terminal_text(&v.summary)
+        )?;
         writeln!(out, "  code: {}", v.code)?;
         for hint in &v.hints {
             writeln!(out, "  → {}", terminal_text(hint))?;
@@ -95,7 +120,13 @@ impl Render for Human {
         if let Some(lines) = &report.transcript {
             writeln!(out, "\nTranscript:")?;
             for line in lines {
-                writeln!(out, "{:>6} {} {}", format!("{}ms", line.t_ms), line.prefix(), terminal_text(&line.text))?;
+                writeln!(
+                    out,
+                    "{:>6} {} {}",
+                    format!("{}ms", line.t_ms),
+                    line.prefix(),
+                    terminal_text(&line.text)
+                )?;
             }
         }
         writeln!(out, "\nFinished in {} ms.", report.duration_ms)

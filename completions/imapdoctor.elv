@@ -1,0 +1,65 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[imapdoctor] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'imapdoctor'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'imapdoctor'= {
+            cand --port 'Port (default: 993 for implicit TLS, 143 for STARTTLS or none)'
+            cand --security 'Connection security (default: from the URL scheme, else the port: 143 → starttls, otherwise tls)'
+            cand --user 'Log in as NAME (without it the check stops after capability)'
+            cand --auth 'Authentication mechanism (default: chosen from the server''s capabilities; XOAUTH2 when IMAPDOCTOR_OAUTH_TOKEN is set)'
+            cand --mailbox 'Mailbox for the folders check'
+            cand --ca-file 'Extra trust anchors (PEM), added to the operating system''s trust store'
+            cand --timeout 'Bound on each network step, in seconds'
+            cand --max-time 'Bound on the whole run, in seconds'
+            cand --resolve 'Connect to ADDR for HOST:PORT, still verifying the certificate for HOST (as curl''s --resolve)'
+            cand --control 'A known-good endpoint to compare with when the target is unreachable (repeatable; default: public providers)'
+            cand --password-stdin 'Read the password from the first line of standard input'
+            cand --insecure 'Do not verify the certificate (the report says so, and TLS is at best a warning)'
+            cand --allow-plaintext-auth 'Allow credentials over an unencrypted connection (only with --security none)'
+            cand --no-control 'Do not probe any control endpoint'
+            cand --json 'Write one JSON document to stdout'
+            cand --no-color 'No colour (NO_COLOR is honoured too; colour only on a terminal)'
+            cand -v 'Include the protocol transcript'
+            cand --verbose 'Include the protocol transcript'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand demo 'Run the full check against a built-in IMAP server on loopback (no account needed)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'imapdoctor;demo'= {
+            cand --fault 'Show a failure and its verdict instead of a healthy server'
+            cand --json 'Write one JSON document to stdout'
+            cand --no-color 'No colour (NO_COLOR is honoured too; colour only on a terminal)'
+            cand -v 'Include the protocol transcript'
+            cand --verbose 'Include the protocol transcript'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'imapdoctor;help'= {
+            cand demo 'Run the full check against a built-in IMAP server on loopback (no account needed)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'imapdoctor;help;demo'= {
+        }
+        &'imapdoctor;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

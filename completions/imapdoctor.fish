@@ -1,0 +1,63 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_imapdoctor_global_optspecs
+    string join \n port= security= user= password-stdin auth= mailbox= ca-file= insecure allow-plaintext-auth timeout= max-time= resolve= control= no-control json no-color v/verbose h/help V/version
+end
+
+function __fish_imapdoctor_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_imapdoctor_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_imapdoctor_using_subcommand
+    set -l cmd (__fish_imapdoctor_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l port -d 'Port (default: 993 for implicit TLS, 143 for STARTTLS or none)' -r
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l security -d 'Connection security (default: from the URL scheme, else the port: 143 → starttls, otherwise tls)' -r -f -a "tls\t'Implicit TLS: the TLS handshake comes first (usually port 993)'
+starttls\t'A plaintext greeting, then STARTTLS (usually port 143)'
+none\t'No encryption at all'"
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l user -d 'Log in as NAME (without it the check stops after capability)' -r
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l auth -d 'Authentication mechanism (default: chosen from the server\'s capabilities; XOAUTH2 when IMAPDOCTOR_OAUTH_TOKEN is set)' -r -f -a "login\t'The IMAP LOGIN command'
+plain\t'AUTHENTICATE PLAIN (RFC 4616)'
+xoauth2\t'AUTHENTICATE XOAUTH2 (Google, Microsoft)'
+oauthbearer\t'AUTHENTICATE OAUTHBEARER (RFC 7628)'"
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l mailbox -d 'Mailbox for the folders check' -r
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l ca-file -d 'Extra trust anchors (PEM), added to the operating system\'s trust store' -r -F
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l timeout -d 'Bound on each network step, in seconds' -r
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l max-time -d 'Bound on the whole run, in seconds' -r
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l resolve -d 'Connect to ADDR for HOST:PORT, still verifying the certificate for HOST (as curl\'s --resolve)' -r
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l control -d 'A known-good endpoint to compare with when the target is unreachable (repeatable; default: public providers)' -r
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l password-stdin -d 'Read the password from the first line of standard input'
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l insecure -d 'Do not verify the certificate (the report says so, and TLS is at best a warning)'
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l allow-plaintext-auth -d 'Allow credentials over an unencrypted connection (only with --security none)'
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l no-control -d 'Do not probe any control endpoint'
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l json -d 'Write one JSON document to stdout'
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l no-color -d 'No colour (NO_COLOR is honoured too; colour only on a terminal)'
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -s v -l verbose -d 'Include the protocol transcript'
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -s V -l version -d 'Print version'
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -a "demo" -d 'Run the full check against a built-in IMAP server on loopback (no account needed)'
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l fault -d 'Show a failure and its verdict instead of a healthy server' -r -f -a "wrong-password\t'The password is wrong (fault: account)'
+expired-certificate\t'The server\'s certificate has expired (fault: server)'
+server-down\t'Nothing listens on the port (fault: server)'
+bye-greeting\t'The server refuses the session in its greeting (fault: server)'
+missing-mailbox\t'The mailbox does not exist (fault: config)'"
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l json -d 'Write one JSON document to stdout'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l no-color -d 'No colour (NO_COLOR is honoured too; colour only on a terminal)'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -s v -l verbose -d 'Include the protocol transcript'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo help" -f -a "demo" -d 'Run the full check against a built-in IMAP server on loopback (no account needed)'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
