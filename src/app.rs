@@ -113,9 +113,8 @@ pub async fn check(config: Config) -> Report {
     if let Some(creds) = &config.credentials {
         transcript.add_secret(creds.secret.expose());
     }
-    let probe = (!config.controls.is_empty())
-        .then(|| tokio::spawn(control::probe_all(config.clone(), run_deadline)));
-    let checks = checks::run(&config, &transcript, run_deadline).await;
+    let (trigger, probe) = control::spawn(config.clone(), run_deadline);
+    let checks = checks::run(&config, &transcript, run_deadline, &trigger).await;
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -142,17 +141,24 @@ pub async fn check(config: Config) -> Report {
         },
         transcript: None,
     };
-    if let Some(probe) = probe {
+    if !config.controls.is_empty() {
         let needed = report
             .first_failure()
             .and_then(|c| c.error_code())
             .is_some_and(crate::diagnose::needs_control);
         report.control = Some(if needed {
-            probe.await.unwrap_or_else(|_| control::not_needed())
+            trigger.start_now();
+            match probe.await {
+                Ok(Some(found)) => found,
+                // The target connected, then went silent: probe now.
+                _ => control::probe_all(config.clone(), run_deadline).await,
+            }
         } else {
             probe.abort();
             control::not_needed()
         });
+    } else {
+        probe.abort();
     }
     report.verdict = crate::diagnose::diagnose(&report);
     if config.verbose {

@@ -60,6 +60,53 @@ impl ControlReport {
     }
 }
 
+/// How long the target may take to connect before the control probe starts anyway. A healthy
+/// target connects well within it, so a healthy check never touches the control endpoints.
+pub const GRACE: std::time::Duration = std::time::Duration::from_millis(1000);
+
+/// When to run the control probe: the checklist says so as soon as it knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Signal {
+    Waiting,
+    Now,
+    NotNeeded,
+}
+
+/// The checklist's side of the control probe's trigger.
+pub struct Trigger(tokio::sync::watch::Sender<Signal>);
+
+impl Trigger {
+    /// The target's network layer failed: probe now.
+    pub fn start_now(&self) {
+        self.0.send_replace(Signal::Now);
+    }
+
+    /// The target connected: the probe is not needed unless something later says otherwise.
+    pub fn not_needed(&self) {
+        self.0.send_replace(Signal::NotNeeded);
+    }
+}
+
+/// A control probe that starts when the checklist's network layers fail, or after [`GRACE`]
+/// while they are still pending; `None` when it was not needed.
+pub fn spawn(
+    config: Config,
+    run_deadline: Option<tokio::time::Instant>,
+) -> (Trigger, tokio::task::JoinHandle<Option<ControlReport>>) {
+    let (tx, mut rx) = tokio::sync::watch::channel(Signal::Waiting);
+    let task = tokio::spawn(async move {
+        tokio::select! {
+            _ = tokio::time::sleep(GRACE) => {}
+            _ = rx.wait_for(|s| *s != Signal::Waiting) => {}
+        }
+        if *rx.borrow() == Signal::NotNeeded || config.controls.is_empty() {
+            return None;
+        }
+        Some(probe_all(config, run_deadline).await)
+    });
+    (Trigger(tx), task)
+}
+
 /// The default endpoints, skipping the target's own provider.
 pub fn default_controls(target_host: &str) -> Vec<ControlEndpoint> {
     let target = target_host.to_ascii_lowercase();

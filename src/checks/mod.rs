@@ -68,19 +68,26 @@ pub async fn run(
     config: &Config,
     transcript: &Transcript,
     run_deadline: Option<Instant>,
+    control: &crate::control::Trigger,
 ) -> Vec<Check> {
     let mut list = Checklist {
         checks: Vec::new(),
         step_timeout: config.step_timeout,
         run_deadline,
     };
-    walk(config, transcript, &mut list).await;
+    walk(config, transcript, &mut list, control).await;
     list.finish()
 }
 
-async fn walk(config: &Config, transcript: &Transcript, list: &mut Checklist) {
+async fn walk(
+    config: &Config,
+    transcript: &Transcript,
+    list: &mut Checklist,
+    control: &crate::control::Trigger,
+) {
     let (check, addrs) = dns::run(config, list.step()).await;
     if !list.record(check) {
+        control.start_now();
         return;
     }
     transcript.remark(&format!(
@@ -89,6 +96,11 @@ async fn walk(config: &Config, transcript: &Transcript, list: &mut Checklist) {
     ));
     let (check, stream) = tcp::run(&addrs, list.step()).await;
     let connected = list.record(check);
+    if connected {
+        control.not_needed();
+    } else {
+        control.start_now();
+    }
     let Some(stream) = stream.filter(|_| connected) else {
         return;
     };
