@@ -147,6 +147,10 @@ pub struct Check {
     /// Why it failed, as a stable machine-readable kind plus a message (only on `fail`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<CheckError>,
+    /// Why the check warns, as a stable kind plus a message (only on `warn`, when the warning has
+    /// a kind the verdict can use, e.g. `tcp.ipv6_broken`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<CheckError>,
     /// Things worth knowing that did not change the status (or made it `warn`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -223,6 +227,7 @@ impl Check {
             duration_ms: 0,
             summary: reason.into(),
             error: None,
+            warning: None,
             notes: Vec::new(),
             details: Details::None,
         }
@@ -240,6 +245,7 @@ impl Check {
                 code: format!("{}.{code}", id.as_str()),
                 message,
             }),
+            warning: None,
             notes: Vec::new(),
             details,
         }
@@ -253,9 +259,21 @@ impl Check {
             duration_ms: 0,
             summary: summary.into(),
             error: None,
+            warning: None,
             notes: Vec::new(),
             details,
         }
+    }
+
+    /// Marks the check `warn` with a machine-readable kind; the message also becomes a note.
+    pub fn warn(&mut self, code: &str, message: impl Into<String>) {
+        let message = message.into();
+        self.status = Status::Warn;
+        self.notes.push(message.clone());
+        self.warning.get_or_insert(CheckError {
+            code: format!("{}.{code}", self.id.as_str()),
+            message,
+        });
     }
 
     /// The failure code, when failed.

@@ -668,7 +668,7 @@ async fn nothing_reachable_is_local() {
     let control_arg = format!("127.0.0.1:{}", closed_port());
     let target = format!("imaps://127.0.0.1:{}", closed_port());
     let run = run(&["--json", "--control", &control_arg, &target], &[]).await;
-    expect(&run, 11, "tcp", "local", "tcp.refused.nothing_reachable");
+    expect(&run, 11, "tcp", "local", "network.nothing_reachable");
     assert_eq!(
         run.json.as_ref().unwrap()["control"]["status"],
         "unreachable"

@@ -19,6 +19,12 @@ pub struct DnsDetails {
     pub a: Vec<IpAddr>,
     /// IPv6 addresses, in resolver order.
     pub aaaa: Vec<IpAddr>,
+    /// The OS resolver's error, when it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os_error: Option<String>,
+    /// What each configured nameserver answered, queried directly when the OS resolver failed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub nameservers: Vec<super::nameservers::NameserverAnswer>,
 }
 
 /// Resolves the target; on success also returns the addresses to connect to, in resolver order.
@@ -43,40 +49,13 @@ pub async fn run(config: &Config, deadline: tokio::time::Instant) -> (Check, Vec
             vec![addr],
         )
     } else {
+        // The direct nameserver queries run beside getaddrinfo, so a failure is explained
+        // without waiting again; on success they are dropped.
+        let direct = tokio::spawn(super::nameservers::ask_all(target.host.clone(), deadline));
         let lookup = tokio::net::lookup_host((target.host.as_str(), target.port));
         match tokio::time::timeout_at(deadline, lookup).await {
-            Err(_) => (
-                Check::failed(
-                    CheckId::Dns,
-                    "timeout",
-                    format!(
-                        "no answer from the system resolver for {} in time",
-                        target.host
-                    ),
-                    Details::Dns(DnsDetails {
-                        source: "system",
-                        ..Default::default()
-                    }),
-                ),
-                vec![],
-            ),
-            Ok(Err(e)) => (
-                Check::failed(
-                    CheckId::Dns,
-                    "not_found",
-                    format!(
-                        "{} could not be resolved: {}",
-                        target.host,
-                        resolver_message(&e)
-                    ),
-                    Details::Dns(DnsDetails {
-                        source: "system",
-                        ..Default::default()
-                    }),
-                ),
-                vec![],
-            ),
             Ok(Ok(found)) => {
+                direct.abort();
                 let mut addrs: Vec<SocketAddr> = Vec::new();
                 for a in found {
                     if !addrs.contains(&a) {
@@ -86,6 +65,25 @@ pub async fn run(config: &Config, deadline: tokio::time::Instant) -> (Check, Vec
                 let shown: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
                 let summary = format!("{} → {}", target.host, shown.join(", "));
                 (pass(summary, "system", addrs.clone()), addrs)
+            }
+            failed => {
+                let os_error = match failed {
+                    Err(_) => "no answer from the system resolver in time".to_string(),
+                    Ok(Err(e)) => resolver_message(&e),
+                    Ok(Ok(_)) => unreachable!(),
+                };
+                let nameservers = direct.await.unwrap_or_default();
+                let (code, message) = super::nameservers::judge(&target.host, &nameservers);
+                let details = DnsDetails {
+                    source: "system",
+                    os_error: Some(os_error),
+                    nameservers,
+                    ..Default::default()
+                };
+                (
+                    Check::failed(CheckId::Dns, code, message, Details::Dns(details)),
+                    vec![],
+                )
             }
         }
     };
@@ -99,7 +97,12 @@ fn pass(summary: String, source: &'static str, addrs: Vec<SocketAddr>) -> Check 
     let mut check = Check::passed(
         CheckId::Dns,
         summary,
-        Details::Dns(DnsDetails { source, a, aaaa }),
+        Details::Dns(DnsDetails {
+            source,
+            a,
+            aaaa,
+            ..Default::default()
+        }),
     );
     if source == "literal" {
         check

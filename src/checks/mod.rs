@@ -8,6 +8,7 @@ pub mod capability;
 pub mod certificate;
 pub mod dns;
 pub mod folders;
+pub mod nameservers;
 pub mod tcp;
 pub mod tls;
 

@@ -14,6 +14,10 @@ use crate::report::{Check, CheckId, Details};
 /// Delay before starting the next attempt while one is pending (RFC 8305 "Connection Attempt Delay").
 const ATTEMPT_DELAY: Duration = Duration::from_millis(250);
 
+/// How long the IMAP port may stay silent before the same host's port 443 is tried too, to tell a
+/// port blocked on the path from a host that is down.
+const PORT_443_AFTER: Duration = Duration::from_millis(1000);
+
 /// The outcome of one connection attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -53,6 +57,10 @@ pub struct TcpDetails {
     pub attempts: Vec<Attempt>,
     /// The address that connected.
     pub connected: Option<SocketAddr>,
+    /// When the IMAP port stayed silent: whether the same host accepts TCP on port 443
+    /// (`open`, `refused`, `timed_out`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port_443: Option<Outcome>,
 }
 
 /// Connects to one of `addrs` before `deadline`.
@@ -64,6 +72,9 @@ pub async fn run(addrs: &[SocketAddr], deadline: Instant) -> (Check, Option<TcpS
     let mut set: JoinSet<(usize, std::io::Result<TcpStream>)> = JoinSet::new();
     let mut next_start = Instant::now();
     let mut stream = None;
+    let mut port_443: Option<Outcome> = None;
+    let probe_443_at = started + PORT_443_AFTER;
+    let mut probe_443: Option<tokio::task::JoinHandle<Outcome>> = None;
     loop {
         if attempts.len() < order.len() && (set.is_empty() || Instant::now() >= next_start) {
             let index = attempts.len();
@@ -103,10 +114,31 @@ pub async fn run(addrs: &[SocketAddr], deadline: Instant) -> (Check, Option<TcpS
                 }
             }
             _ = tokio::time::sleep_until(next_start), if more_to_start => {}
+            _ = tokio::time::sleep_until(probe_443_at), if probe_443.is_none() && order.iter().all(|a| a.port() != 443) => {
+                let host = SocketAddr::new(order[0].ip(), 443);
+                probe_443 = Some(tokio::spawn(async move {
+                    match tokio::time::timeout_at(deadline, TcpStream::connect(host)).await {
+                        Ok(Ok(_)) => Outcome::Connected,
+                        Ok(Err(e)) => classify(&e),
+                        Err(_) => Outcome::TimedOut,
+                    }
+                }));
+            }
             _ = tokio::time::sleep_until(deadline) => break,
         }
     }
     set.abort_all();
+    if let Some(probe) = probe_443 {
+        if stream.is_some() {
+            probe.abort();
+        } else {
+            // The probe shares the deadline: it is done or about to be.
+            port_443 = tokio::time::timeout(Duration::from_millis(100), probe)
+                .await
+                .ok()
+                .and_then(Result::ok);
+        }
+    }
     let connected = stream.as_ref().and_then(|s| s.peer_addr().ok());
     for (attempt, start) in attempts.iter_mut().zip(&starts) {
         if attempt.duration_ms == 0
@@ -119,12 +151,17 @@ pub async fn run(addrs: &[SocketAddr], deadline: Instant) -> (Check, Option<TcpS
             }
         }
     }
-    let mut check = verdict(&attempts, connected, addrs.len());
+    let mut check = verdict(&attempts, connected, addrs.len(), port_443);
     check.duration_ms = started.elapsed().as_millis() as u64;
     (check, stream)
 }
 
-fn verdict(attempts: &[Attempt], connected: Option<SocketAddr>, total: usize) -> Check {
+fn verdict(
+    attempts: &[Attempt],
+    connected: Option<SocketAddr>,
+    total: usize,
+    port_443: Option<Outcome>,
+) -> Check {
     let failed: Vec<&Attempt> = attempts
         .iter()
         .filter(|a| !matches!(a.outcome, Outcome::Connected | Outcome::Abandoned))
@@ -132,6 +169,7 @@ fn verdict(attempts: &[Attempt], connected: Option<SocketAddr>, total: usize) ->
     let details = Details::Tcp(TcpDetails {
         attempts: attempts.to_vec(),
         connected,
+        port_443,
     });
     if let Some(addr) = connected {
         let mut check = Check::passed(CheckId::Tcp, format!("connected to {addr}"), details);
@@ -142,6 +180,12 @@ fn verdict(attempts: &[Attempt], connected: Option<SocketAddr>, total: usize) ->
                 describe(a.outcome)
             ));
         }
+        if ipv6_broken(attempts, addr) {
+            check.warn(
+                "ipv6_broken",
+                "IPv6 is broken on this network: IPv6 connections get no answer while IPv4 works; clients without Happy Eyeballs will hang",
+            );
+        }
         return check;
     }
     let outcome_all = |o: Outcome| !failed.is_empty() && failed.iter().all(|a| a.outcome == o);
@@ -149,6 +193,11 @@ fn verdict(attempts: &[Attempt], connected: Option<SocketAddr>, total: usize) ->
         (
             "refused",
             "connection refused: the host answered, but nothing accepts connections on this port",
+        )
+    } else if outcome_all(Outcome::TimedOut) && port_443 == Some(Outcome::Connected) {
+        (
+            "port_blocked",
+            "no answer on the IMAP port, but the same host accepts connections on port 443: the IMAP port is blocked on the way (a firewall)",
         )
     } else if outcome_all(Outcome::TimedOut) {
         (
@@ -178,6 +227,19 @@ fn verdict(attempts: &[Attempt], connected: Option<SocketAddr>, total: usize) ->
         )
     };
     Check::failed(CheckId::Tcp, code, message, details)
+}
+
+/// Connected over IPv4 while every IPv6 attempt got no answer (or was still pending when IPv4 won
+/// after the attempt delay).
+fn ipv6_broken(attempts: &[Attempt], connected: SocketAddr) -> bool {
+    let v6: Vec<&Attempt> = attempts.iter().filter(|a| a.address.is_ipv6()).collect();
+    connected.is_ipv4()
+        && !v6.is_empty()
+        && v6.iter().all(|a| match a.outcome {
+            Outcome::TimedOut | Outcome::Unreachable => true,
+            Outcome::Abandoned => a.duration_ms >= ATTEMPT_DELAY.as_millis() as u64,
+            _ => false,
+        })
 }
 
 fn describe(o: Outcome) -> &'static str {

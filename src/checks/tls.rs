@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::certificate::{CertificateInfo, describe_chain};
 use crate::config::Config;
 use crate::imap::{Recorded, TlsStream};
-use crate::report::{Check, CheckId, Details, Status};
+use crate::report::{Check, CheckId, Details};
 use crate::transcript::Transcript;
 
 /// A leaf certificate expiring within this many days makes the check `warn`.
@@ -411,10 +411,9 @@ fn success(details: TlsDetails) -> Check {
     let message = details.verification.message.clone();
     let mut check = Check::passed(CheckId::Tls, summary, Details::Tls(Box::new(details)));
     if insecure {
-        check.status = Status::Warn;
-        check.notes.push(
-            "--insecure: the certificate was NOT verified; this connection could be intercepted"
-                .into(),
+        check.warn(
+            "insecure",
+            "--insecure: the certificate was NOT verified; this connection could be intercepted",
         );
         if insecure_failure {
             check.notes.push(format!(
@@ -426,11 +425,11 @@ fn success(details: TlsDetails) -> Check {
     if let Some(leaf) = leaf
         && leaf.days_left < EXPIRY_WARNING_DAYS
     {
-        check.status = Status::Warn;
-        check.notes.push(format!(
+        let message = format!(
             "the certificate expires in {} days ({})",
             leaf.days_left, leaf.not_after
-        ));
+        );
+        check.warn("expires_soon", message);
     }
     check
 }

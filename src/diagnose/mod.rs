@@ -49,14 +49,25 @@ fn server_words(check: &Check) -> Option<(Option<String>, String)> {
     }
 }
 
-/// Whether the failure is one the control probe can speak to (nothing came back from the target).
+/// Whether the failure is one the control probe can speak to: nothing (or only a SERVFAIL, which a
+/// home router with a dead uplink also gives) came back from the target. A nameserver's NXDOMAIN,
+/// a refused port or a TLS error already prove the network works.
 pub fn needs_control(code: &str) -> bool {
-    code.starts_with("dns.")
-        || code.starts_with("tcp.")
-        || matches!(
-            code,
-            "tls.timeout" | "tls.closed" | "capability.timeout" | "capability.closed"
-        )
+    matches!(
+        code,
+        "dns.no_nameserver_answers"
+            | "dns.no_nameservers"
+            | "dns.timeout"
+            | "dns.servfail"
+            | "tcp.timeout"
+            | "tcp.unreachable"
+            | "tcp.failed"
+            | "tcp.refused"
+            | "tls.timeout"
+            | "tls.closed"
+            | "capability.timeout"
+            | "capability.closed"
+    )
 }
 
 fn opening(fault: Fault, code: &str) -> &'static str {
@@ -110,7 +121,7 @@ pub fn diagnose(report: &Report) -> Verdict {
         match control.and_then(|c| c.reachable()) {
             Some(false) => {
                 fault = Fault::Local;
-                verdict_code = format!("{code}.nothing_reachable");
+                verdict_code = "network.nothing_reachable".to_string();
                 summary = "neither the mail server nor the known-good control endpoints could be reached.".into();
                 hints = vec![
                     "Check this computer's network connection (Wi-Fi, cable, VPN, proxy, captive portal sign-in page).".into(),
@@ -189,6 +200,21 @@ fn healthy(report: &Report, evidence: Vec<String>) -> Verdict {
         .iter()
         .flat_map(|c| c.notes.iter().cloned())
         .collect();
+    // A warning whose kind has an owner in the table (broken IPv6) names that owner.
+    let owned = warnings
+        .iter()
+        .filter_map(|c| c.warning.as_ref())
+        .find_map(|w| rules::lookup(&w.code));
+    if let Some(rule) = owned {
+        hints.extend(rule.hints.iter().map(|h| h.to_string()));
+        return Verdict {
+            fault: rule.fault,
+            code: rule.code.to_string(),
+            summary: format!("{}{}", opening(rule.fault, rule.code), rule.summary),
+            hints,
+            evidence,
+        };
+    }
     let summary = if connectivity_only {
         hints.push("Add --user to also test the login and the mailbox.".into());
         "the server is reachable and speaks IMAP over a verified connection (login not tested)."
