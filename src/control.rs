@@ -35,6 +35,8 @@ pub struct ControlProbe {
     pub outcome: &'static str,
     /// What failed, if anything (the failing layer's summary).
     pub error: Option<String>,
+    /// The failing layer's error code (e.g. `tls.certificate_expired`), if anything failed.
+    pub error_code: Option<String>,
     /// Wall time of the probe, milliseconds.
     pub duration_ms: u64,
 }
@@ -117,7 +119,7 @@ pub fn default_controls(target_host: &str) -> Vec<ControlEndpoint> {
             .map(|(_, p)| *p)
     };
     let target_provider =
-        provider_of(&target).or_else(|| crate::diagnose::provider_family(&target));
+        provider_of(&target).or_else(|| crate::providers::by_host(&target).map(|p| p.id));
     DEFAULT_CONTROLS
         .iter()
         .filter(|(_, p)| Some(*p) != target_provider)
@@ -176,7 +178,6 @@ async fn probe(
         },
         credentials: None,
         user: None,
-        extra_roots: Vec::new(),
         insecure: false,
         resolve: Vec::new(),
         verbose: false,
@@ -186,20 +187,23 @@ async fn probe(
         let step = tokio::time::Instant::now() + config.step_timeout;
         run_deadline.map_or(step, |run| run.min(step))
     };
-    let result = |outcome, error: Option<String>| ControlProbe {
+    let result = |outcome, failed: Option<crate::report::Check>| ControlProbe {
         host: endpoint.host.clone(),
         port: endpoint.port,
         outcome,
-        error,
+        error: failed.as_ref().map(|c| c.summary.clone()),
+        error_code: failed
+            .as_ref()
+            .and_then(|c| c.error_code().map(str::to_string)),
         duration_ms: started.elapsed().as_millis() as u64,
     };
     let (check, addrs) = dns::run(&control, step()).await;
     if check.status == Status::Fail {
-        return result("dns_failed", Some(check.summary));
+        return result("dns_failed", Some(check));
     }
     let (check, stream) = tcp::run(&addrs, step()).await;
     let Some(stream) = stream else {
-        return result("unreachable", Some(check.summary));
+        return result("unreachable", Some(check));
     };
     let transcript = Transcript::new(started);
     let (check, _) = tls::run(
@@ -210,7 +214,7 @@ async fn probe(
     )
     .await;
     match check.status {
-        Status::Fail => result("tls_failed", Some(check.summary)),
+        Status::Fail => result("tls_failed", Some(check)),
         _ => result("reachable", None),
     }
 }

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod diagnose;
 pub mod exit_code;
 pub mod imap;
+pub mod providers;
 pub mod render;
 pub mod report;
 pub mod sanitize;

@@ -100,16 +100,10 @@ impl Fixture {
     async fn check(&self, scheme: &str, extra: &[&str]) -> Run {
         let target = format!("{scheme}://127.0.0.1:{}", self.server.port());
         let ca = self.ca();
-        let mut args = vec![
-            "--json",
-            "--no-control",
-            "--timeout",
-            "2",
-            "--ca-file",
-            &ca,
-            "--user",
-            USER,
-        ];
+        let mut args = vec!["--json", "--timeout", "2", "--ca-file", &ca, "--user", USER];
+        if !extra.contains(&"--control") {
+            args.push("--no-control");
+        }
         args.extend_from_slice(extra);
         args.push(&target);
         let run = run(&args, &[("IMAPDOCTOR_PASSWORD", CANARY)]).await;
@@ -704,5 +698,149 @@ async fn healthy_check_never_touches_the_control() {
         control.accepted(),
         0,
         "the control was probed although the target was healthy"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn private_root_for_a_public_provider_is_interception() {
+    let proxy = TestCa::new("Contoso Corporate Proxy CA");
+    let forged = proxy.issue(&LeafSpec::valid_for(["outlook.office365.com"]));
+    let f = Fixture::start(tls_script(&forged), &proxy).await;
+    let resolve = format!("outlook.office365.com:{}:127.0.0.1", f.server.port());
+    let target = format!("outlook.office365.com:{}", f.server.port());
+    let ca_path = f.ca();
+    let run = run(
+        &[
+            "--json",
+            "--no-control",
+            "--resolve",
+            &resolve,
+            "--ca-file",
+            &ca_path,
+            &target,
+        ],
+        &[],
+    )
+    .await;
+    expect(&run, 12, "tls", "local", "tls.intercepted");
+    assert!(
+        run.check("tls")["summary"]
+            .as_str()
+            .unwrap()
+            .contains("Contoso Corporate Proxy CA")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn antivirus_mail_shield_is_named() {
+    let shield = TestCa::new("Avast Web/Mail Shield Root");
+    let forged = shield.issue(&LeafSpec::valid_for(["127.0.0.1"]));
+    let f = Fixture::start(tls_script(&forged), &shield).await;
+    let run = f.check("imaps", &[]).await;
+    expect(&run, 12, "tls", "local", "tls.intercepted");
+    assert!(
+        run.check("tls")["summary"]
+            .as_str()
+            .unwrap()
+            .contains("Avast")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn private_ca_for_an_internal_server_is_only_noted() {
+    let ca = TestCa::new("Example Internal CA");
+    let f = Fixture::start(tls_script(&leaf(&ca)), &ca).await;
+    let run = f.check("imaps", &[]).await;
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.check("tls")["details"]["origin"]["public_root"], false);
+    assert!(run.check("tls")["notes"].to_string().contains("private CA"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expired_target_and_control_mean_a_wrong_clock() {
+    let ca = TestCa::new("t");
+    let expired = || ca.issue(&LeafSpec::expired(["127.0.0.1"]));
+    let control = server::spawn(tls_script(&expired())).await.unwrap();
+    let f = Fixture::start(tls_script(&expired()), &ca).await;
+    let control_arg = format!("127.0.0.1:{}", control.port());
+    let run = f.check("imaps", &["--control", &control_arg]).await;
+    expect(&run, 12, "tls", "local", "tls.clock_wrong");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expired_target_with_a_healthy_control_is_the_server() {
+    let ca = TestCa::new("t");
+    let control = server::spawn(tls_script(&leaf(&ca))).await.unwrap();
+    let f = Fixture::start(
+        tls_script(&ca.issue(&LeafSpec::expired(["127.0.0.1"]))),
+        &ca,
+    )
+    .await;
+    let control_arg = format!("127.0.0.1:{}", control.port());
+    let run = f.check("imaps", &["--control", &control_arg]).await;
+    expect(&run, 12, "tls", "server", "tls.certificate_expired");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn starttls_against_an_implicit_tls_port() {
+    let ca = TestCa::new("t");
+    let f = Fixture::start(tls_script(&leaf(&ca)), &ca).await;
+    let run = f.check("imap", &["--timeout", "1"]).await;
+    expect(&run, 13, "capability", "config", "capability.tls_port");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exchange_greeting_names_the_front_end() {
+    use base64::Engine;
+    let ca = TestCa::new("t");
+    let front_end = "LO4P123CA0233.GBRP123.PROD.OUTLOOK.COM";
+    let utf16: Vec<u8> = front_end
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(utf16);
+    let greeting = format!("* OK The Microsoft Exchange IMAP4 service is ready. [{b64}]");
+    let script = tls_script(&leaf(&ca))
+        .with_opening(Opening::Greet(greeting))
+        .with_login_reply("NO LOGIN failed.");
+    let f = Fixture::start(script, &ca).await;
+    let run = f.check("imaps", &[]).await;
+    expect(&run, 14, "auth", "account", "auth.basic_auth_refused");
+    let provider = &run.check("capability")["details"]["provider"];
+    assert_eq!(provider["id"], "microsoft");
+    assert_eq!(provider["front_end"], front_end);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gmail_greeting_reports_the_public_address() {
+    let ca = TestCa::new("t");
+    let greeting = "* OK Gimap ready for requests from 203.0.113.7 h12mb123456lfb".to_string();
+    let f = Fixture::start(
+        tls_script(&leaf(&ca)).with_opening(Opening::Greet(greeting)),
+        &ca,
+    )
+    .await;
+    let run = f.check("imaps", &[]).await;
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(
+        run.check("capability")["details"]["provider"]["client_ip"],
+        "203.0.113.7"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exchange_server_fault_points_to_service_health() {
+    let ca = TestCa::new("t");
+    let greeting = "* OK The Microsoft Exchange IMAP4 service is ready.".to_string();
+    let script = tls_script(&leaf(&ca))
+        .with_opening(Opening::Greet(greeting))
+        .with_after_login(AfterLogin::Close);
+    let f = Fixture::start(script, &ca).await;
+    let run = f.check("imaps", &["--timeout", "1"]).await;
+    expect(&run, 15, "folders", "server", "folders.closed");
+    assert!(
+        run.json.as_ref().unwrap()["verdict"]["hints"]
+            .to_string()
+            .contains("Service health")
     );
 }

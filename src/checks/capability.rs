@@ -46,6 +46,8 @@ pub struct CapabilityDetails {
     pub login_disabled: bool,
     /// STARTTLS negotiation (only with `--security starttls`).
     pub starttls: Option<StartTls>,
+    /// Who answered, from the host name and the greeting.
+    pub provider: crate::providers::Identification,
 }
 
 impl CapabilityDetails {
@@ -127,8 +129,22 @@ fn wire_failure(e: WireError, what: &str, details: &CapabilityDetails) -> Check 
 }
 
 /// Reads the greeting and the capabilities (first part of the check).
-pub async fn greet(conn: &mut Connection, deadline: Instant) -> Step<Progress> {
+pub async fn greet(conn: &mut Connection, host: &str, deadline: Instant) -> Step<Progress> {
     let started = Instant::now();
+    read_greeting(conn, host, started, deadline)
+        .await
+        .map_err(|mut check| {
+            check.duration_ms = started.elapsed().as_millis() as u64;
+            check
+        })
+}
+
+async fn read_greeting(
+    conn: &mut Connection,
+    host: &str,
+    started: Instant,
+    deadline: Instant,
+) -> Step<Progress> {
     let mut details = CapabilityDetails::default();
     let message = conn
         .read_message(deadline)
@@ -146,6 +162,7 @@ pub async fn greet(conn: &mut Connection, deadline: Instant) -> Step<Progress> {
             ));
         }
     };
+    details.provider = crate::providers::identify(host, &greeting.text);
     details.greeting = Some(Greeting {
         status: greeting.kind.as_str(),
         code: greeting.code_name().map(str::to_string),
@@ -234,22 +251,27 @@ pub async fn starttls(
     }
     let exchange = conn.command("STARTTLS", deadline).await;
     progress.elapsed_ms += started.elapsed().as_millis() as u64;
+    let elapsed_ms = progress.elapsed_ms;
+    let timed = |mut check: Check| {
+        check.duration_ms = elapsed_ms;
+        check
+    };
     let exchange = match exchange {
         Ok(e) => e,
         Err(e) => {
             details.starttls = Some(info);
-            return Err(wire_failure(e, "reply to STARTTLS", details));
+            return Err(timed(wire_failure(e, "reply to STARTTLS", details)));
         }
     };
     info.reply = Some(sanitize::terminal_text(&exchange.completion.describe()));
     details.starttls = Some(info);
     if exchange.completion.kind != StatusKind::Ok {
         let text = sanitize::terminal_text(&exchange.completion.describe());
-        return Err(fail(
+        return Err(timed(fail(
             "starttls_refused",
             format!("the server refused STARTTLS: {text}"),
             details,
-        ));
+        )));
     }
     Ok(())
 }
@@ -301,6 +323,16 @@ pub fn finish(progress: Progress) -> Check {
     let mut check = Check::passed(CheckId::Capability, summary, Details::Capability(d.clone()));
     if !greeting.is_empty() {
         check.notes.push(format!("greeting: {greeting}"));
+    }
+    if let Some(name) = d.provider.name {
+        let mut note = format!("server: {name}");
+        if let Some(front_end) = &d.provider.front_end {
+            note.push_str(&format!(", front end {front_end}"));
+        }
+        if let Some(ip) = &d.provider.client_ip {
+            note.push_str(&format!(", sees this computer as {ip}"));
+        }
+        check.notes.push(note);
     }
     if d.starttls.is_some() {
         check

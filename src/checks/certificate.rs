@@ -111,3 +111,103 @@ pub fn names_for_hint(info: &CertificateInfo) -> Vec<String> {
     }
     names
 }
+
+/// What the chain says about who issued it.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ChainOrigin {
+    /// Whether the chain ends in a root of the public web PKI (Mozilla's root program);
+    /// `None` when the chain could not be read.
+    pub public_root: Option<bool>,
+    /// The name of the root the chain ends in (the last certificate's issuer).
+    pub root: Option<String>,
+    /// An interception product named by a certificate of the chain (antivirus, corporate proxy).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interception_product: Option<&'static str>,
+}
+
+/// Reads the origin of a presented chain.
+pub fn origin(chain: &[CertificateDer<'_>]) -> ChainOrigin {
+    let parsed: Vec<X509Certificate<'_>> = chain
+        .iter()
+        .filter_map(|der| X509Certificate::from_der(der).ok().map(|(_, c)| c))
+        .collect();
+    let Some(last) = parsed.last() else {
+        return ChainOrigin::default();
+    };
+    let interception_product = parsed.iter().find_map(|c| {
+        crate::providers::interception_product(&c.issuer().to_string())
+            .or_else(|| crate::providers::interception_product(&c.subject().to_string()))
+    });
+    let root_name = last.issuer().as_raw();
+    let public_root = webpki_roots::TLS_SERVER_ROOTS
+        .iter()
+        .any(|anchor| same_name(anchor.subject.as_ref(), root_name));
+    ChainOrigin {
+        public_root: Some(public_root),
+        root: Some(sanitize::terminal_text(&last.issuer().to_string())),
+        interception_product,
+    }
+}
+
+/// Compares a trust anchor's subject (the Name's contents) with a certificate's raw Name
+/// (a DER SEQUENCE: tag, length, contents).
+fn same_name(anchor_subject: &[u8], raw_name: &[u8]) -> bool {
+    anchor_subject == raw_name || der_contents(raw_name) == Some(anchor_subject)
+}
+
+fn der_contents(tlv: &[u8]) -> Option<&[u8]> {
+    let (&first_len, rest) = tlv.get(1..)?.split_first()?;
+    let (len, body) = if first_len < 0x80 {
+        (first_len as usize, rest)
+    } else {
+        let n = (first_len & 0x7f) as usize;
+        let bytes = rest.get(..n)?;
+        (
+            bytes.iter().fold(0usize, |acc, b| (acc << 8) | *b as usize),
+            &rest[n..],
+        )
+    };
+    body.get(..len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::pki::{LeafSpec, TestCa};
+
+    #[test]
+    fn a_private_ca_is_not_a_public_root() {
+        let ca = TestCa::new("Contoso Corporate Proxy CA");
+        let leaf = ca.issue(&LeafSpec::valid_for(["outlook.office365.com"]));
+        let origin = origin(&leaf.chain);
+        assert_eq!(origin.public_root, Some(false));
+        assert!(origin.root.unwrap().contains("Contoso Corporate Proxy CA"));
+        assert_eq!(origin.interception_product, None);
+    }
+
+    #[test]
+    fn names_the_interception_product() {
+        let ca = TestCa::new("Avast Web/Mail Shield Root");
+        let leaf = ca.issue(&LeafSpec::valid_for(["imap.gmail.com"]));
+        assert_eq!(
+            origin(&leaf.chain).interception_product,
+            Some("Avast Web/Mail Shield (antivirus)")
+        );
+    }
+
+    #[test]
+    fn recognises_a_mozilla_root_by_name() {
+        // A name equal to a real Mozilla root's subject counts as public.
+        let anchor = &webpki_roots::TLS_SERVER_ROOTS[0];
+        let subject = anchor.subject.as_ref();
+        let mut tlv = vec![0x30];
+        if subject.len() < 0x80 {
+            tlv.push(subject.len() as u8);
+        } else {
+            tlv.extend([0x82, (subject.len() >> 8) as u8, subject.len() as u8]);
+        }
+        tlv.extend_from_slice(subject);
+        assert!(same_name(subject, &tlv));
+        assert!(!same_name(subject, &tlv[..tlv.len() - 1]));
+    }
+}

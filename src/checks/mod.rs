@@ -105,6 +105,7 @@ async fn walk(
     let Some(stream) = stream.filter(|_| connected) else {
         return;
     };
+    let peer = stream.peer_addr().ok();
     let socket = Recorded::new(stream);
     let mut conn = match config.target.security {
         Security::Tls => {
@@ -114,7 +115,7 @@ async fn walk(
                 return;
             };
             let mut conn = Connection::new(Transport::Tls(Box::new(tls)), transcript.clone());
-            match capability::greet(&mut conn, list.step()).await {
+            match capability::greet(&mut conn, &config.target.host, list.step()).await {
                 Ok(progress) => {
                     let caps = progress.details.clone();
                     list.record(capability::finish(progress));
@@ -130,10 +131,10 @@ async fn walk(
             Connection::new(Transport::Plain(socket), transcript.clone())
         }
     };
-    let mut progress = match capability::greet(&mut conn, list.step()).await {
+    let mut progress = match capability::greet(&mut conn, &config.target.host, list.step()).await {
         Ok(p) => p,
         Err(check) => {
-            list.record(check);
+            list.record(tls_port_instead(check, peer, config).await);
             return;
         }
     };
@@ -183,6 +184,29 @@ async fn walk(
             list.record(check);
         }
     }
+}
+
+/// A plaintext greeting that never came may mean the port expects implicit TLS: if a TLS
+/// handshake succeeds there, say so.
+async fn tls_port_instead(
+    check: Check,
+    peer: Option<std::net::SocketAddr>,
+    config: &Config,
+) -> Check {
+    let (Some(peer), Some("capability.timeout")) = (peer, check.error_code()) else {
+        return check;
+    };
+    let bound = Instant::now() + config.step_timeout.min(std::time::Duration::from_secs(3));
+    if !tls::speaks_tls(peer, &config.target.host, bound).await {
+        return check;
+    }
+    let message = format!(
+        "no plaintext greeting: port {} expects a TLS handshake first (implicit TLS)",
+        config.target.port
+    );
+    let mut replaced = Check::failed(CheckId::Capability, "tls_port", message, check.details);
+    replaced.duration_ms = check.duration_ms;
+    replaced
 }
 
 async fn after_capability(

@@ -66,6 +66,8 @@ pub struct TlsDetails {
     pub chain: Vec<CertificateInfo>,
     /// The verification result.
     pub verification: Verification,
+    /// Who issued the chain: public or private root, interception product.
+    pub origin: super::certificate::ChainOrigin,
     /// What arrived instead of a TLS handshake, when something else did (sanitized).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub received_instead: Option<String>,
@@ -163,8 +165,10 @@ pub async fn run(
     deadline: tokio::time::Instant,
 ) -> (Check, Option<TlsStream>) {
     let started = Instant::now();
-    let (mut check, stream) = handshake(config, socket, transcript, deadline).await;
+    let (check, stream) = handshake(config, socket, transcript, deadline).await;
+    let mut check = forensics(check, &config.target.host);
     check.duration_ms = started.elapsed().as_millis() as u64;
+    let stream = stream.filter(|_| check.status != crate::report::Status::Fail);
     (check, stream)
 }
 
@@ -194,6 +198,7 @@ async fn handshake(
             insecure: config.insecure,
         },
         received_instead: None,
+        origin: Default::default(),
     };
     let tls_config = match client_config(config, captured.clone()) {
         Ok(c) => c,
@@ -239,6 +244,7 @@ async fn handshake(
     };
     let captured = std::mem::take(&mut *captured.lock().unwrap_or_else(|p| p.into_inner()));
     details.chain = describe_chain(&captured.chain);
+    details.origin = super::certificate::origin(&captured.chain);
     if let Some(error) = &captured.error {
         details.verification.reason = Some(reason(error, &details.chain));
         details.verification.message = Some(error.to_string());
@@ -274,6 +280,46 @@ async fn handshake(
             ));
             (success(details), Some(stream))
         }
+    }
+}
+
+/// Judges who issued the chain: an interception product, or a private root where a big public
+/// provider always uses a public CA, means something on this computer or network re-signs TLS.
+/// A private root elsewhere is normal (internal CAs) and only noted.
+fn forensics(check: Check, host: &str) -> Check {
+    let Details::Tls(details) = &check.details else {
+        return check;
+    };
+    let origin = details.origin.clone();
+    let root = origin.root.clone().unwrap_or_default();
+    let provider = crate::providers::by_host(host).filter(|p| p.public);
+    let message = match (origin.interception_product, provider, origin.public_root) {
+        (Some(product), _, _) => Some(format!(
+            "TLS is intercepted on this computer or network by {product}: the certificate is issued by {root}"
+        )),
+        (None, Some(p), Some(false)) => Some(format!(
+            "TLS is intercepted: {host} is {}, which uses public certificate authorities, but this chain ends at {root}, which is not a public root",
+            p.name
+        )),
+        _ => None,
+    };
+    match message {
+        Some(message) => {
+            let details = check.details.clone();
+            let mut failed = Check::failed(CheckId::Tls, "intercepted", message, details);
+            failed.notes = check.notes;
+            failed
+        }
+        None if origin.public_root == Some(false)
+            && check.status != crate::report::Status::Fail =>
+        {
+            let mut check = check;
+            check.notes.push(format!(
+                "issued by a private CA ({root}): normal for internal servers"
+            ));
+            check
+        }
+        None => check,
     }
 }
 
@@ -432,4 +478,85 @@ fn success(details: TlsDetails) -> Check {
         check.warn("expires_soon", message);
     }
     check
+}
+
+/// Accepts any certificate: only for [`speaks_tls`], which asks whether a port talks TLS at all.
+#[derive(Debug)]
+struct AnyCertificate(Arc<rustls::crypto::CryptoProvider>);
+
+impl ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// Whether `addr` completes a TLS handshake (used when a plaintext greeting never came: the port
+/// may expect implicit TLS). No data is exchanged after the handshake.
+pub async fn speaks_tls(
+    addr: std::net::SocketAddr,
+    host: &str,
+    deadline: tokio::time::Instant,
+) -> bool {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let Ok(builder) = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+    else {
+        return false;
+    };
+    let config = builder
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
+        .with_no_client_auth();
+    let name = ServerName::try_from(host.to_string())
+        .unwrap_or_else(|_| ServerName::IpAddress(addr.ip().into()));
+    let attempt = async {
+        let socket = tokio::net::TcpStream::connect(addr).await.ok()?;
+        tokio_rustls::TlsConnector::from(Arc::new(config))
+            .connect(name, socket)
+            .await
+            .ok()
+    };
+    matches!(
+        tokio::time::timeout_at(deadline, attempt).await,
+        Ok(Some(_))
+    )
 }

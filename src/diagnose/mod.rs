@@ -7,26 +7,6 @@ pub mod rules;
 
 use crate::report::{Check, CheckId, Details, Fault, Report, Status, Verdict};
 
-/// The provider family a host belongs to, from its name.
-pub fn provider_family(host: &str) -> Option<&'static str> {
-    const FAMILIES: [(&str, &str); 9] = [
-        ("office365.com", "microsoft"),
-        ("outlook.com", "microsoft"),
-        ("gmail.com", "google"),
-        ("googlemail.com", "google"),
-        ("me.com", "apple"),
-        ("icloud.com", "apple"),
-        ("yahoo.com", "yahoo"),
-        ("fastmail.com", "fastmail"),
-        ("zoho.com", "zoho"),
-    ];
-    let host = host.to_ascii_lowercase();
-    FAMILIES
-        .iter()
-        .find(|(domain, _)| host == *domain || host.ends_with(&format!(".{domain}")))
-        .map(|(_, family)| *family)
-}
-
 /// The server's words behind a failure: (response code, text), when a server response caused it.
 fn server_words(check: &Check) -> Option<(Option<String>, String)> {
     match &check.details {
@@ -65,6 +45,8 @@ pub fn needs_control(code: &str) -> bool {
             | "tcp.refused"
             | "tls.timeout"
             | "tls.closed"
+            | "tls.certificate_expired"
+            | "tls.certificate_not_yet_valid"
             | "capability.timeout"
             | "capability.closed"
     )
@@ -117,7 +99,25 @@ pub fn diagnose(report: &Report) -> Verdict {
             vec!["Run again with -v and look at the transcript.".to_string()],
         ),
     };
-    if needs_control(&code) {
+    let time_error = matches!(
+        code.as_str(),
+        "tls.certificate_expired" | "tls.certificate_not_yet_valid"
+    );
+    let control_time_error = control.is_some_and(|c| {
+        c.endpoints.iter().any(|p| {
+            matches!(
+                p.error_code.as_deref(),
+                Some("tls.certificate_expired" | "tls.certificate_not_yet_valid")
+            )
+        })
+    });
+    if time_error && control_time_error {
+        let rule = rules::lookup("tls.clock_wrong").expect("the table has tls.clock_wrong");
+        fault = rule.fault;
+        verdict_code = rule.code.to_string();
+        summary = rule.summary.to_string();
+        hints = rule.hints.iter().map(|h| h.to_string()).collect();
+    } else if needs_control(&code) && !time_error {
         match control.and_then(|c| c.reachable()) {
             Some(false) => {
                 fault = Fault::Local;
@@ -142,7 +142,7 @@ pub fn diagnose(report: &Report) -> Verdict {
             None => {}
         }
     }
-    if fault == Fault::Server && provider_family(&report.target.host) == Some("microsoft") {
+    if fault == Fault::Server && provider_id(report) == Some("microsoft") {
         hints.push("Check the Microsoft 365 admin center's Service health page for an Exchange Online incident.".into());
     }
     Verdict {
@@ -151,6 +151,14 @@ pub fn diagnose(report: &Report) -> Verdict {
         summary: format!("{}{}", opening(fault, &code), summary),
         hints,
         evidence,
+    }
+}
+
+/// The provider, from the greeting when one arrived, else from the host name.
+fn provider_id(report: &Report) -> Option<&'static str> {
+    match &report.check(CheckId::Capability).details {
+        Details::Capability(c) if c.provider.id.is_some() => c.provider.id,
+        _ => crate::providers::by_host(&report.target.host).map(|p| p.id),
     }
 }
 

@@ -44,12 +44,17 @@ pub const QUOTER_PASSWORD: &str = "canary \"quoted\" 9d2b41e7";
 /// Messages pre-loaded into each account's INBOX (one seen, one recent/unseen).
 pub const INBOX_MESSAGES: usize = 2;
 /// Mailboxes besides INBOX, each created at first login with its SPECIAL-USE flag.
-pub const SPECIAL_MAILBOXES: [(&str, &str); 3] =
-    [("Sent", "\\Sent"), ("Drafts", "\\Drafts"), ("Trash", "\\Trash")];
+pub const SPECIAL_MAILBOXES: [(&str, &str); 3] = [
+    ("Sent", "\\Sent"),
+    ("Drafts", "\\Drafts"),
+    ("Trash", "\\Trash"),
+];
 
 /// Set to `1` to make a missing Dovecot a test failure instead of a skip (CI).
 pub const REQUIRE_ENV: &str = "IMAPDOCTOR_REQUIRE_DOVECOT";
 
+/// The temp dir's name starts with this (in `$TMPDIR`).
+const TEMP_PREFIX: &str = "imapdoctor-dovecot-";
 /// How long Dovecot may take to answer on both ports.
 const READY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Attempts when a chosen port was taken before Dovecot could bind it.
@@ -128,13 +133,16 @@ impl Dovecot {
         let mut last = String::new();
         for _ in 0..START_ATTEMPTS {
             let dir = tempfile::Builder::new()
-                .prefix("imapdoctor-dovecot-")
+                .prefix(TEMP_PREFIX)
                 .tempdir()
                 .expect("creating the Dovecot temp dir");
             let root = dir.path().to_path_buf();
+            // Unique per instance (so a port taken over by another instance is never mistaken
+            // for ours), and free of the account names (tests search output for them).
+            let name = root.file_name().unwrap().to_string_lossy();
             let greeting = format!(
-                "imapdoctor-test-{} ready.",
-                root.file_name().unwrap().to_string_lossy()
+                "Test server {} ready.",
+                name.trim_start_matches(TEMP_PREFIX)
             );
             let ca_file = root.join("ca.pem");
             fs::write(&ca_file, &ca.cert_pem).unwrap();
@@ -142,7 +150,9 @@ impl Dovecot {
             write_file(&root.join("server-key.pem"), &leaf.key_pem, 0o600);
             write_file(
                 &root.join("users"),
-                &format!("{USER}:{{PLAIN}}{CANARY_PASSWORD}\n{QUOTER_USER}:{{PLAIN}}{QUOTER_PASSWORD}\n"),
+                &format!(
+                    "{USER}:{{PLAIN}}{CANARY_PASSWORD}\n{QUOTER_USER}:{{PLAIN}}{QUOTER_PASSWORD}\n"
+                ),
                 0o644,
             );
             for user in [USER, QUOTER_USER] {
@@ -468,7 +478,8 @@ fn find_dovecot() -> Option<PathBuf> {
         .chain(["/usr/sbin", "/usr/local/sbin", "/sbin"].map(PathBuf::from))
         .map(|dir| dir.join("dovecot"))
         .find(|candidate| {
-            fs::metadata(candidate).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            fs::metadata(candidate)
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
         })
 }
 
@@ -493,7 +504,10 @@ fn loopback_host() -> (IpAddr, bool) {
 fn free_ports(host: IpAddr) -> (u16, u16) {
     let a = TcpListener::bind((host, 0)).expect("binding a free port");
     let b = TcpListener::bind((host, 0)).expect("binding a free port");
-    (a.local_addr().unwrap().port(), b.local_addr().unwrap().port())
+    (
+        a.local_addr().unwrap().port(),
+        b.local_addr().unwrap().port(),
+    )
 }
 
 fn greeting_plain(addr: SocketAddr) -> io::Result<String> {
@@ -609,5 +623,9 @@ fn group_name(gid: u32) -> Option<String> {
         return None;
     }
     // SAFETY: on success gr_name points into `buf`, NUL-terminated.
-    Some(unsafe { CStr::from_ptr(grp.gr_name) }.to_string_lossy().into_owned())
+    Some(
+        unsafe { CStr::from_ptr(grp.gr_name) }
+            .to_string_lossy()
+            .into_owned(),
+    )
 }
