@@ -138,10 +138,10 @@ async fn exchange(server: IpAddr, name: Name, kind: RecordType) -> std::io::Resu
     let mut buf = [0u8; 4096];
     loop {
         let n = socket.recv(&mut buf).await?;
-        if let Ok(reply) = Message::from_vec(&buf[..n]) {
-            if reply.metadata.id == id {
-                return Ok(reply);
-            }
+        if let Ok(reply) = Message::from_vec(&buf[..n])
+            && reply.metadata.id == id
+        {
+            return Ok(reply);
         }
     }
 }
