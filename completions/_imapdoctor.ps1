@@ -25,6 +25,7 @@ Register-ArgumentCompleter -Native -CommandName 'imapdoctor' -ScriptBlock {
             [CompletionResult]::new('--security', '--security', [CompletionResultType]::ParameterName, 'Connection security (default: from the URL scheme, else the port: 143 → starttls, otherwise tls)')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Log in as NAME (without it the check stops after capability)')
             [CompletionResult]::new('--auth', '--auth', [CompletionResultType]::ParameterName, 'Authentication mechanism (default: chosen from the server''s capabilities; XOAUTH2 when IMAPDOCTOR_OAUTH_TOKEN is set)')
+            [CompletionResult]::new('--oauth-token-file', '--oauth-token-file', [CompletionResultType]::ParameterName, 'Read the OAuth2 bearer token from this file (instead of IMAPDOCTOR_OAUTH_TOKEN)')
             [CompletionResult]::new('--mailbox', '--mailbox', [CompletionResultType]::ParameterName, 'Mailbox for the folders check')
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Extra trust anchors (PEM), added to the operating system''s trust store')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Bound on each network step, in seconds')

@@ -22,6 +22,7 @@ set edit:completion:arg-completer[imapdoctor] = {|@words|
             cand --security 'Connection security (default: from the URL scheme, else the port: 143 → starttls, otherwise tls)'
             cand --user 'Log in as NAME (without it the check stops after capability)'
             cand --auth 'Authentication mechanism (default: chosen from the server''s capabilities; XOAUTH2 when IMAPDOCTOR_OAUTH_TOKEN is set)'
+            cand --oauth-token-file 'Read the OAuth2 bearer token from this file (instead of IMAPDOCTOR_OAUTH_TOKEN)'
             cand --mailbox 'Mailbox for the folders check'
             cand --ca-file 'Extra trust anchors (PEM), added to the operating system''s trust store'
             cand --timeout 'Bound on each network step, in seconds'

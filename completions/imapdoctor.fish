@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_imapdoctor_global_optspecs
-    string join \n port= security= user= password-stdin auth= mailbox= ca-file= insecure allow-plaintext-auth timeout= max-time= resolve= control= no-control json no-color v/verbose h/help V/version
+    string join \n port= security= user= password-stdin auth= oauth-token-file= mailbox= ca-file= insecure allow-plaintext-auth timeout= max-time= resolve= control= no-control json no-color v/verbose h/help V/version
 end
 
 function __fish_imapdoctor_needs_command
@@ -33,6 +33,7 @@ complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l auth -d 'Authenti
 plain\t'AUTHENTICATE PLAIN (RFC 4616)'
 xoauth2\t'AUTHENTICATE XOAUTH2 (Google, Microsoft)'
 oauthbearer\t'AUTHENTICATE OAUTHBEARER (RFC 7628)'"
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l oauth-token-file -d 'Read the OAuth2 bearer token from this file (instead of IMAPDOCTOR_OAUTH_TOKEN)' -r -F
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l mailbox -d 'Mailbox for the folders check' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l ca-file -d 'Extra trust anchors (PEM), added to the operating system\'s trust store' -r -F
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l timeout -d 'Bound on each network step, in seconds' -r

@@ -57,12 +57,16 @@ pub fn config_from_cli(args: &CheckArgs, verbose: bool) -> Result<Config, UsageE
         None => None,
         Some(user) => {
             let wants_token = args.auth.is_some_and(|m| m.uses_token());
-            let token = secret::token_from_env().filter(|_| args.auth.is_none() || wants_token);
+            let token = match &args.oauth_token_file {
+                Some(path) => Some(secret::token_from_file(path).map_err(UsageError::Credentials)?),
+                None => secret::token_from_env(),
+            };
+            let token = token.filter(|_| args.auth.is_none() || wants_token);
             let (secret, is_token) = match token {
                 Some(token) => (token, true),
                 None if wants_token => {
                     return Err(UsageError::Credentials(format!(
-                        "--auth {} needs a token in {}",
+                        "--auth {} needs a token (--oauth-token-file, or {})",
                         if args.auth == Some(config::AuthMechanism::Oauthbearer) {
                             "oauthbearer"
                         } else {

@@ -91,6 +91,10 @@ pub struct CheckArgs {
     #[arg(long, value_enum, value_name = "MECHANISM")]
     pub auth: Option<AuthMechanism>,
 
+    /// Read the OAuth2 bearer token from this file (instead of IMAPDOCTOR_OAUTH_TOKEN).
+    #[arg(long, value_name = "PATH")]
+    pub oauth_token_file: Option<PathBuf>,
+
     /// Mailbox for the folders check.
     #[arg(long, value_name = "NAME", default_value = "INBOX")]
     pub mailbox: String,

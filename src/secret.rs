@@ -60,6 +60,20 @@ pub fn read_password(user: &str, from_stdin: bool) -> Result<Secret, String> {
     ))
 }
 
+/// The OAuth2 token from a file (first line, trimmed).
+pub fn token_from_file(path: &std::path::Path) -> Result<Secret, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("--oauth-token-file {}: {e}", path.display()))?;
+    let token = text.lines().next().unwrap_or_default().trim().to_string();
+    if token.is_empty() {
+        return Err(format!(
+            "--oauth-token-file {}: the file holds no token",
+            path.display()
+        ));
+    }
+    Ok(Secret(token))
+}
+
 /// The OAuth2 token from the environment, if set.
 pub fn token_from_env() -> Option<Secret> {
     std::env::var(TOKEN_ENV)

@@ -175,7 +175,7 @@ async fn harness_serves_imaps_and_starttls() {
     let (_, done) = command(&mut imaps, "a", login.as_bytes()).await;
     assert!(done.starts_with("a OK"), "{done}\n{}", dc.log());
 
-    // A wrong password fails at once (auth_failure_delay = 0s).
+    // A wrong password fails fast (auth_failure_delay = 0s: answered on Dovecot's 0.5 s tick).
     let mut imaps = connect_tls().await;
     let asked = Instant::now();
     let (_, done) = command(&mut imaps, "a", &login_literal(&dc.user, WRONG_PASSWORD)).await;
@@ -185,6 +185,13 @@ async fn harness_serves_imaps_and_starttls() {
         "{:?}",
         asked.elapsed()
     );
+
+    // A clean configuration: nothing worse than Info in Dovecot's log.
+    let log = dc.log();
+    eprintln!("--- dovecot.log ---\n{log}");
+    for level in [": Warning: ", ": Error: ", ": Fatal: ", ": Panic: "] {
+        assert!(!log.contains(level), "dovecot logged{level}\n{log}");
+    }
 }
 
 #[test]

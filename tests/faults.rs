@@ -844,3 +844,107 @@ async fn exchange_server_fault_points_to_service_health() {
             .contains("Service health")
     );
 }
+
+fn jwt(claims: serde_json::Value) -> String {
+    use base64::Engine;
+    let enc = |v: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    format!(
+        "{}.{}.c2lnbmF0dXJl",
+        enc(serde_json::json!({"typ": "JWT", "alg": "RS256"})),
+        enc(claims)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn graph_token_is_explained_before_the_server_rejects_it() {
+    let ca = TestCa::new("t");
+    let token = jwt(serde_json::json!({
+        "iss": "https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/",
+        "aud": "https://graph.microsoft.com", "scp": "Mail.Read", "upn": USER, "exp": 4_000_000_000u64
+    }));
+    let f = Fixture::start(
+        tls_script(&leaf(&ca)).with_oauth(USER, "another-token"),
+        &ca,
+    )
+    .await;
+    let token_file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(token_file.path(), format!("{token}\n")).unwrap();
+    let target = format!("imaps://127.0.0.1:{}", f.server.port());
+    let (ca_path, token_path) = (f.ca(), token_file.path().display().to_string());
+    let args = [
+        "--json",
+        "-v",
+        "--no-control",
+        "--ca-file",
+        &ca_path,
+        "--oauth-token-file",
+        &token_path,
+        "--user",
+        USER,
+        &target,
+    ];
+    let run = run(&args, &[]).await;
+    assert!(
+        !run.stdout.contains(&token) && !run.stderr.contains(&token),
+        "token leaked"
+    );
+    expect(&run, 14, "auth", "account", "auth.token_rejected");
+    let hints = run.json.as_ref().unwrap()["verdict"]["hints"].to_string();
+    assert!(hints.contains("Microsoft Graph"), "{hints}");
+    let findings = &run.check("auth")["details"]["token"]["findings"];
+    assert_eq!(findings[0]["code"], "wrong_audience");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn accepted_token_with_a_finding_warns() {
+    let ca = TestCa::new("t");
+    let token = jwt(serde_json::json!({
+        "iss": "https://login.microsoftonline.com/contoso/v2.0", "aud": "https://outlook.office.com",
+        "scp": "IMAP.AccessAsUser.All", "upn": "someone.else@example.test", "exp": 4_000_000_000u64
+    }));
+    let f = Fixture::start(tls_script(&leaf(&ca)).with_oauth(USER, &token), &ca).await;
+    let target = format!("imaps://127.0.0.1:{}", f.server.port());
+    let ca_path = f.ca();
+    let args = [
+        "--json",
+        "--no-control",
+        "--ca-file",
+        &ca_path,
+        "--user",
+        USER,
+        &target,
+    ];
+    let run = run(&args, &[("IMAPDOCTOR_OAUTH_TOKEN", &token)]).await;
+    assert!(!run.stdout.contains(&token), "token leaked");
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.status("auth"), "warn");
+    assert_eq!(
+        run.check("auth")["warning"]["code"],
+        "auth.token_user_mismatch"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oauthbearer_is_used_when_forced() {
+    let ca = TestCa::new("t");
+    let f = Fixture::start(tls_script(&leaf(&ca)).with_oauth(USER, TOKEN_CANARY), &ca).await;
+    let target = format!("imaps://127.0.0.1:{}", f.server.port());
+    let ca_path = f.ca();
+    let args = [
+        "--json",
+        "--no-control",
+        "--auth",
+        "oauthbearer",
+        "--ca-file",
+        &ca_path,
+        "--user",
+        USER,
+        &target,
+    ];
+    let run = run(&args, &[("IMAPDOCTOR_OAUTH_TOKEN", TOKEN_CANARY)]).await;
+    run.assert_no_secret();
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.check("auth")["details"]["mechanism"], "OAUTHBEARER");
+}

@@ -31,6 +31,9 @@ pub struct AuthDetails {
     pub sasl_error: Option<String>,
     /// Milliseconds from sending the credentials to the result.
     pub round_trip_ms: Option<u64>,
+    /// With a bearer token: what its claims say (JWT only; never the token itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<super::token::TokenFacts>,
 }
 
 fn fail(code: &str, message: String, details: &AuthDetails) -> Check {
@@ -74,7 +77,24 @@ pub async fn run(
     deadline: Instant,
 ) -> Check {
     let started = Instant::now();
+    let facts = creds.is_token.then(|| {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        super::token::lint(creds.secret.expose(), &creds.user, now)
+    });
     let mut check = login(config, creds, caps, conn, deadline).await;
+    if let Some(facts) = facts {
+        for finding in &facts.findings {
+            let message = format!("token: {}", finding.message);
+            if check.status == crate::report::Status::Fail {
+                check.notes.push(message);
+            } else {
+                check.warn(&format!("token_{}", finding.code), message);
+            }
+        }
+        if let Details::Auth(details) = &mut check.details {
+            details.token = Some(facts);
+        }
+    }
     check.duration_ms = started.elapsed().as_millis() as u64;
     check
 }

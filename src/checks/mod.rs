@@ -11,6 +11,7 @@ pub mod folders;
 pub mod nameservers;
 pub mod tcp;
 pub mod tls;
+pub mod token;
 
 use tokio::time::Instant;
 

@@ -142,6 +142,15 @@ pub fn diagnose(report: &Report) -> Verdict {
             None => {}
         }
     }
+    if let Details::Auth(auth) = &failed.details {
+        let findings = auth.token.iter().flat_map(|t| &t.findings);
+        let token_hints: Vec<String> = findings
+            .map(|f| format!("Token check: {}. {}", f.message, f.hint))
+            .collect();
+        if !token_hints.is_empty() {
+            hints.splice(0..0, token_hints);
+        }
+    }
     if fault == Fault::Server && provider_id(report) == Some("microsoft") {
         hints.push("Check the Microsoft 365 admin center's Service health page for an Exchange Online incident.".into());
     }
