@@ -67,7 +67,7 @@ fn text(claims: &Value, key: &str) -> Option<String> {
     claims
         .get(key)?
         .as_str()
-        .map(|s| crate::sanitize::terminal_text(s))
+        .map(crate::sanitize::terminal_text)
 }
 
 /// Lints `token` for logging in as `user`, at unix time `now`.
@@ -94,7 +94,7 @@ pub fn lint(token: &str, user: &str, now: i64) -> TokenFacts {
         .map(|r| {
             r.iter()
                 .filter_map(Value::as_str)
-                .map(|s| crate::sanitize::terminal_text(s))
+                .map(crate::sanitize::terminal_text)
                 .collect()
         })
         .unwrap_or_default();
@@ -156,14 +156,18 @@ pub fn lint(token: &str, user: &str, now: i64) -> TokenFacts {
             hint: "Add the IMAP permission to the app registration (with admin consent for IMAP.AccessAsApp) and request a new token.",
         });
     }
-    if let Some(subject) = &subject_user {
-        if !scopes.is_empty() && !subject.eq_ignore_ascii_case(user) {
-            findings.push(Finding {
-                code: "user_mismatch",
-                message: format!("the token was issued to {subject}, but --user is {}", crate::sanitize::terminal_text(user)),
-                hint: "Use the token owner's address as --user, or get a token for the mailbox's user.",
-            });
-        }
+    if let Some(subject) = &subject_user
+        && !scopes.is_empty()
+        && !subject.eq_ignore_ascii_case(user)
+    {
+        findings.push(Finding {
+            code: "user_mismatch",
+            message: format!(
+                "the token was issued to {subject}, but --user is {}",
+                crate::sanitize::terminal_text(user)
+            ),
+            hint: "Use the token owner's address as --user, or get a token for the mailbox's user.",
+        });
     }
     TokenFacts {
         jwt: true,

@@ -366,8 +366,9 @@ ssl_key = <@ROOT@/server-key.pem
 disable_plaintext_auth = yes
 auth_mechanisms = plain login
 # Dovecot normally waits 2 s before answering a failed login; keep the behaviour, skip the wait
-# so wrong-password tests are fast. (Failures are still answered on a 0.5 s tick, and the same
-# instance then delays further logins from 127.0.0.1 by its auth penalty: 2 s, 4 s, ...)
+# so wrong-password tests are fast. (Failures are still answered on a 0.5 s tick, and after one
+# the same instance may delay the next login from 127.0.0.1 by its auth penalty, seconds: give a
+# test that logs in after a failure its own instance.)
 auth_failure_delay = 0s
 # Logs "password mismatch" and the like (never the password itself).
 auth_verbose = yes
