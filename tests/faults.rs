@@ -948,3 +948,104 @@ async fn oauthbearer_is_used_when_forced() {
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(run.check("auth")["details"]["mechanism"], "OAUTHBEARER");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn close_after_the_greeting() {
+    let ca = TestCa::new("t");
+    let opening = Opening::RawThenClose(b"* OK ready\r\n".to_vec());
+    let f = Fixture::start(tls_script(&leaf(&ca)).with_opening(opening), &ca).await;
+    // No capabilities in the greeting: the CAPABILITY command meets a closed connection.
+    expect(
+        &f.check("imaps", &[]).await,
+        13,
+        "capability",
+        "server",
+        "capability.closed",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_old_tls_versions_on_offer() {
+    // What a TLS 1.0-only server answers to a TLS 1.2/1.3 ClientHello: a protocol_version alert.
+    let alert = vec![0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46];
+    let ca = TestCa::new("t");
+    let f = Fixture::start(
+        Script::healthy(Security::Plain).with_opening(Opening::RawThenClose(alert)),
+        &ca,
+    )
+    .await;
+    expect(
+        &f.check("imaps", &[]).await,
+        12,
+        "tls",
+        "server",
+        "tls.protocol_version",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slow_login_beyond_the_timeout() {
+    let ca = TestCa::new("t");
+    let mut script = tls_script(&leaf(&ca));
+    script.login_delay = Duration::from_secs(5);
+    let f = Fixture::start(script, &ca).await;
+    expect(
+        &f.check("imaps", &["--timeout", "1"]).await,
+        14,
+        "auth",
+        "server",
+        "auth.timeout",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expired_password() {
+    let run = login_reply("NO [EXPIRED] Password expired, change it in webmail").await;
+    expect(&run, 14, "auth", "account", "auth.expired");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connection_limit_per_user_and_address() {
+    let ca = TestCa::new("t");
+    let greeting = "* BYE Maximum number of connections from user+IP exceeded (mail_max_userip_connections=10)";
+    let f = Fixture::start(
+        tls_script(&leaf(&ca)).with_opening(Opening::Greet(greeting.into())),
+        &ca,
+    )
+    .await;
+    expect(
+        &f.check("imaps", &[]).await,
+        13,
+        "capability",
+        "account",
+        "capability.too_many_connections",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn web_login_required() {
+    let run = login_reply(
+        "NO [WEBALERT https://accounts.google.com/signin/continue?sarp=1] Web login required.",
+    )
+    .await;
+    expect(&run, 14, "auth", "account", "auth.web_login_required");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn login_disabled_without_a_password_mechanism() {
+    let ca = TestCa::new("t");
+    let mut script = tls_script(&leaf(&ca));
+    script.capabilities = vec![
+        "IMAP4rev1".into(),
+        "LOGINDISABLED".into(),
+        "AUTH=GSSAPI".into(),
+    ];
+    let f = Fixture::start(script, &ca).await;
+    expect(
+        &f.check("imaps", &[]).await,
+        14,
+        "auth",
+        "config",
+        "auth.no_mechanism",
+    );
+}

@@ -96,6 +96,8 @@ pub enum Opening {
     Close,
     /// Send these bytes verbatim, then behave as [`Opening::Silent`].
     Raw(Vec<u8>),
+    /// Send these bytes verbatim, then close (a greeting and an immediate close, a TLS alert, …).
+    RawThenClose(Vec<u8>),
     /// Stream `* OK ` followed by `A` bytes forever without CRLF (until the client leaves).
     EndlessLine,
     /// Send `line` and CRLF one byte per `interval`, then serve commands as after

@@ -138,6 +138,10 @@ impl Session {
                 self.conn.drain_until_eof().await;
                 return Ok(());
             }
+            Opening::RawThenClose(bytes) => {
+                self.conn.send(&bytes).await?;
+                return Ok(());
+            }
             Opening::EndlessLine => {
                 self.conn.send(b"* OK ").await?;
                 let chunk = [b'A'; 8192];
