@@ -64,7 +64,7 @@ impl ControlReport {
 
 /// How long the target may take to connect before the control probe starts anyway. A healthy
 /// target connects well within it, so a healthy check never touches the control endpoints.
-pub const GRACE: std::time::Duration = std::time::Duration::from_millis(1000);
+pub const GRACE: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// When to run the control probe: the checklist says so as soon as it knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -183,8 +183,11 @@ async fn probe(
         verbose: false,
         ..config.clone()
     };
+    // The whole probe fits in one --timeout, so it never outlasts the target's failing step by
+    // more than the grace period.
+    let probe_deadline = tokio::time::Instant::now() + config.step_timeout;
     let step = || {
-        let step = tokio::time::Instant::now() + config.step_timeout;
+        let step = (tokio::time::Instant::now() + config.step_timeout).min(probe_deadline);
         run_deadline.map_or(step, |run| run.min(step))
     };
     let result = |outcome, failed: Option<crate::report::Check>| ControlProbe {
