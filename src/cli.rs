@@ -119,7 +119,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "SECS")]
     pub max_time: Option<f64>,
 
-    /// Connect to ADDR for HOST:PORT, still verifying the certificate for HOST (as curl's --resolve).
+    /// Connect to ADDR (or a comma-separated list, tried Happy Eyeballs style) for HOST:PORT, still verifying the certificate for HOST (as curl's --resolve).
     #[arg(long, value_name = "HOST:PORT:ADDR")]
     pub resolve: Vec<String>,
 

@@ -117,8 +117,8 @@ pub struct Config {
     pub step_timeout: Duration,
     /// Bound on the whole run.
     pub max_time: Option<Duration>,
-    /// Addresses to use instead of resolving, as curl's `--resolve`.
-    pub resolve: Vec<(String, u16, IpAddr)>,
+    /// Addresses to use instead of resolving, as curl's `--resolve` (host, port, addresses in order).
+    pub resolve: Vec<(String, u16, Vec<IpAddr>)>,
     /// Known-good endpoints to compare with.
     pub controls: Vec<ControlEndpoint>,
     /// Permit credentials over an unencrypted connection (with `--security none` only).
@@ -128,13 +128,13 @@ pub struct Config {
 }
 
 impl Config {
-    /// The override address for the target, if `--resolve` gave one.
-    pub fn resolved_override(&self) -> Option<SocketAddr> {
+    /// The override addresses for the target, if `--resolve` gave any.
+    pub fn resolved_override(&self) -> Option<Vec<SocketAddr>> {
         let t = &self.target;
         self.resolve
             .iter()
             .find(|(h, p, _)| h.eq_ignore_ascii_case(&t.host) && *p == t.port)
-            .map(|(_, p, a)| SocketAddr::new(*a, *p))
+            .map(|(_, p, addrs)| addrs.iter().map(|a| SocketAddr::new(*a, *p)).collect())
     }
 }
 
@@ -148,7 +148,7 @@ pub enum UsageError {
     #[error("--port {0} contradicts the port {1} in the target")]
     PortConflict(u16, u16),
     /// A `--resolve` entry could not be understood.
-    #[error("--resolve {0:?}: expected HOST:PORT:ADDRESS")]
+    #[error("--resolve {0:?}: expected HOST:PORT:ADDRESS[,ADDRESS...]")]
     Resolve(String),
     /// A `--control` entry could not be understood.
     #[error("--control {0:?}: expected HOST[:PORT]")]
@@ -246,16 +246,28 @@ fn strip_scheme<'a>(input: &'a str, scheme: &str) -> Option<&'a str> {
         .then(|| &input[scheme.len()..])
 }
 
-/// Parses a `--resolve HOST:PORT:ADDR` entry.
-pub fn parse_resolve(entry: &str) -> Result<(String, u16, IpAddr), UsageError> {
+/// Parses a `--resolve HOST:PORT:ADDR[,ADDR...]` entry (IPv6 addresses may be bracketed).
+pub fn parse_resolve(entry: &str) -> Result<(String, u16, Vec<IpAddr>), UsageError> {
     let bad = || UsageError::Resolve(entry.to_string());
     let (host, rest) = entry.split_once(':').ok_or_else(bad)?;
-    let (port, addr) = rest.split_once(':').ok_or_else(bad)?;
-    let addr = addr.trim_start_matches('[').trim_end_matches(']');
+    let (port, addrs) = rest.split_once(':').ok_or_else(bad)?;
+    let addrs = addrs
+        .split(',')
+        .map(|a| {
+            a.trim()
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse()
+                .map_err(|_| bad())
+        })
+        .collect::<Result<Vec<IpAddr>, _>>()?;
+    if host.is_empty() {
+        return Err(bad());
+    }
     Ok((
         host.to_string(),
         parse_port(port).map_err(|_| bad())?,
-        addr.parse().map_err(|_| bad())?,
+        addrs,
     ))
 }
 
@@ -346,10 +358,16 @@ mod tests {
     fn resolve_and_control_entries() {
         let (h, p, a) = parse_resolve("outlook.office365.com:993:127.0.0.1").unwrap();
         assert_eq!(
-            (h.as_str(), p, a.to_string().as_str()),
+            (h.as_str(), p, a[0].to_string().as_str()),
             ("outlook.office365.com", 993, "127.0.0.1")
         );
-        assert_eq!(parse_resolve("h:993:[::1]").unwrap().2.to_string(), "::1");
+        assert_eq!(
+            parse_resolve("h:993:[::1]").unwrap().2[0].to_string(),
+            "::1"
+        );
+        let both = parse_resolve("h:993:[::1],127.0.0.1").unwrap().2;
+        assert_eq!(both.len(), 2);
+        assert!(both[0].is_ipv6() && both[1].is_ipv4());
         assert!(parse_resolve("h:993").is_err());
         assert_eq!(parse_control("imap.gmail.com").unwrap().port, 993);
         assert_eq!(parse_control("imap.gmail.com:1993").unwrap().port, 1993);

@@ -31,13 +31,14 @@ pub struct DnsDetails {
 pub async fn run(config: &Config, deadline: tokio::time::Instant) -> (Check, Vec<SocketAddr>) {
     let started = Instant::now();
     let target = &config.target;
-    let (mut check, addrs) = if let Some(addr) = config.resolved_override() {
+    let (mut check, addrs) = if let Some(addrs) = config.resolved_override() {
+        let shown: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
         let summary = format!(
             "{} → {} (from --resolve, not looked up)",
             target.host,
-            addr.ip()
+            shown.join(", ")
         );
-        (pass(summary, "override", vec![addr]), vec![addr])
+        (pass(summary, "override", addrs.clone()), addrs)
     } else if let Some(ip) = target.ip() {
         let addr = SocketAddr::new(ip, target.port);
         (
