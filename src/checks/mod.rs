@@ -77,6 +77,9 @@ pub async fn run(
         step_timeout: config.step_timeout,
         run_deadline,
     };
+    if config.target.security != Security::None {
+        tls::prepare_trust(&config.extra_roots);
+    }
     walk(config, transcript, &mut list, control).await;
     list.finish()
 }

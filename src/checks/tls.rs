@@ -134,18 +134,53 @@ impl ServerCertVerifier for RecordingVerifier {
     }
 }
 
+type Trust = Result<Arc<dyn ServerCertVerifier>, rustls::Error>;
+
+/// The platform verifier, loaded once per process: reading the OS trust store costs milliseconds of
+/// CPU, so [`prepare_trust`] starts it while DNS and TCP are still running.
+static TRUST: tokio::sync::OnceCell<(Vec<CertificateDer<'static>>, Trust)> =
+    tokio::sync::OnceCell::const_new();
+
+fn load_trust(extra_roots: Vec<CertificateDer<'static>>) -> Trust {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots, provider)?;
+    Ok(Arc::new(verifier))
+}
+
+async fn trust(extra_roots: &[CertificateDer<'static>]) -> Trust {
+    let roots = extra_roots.to_vec();
+    let (loaded_for, trust) = TRUST
+        .get_or_init(|| async move {
+            let for_loading = roots.clone();
+            let loaded = tokio::task::spawn_blocking(move || load_trust(for_loading))
+                .await
+                .unwrap_or_else(|e| Err(rustls::Error::General(e.to_string())));
+            (roots, loaded)
+        })
+        .await;
+    if loaded_for.as_slice() == extra_roots {
+        trust.clone()
+    } else {
+        load_trust(extra_roots.to_vec())
+    }
+}
+
+/// Starts loading the trust store in the background (call it first thing in a run).
+pub fn prepare_trust(extra_roots: &[CertificateDer<'static>]) {
+    let roots = extra_roots.to_vec();
+    tokio::spawn(async move {
+        let _ = trust(&roots).await;
+    });
+}
+
 /// Builds the client configuration, or says why the trust store is unusable.
-fn client_config(
+async fn client_config(
     config: &Config,
     captured: Arc<Mutex<Captured>>,
 ) -> Result<Arc<rustls::ClientConfig>, rustls::Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let platform = rustls_platform_verifier::Verifier::new_with_extra_roots(
-        config.extra_roots.iter().cloned(),
-        provider.clone(),
-    )?;
     let verifier = RecordingVerifier {
-        inner: Arc::new(platform),
+        inner: trust(&config.extra_roots).await?,
         insecure: config.insecure,
         captured,
     };
@@ -200,7 +235,7 @@ async fn handshake(
         received_instead: None,
         origin: Default::default(),
     };
-    let tls_config = match client_config(config, captured.clone()) {
+    let tls_config = match client_config(config, captured.clone()).await {
         Ok(c) => c,
         Err(e) => {
             let message = format!("no usable trust store on this computer: {e}");

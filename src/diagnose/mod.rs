@@ -119,6 +119,21 @@ pub fn diagnose(report: &Report) -> Verdict {
         hints = rule.hints.iter().map(|h| h.to_string()).collect();
     } else if needs_control(&code) && !time_error {
         match control.and_then(|c| c.reachable()) {
+            Some(false)
+                if code.starts_with("dns.")
+                    && control
+                        .is_some_and(|c| c.endpoints.iter().all(|p| p.outcome == "dns_failed")) =>
+            {
+                // Names fail everywhere, control included: this computer's DNS is the problem.
+                fault = Fault::Local;
+                if code == "dns.servfail" {
+                    summary = "this computer's DNS server fails to resolve any name, the control endpoints' included (SERVFAIL).".into();
+                    hints = vec!["The DNS server (often the router) has lost its own connection: check the internet connection, or use another DNS server.".into()];
+                }
+                summary = format!(
+                    "{summary} The known-good control endpoints cannot be resolved either."
+                );
+            }
             Some(false) => {
                 fault = Fault::Local;
                 verdict_code = "network.nothing_reachable".to_string();

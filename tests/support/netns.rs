@@ -136,7 +136,9 @@ fn probe() -> Result<(), String> {
     }
     for tool in ["ip", "nft", "dnsmasq"] {
         if find_tool(tool).is_none() {
-            return Err(format!("`{tool}` not found (apt-get install iproute2 nftables dnsmasq-base)"));
+            return Err(format!(
+                "`{tool}` not found (apt-get install iproute2 nftables dnsmasq-base)"
+            ));
         }
     }
     remove_leftovers();
@@ -154,8 +156,9 @@ fn remove_leftovers() {
             return false;
         };
         let pid = rest.split('-').next().unwrap_or_default();
-        pid.parse::<u32>()
-            .is_ok_and(|pid| pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists())
+        pid.parse::<u32>().is_ok_and(|pid| {
+            pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists()
+        })
     };
     if let Ok(list) = sh(ip(), ["netns", "list"]) {
         for line in list.lines() {
@@ -304,19 +307,29 @@ impl Lab {
 
     fn link(&self) -> Result<(), String> {
         let (c, n) = (self.client(), self.net());
-        sh(ip(), ["-n", c, "link", "add", LINK, "type", "veth", "peer", "name", LINK, "netns", n])?;
+        sh(
+            ip(),
+            [
+                "-n", c, "link", "add", LINK, "type", "veth", "peer", "name", LINK, "netns", n,
+            ],
+        )?;
+        // Up before addresses: an IPv6 address added (nodad) to a down veth answers neighbour
+        // solicitations only after a one-second retransmit, which looks like broken IPv6.
+        sh(ip(), ["-n", c, "link", "set", LINK, "up"])?;
+        sh(ip(), ["-n", n, "link", "set", LINK, "up"])?;
         let v4 = |a: Ipv4Addr| format!("{a}/24");
         let v6 = |a: Ipv6Addr| format!("{a}/64");
         sh(ip(), ["-n", c, "addr", "add", &v4(CLIENT_V4), "dev", LINK])?;
-        sh(ip(), ["-n", c, "addr", "add", &v6(CLIENT_V6), "dev", LINK, "nodad"])?;
+        sh(
+            ip(),
+            ["-n", c, "addr", "add", &v6(CLIENT_V6), "dev", LINK, "nodad"],
+        )?;
         for a in [MAIL_V4, CTL_V4, DNS_V4] {
             sh(ip(), ["-n", n, "addr", "add", &v4(a), "dev", LINK])?;
         }
         for a in [MAIL_V6, CTL_V6] {
             sh(ip(), ["-n", n, "addr", "add", &v6(a), "dev", LINK, "nodad"])?;
         }
-        sh(ip(), ["-n", c, "link", "set", LINK, "up"])?;
-        sh(ip(), ["-n", n, "link", "set", LINK, "up"])?;
         Ok(())
     }
 
@@ -364,6 +377,7 @@ impl Lab {
             .stderr(log);
         die_with_parent(&mut cmd);
         let child = cmd.spawn().map_err(|e| format!("spawn dnsmasq: {e}"))?;
+        let client = self.client.0.clone();
         let dnsmasq = self.dnsmasq.insert(Killed(child));
         let deadline = Instant::now() + DNS_READY;
         loop {
@@ -371,12 +385,14 @@ impl Lab {
                 let log = fs::read_to_string(&log_path).unwrap_or_default();
                 return Err(format!("dnsmasq exited ({status}):\n{log}"));
             }
-            if dns_answers(self.client(), SocketAddr::new(DNS_V4.into(), 53), MAIL_HOST) {
+            if dns_answers(&client, SocketAddr::new(DNS_V4.into(), 53), MAIL_HOST) {
                 return Ok(());
             }
             if Instant::now() > deadline {
                 let log = fs::read_to_string(&log_path).unwrap_or_default();
-                return Err(format!("dnsmasq did not answer within {DNS_READY:?}:\n{log}"));
+                return Err(format!(
+                    "dnsmasq did not answer within {DNS_READY:?}:\n{log}"
+                ));
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -467,7 +483,10 @@ impl Lab {
             if started.elapsed() > RUN_LIMIT {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!("{program} {args:?} hung for {RUN_LIMIT:?} in {}", self.client());
+                panic!(
+                    "{program} {args:?} hung for {RUN_LIMIT:?} in {}",
+                    self.client()
+                );
             }
             std::thread::sleep(Duration::from_millis(5));
         };

@@ -1,0 +1,299 @@
+//! The fault matrix under real network conditions: the binary runs in a client network namespace
+//! against a scripted IMAP server, a control endpoint and dnsmasq in another namespace, with
+//! faults made by nftables and link state (see `support/netns.rs` for the topology). Needs root;
+//! elsewhere each test prints `skipped: <why>` (a failure with IMAPDOCTOR_REQUIRE_NETNS=1).
+
+mod support;
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use imapdoctor::demo::pki::{LeafSpec, TestCa};
+use imapdoctor::demo::server::{Script, Security};
+use serde_json::Value;
+use support::netns::{self, CTL_HOST, CTL_V4, CTL_V6, Lab, MAIL_HOST, MAIL_V4, MAIL_V6, Run};
+
+const BIN: &str = env!("CARGO_BIN_EXE_imapdoctor");
+const USER: &str = "alice@mail.test";
+const PASSWORD: &str = "Canary-netns-3b8e1f";
+/// The IMAP port of both servers (implicit TLS).
+const PORT: u16 = 10993;
+
+/// A lab with mail.test and ctl.test serving IMAP over TLS on [`PORT`] (both families), and the
+/// CA file that trusts them.
+struct World {
+    lab: Lab,
+    ca_file: String,
+}
+
+impl World {
+    fn start() -> Option<World> {
+        let mut lab = netns::lab_or_skip()?;
+        let ca = TestCa::new("imapdoctor netns CA");
+        let ca_file = lab.dir().join("ca.pem");
+        std::fs::write(&ca_file, &ca.cert_pem).unwrap();
+        let mail = ca.issue(&LeafSpec::valid_for([MAIL_HOST]));
+        let ctl = ca.issue(&LeafSpec::valid_for([CTL_HOST]));
+        let mail_script = Script::healthy(Security::ImplicitTls(mail.server_config()))
+            .with_account(USER, PASSWORD);
+        let ctl_script = Script::healthy(Security::ImplicitTls(ctl.server_config()));
+        lab.serve_imap(&addrs(MAIL_V4.into(), MAIL_V6.into(), PORT), mail_script)
+            .unwrap();
+        lab.serve_imap(&addrs(CTL_V4.into(), CTL_V6.into(), PORT), ctl_script)
+            .unwrap();
+        Some(World {
+            lab,
+            ca_file: ca_file.display().to_string(),
+        })
+    }
+
+    /// Runs `imapdoctor --json --ca-file … --user … <extra> <target>` in the client namespace,
+    /// with the password in the environment.
+    fn check(&self, target: &str, extra: &[&str]) -> Run {
+        let mut args = vec!["--json", "--ca-file", &self.ca_file, "--user", USER];
+        args.extend_from_slice(extra);
+        args.push(target);
+        let run = self
+            .lab
+            .run(BIN, &args, &[("IMAPDOCTOR_PASSWORD", PASSWORD)]);
+        assert!(
+            !run.stdout.contains(PASSWORD) && !run.stderr.contains(PASSWORD),
+            "password in the output:\n{}",
+            run.dump()
+        );
+        assert!(run.json.is_some(), "no JSON report:\n{}", run.dump());
+        run
+    }
+
+    fn mail_target() -> String {
+        format!("imaps://{MAIL_HOST}:{PORT}")
+    }
+
+    fn control() -> String {
+        format!("{CTL_HOST}:{PORT}")
+    }
+}
+
+fn addrs(v4: IpAddr, v6: IpAddr, port: u16) -> [SocketAddr; 2] {
+    [SocketAddr::new(v4, port), SocketAddr::new(v6, port)]
+}
+
+fn verdict<'a>(run: &'a Run, field: &str) -> &'a str {
+    run.json.as_ref().unwrap()["verdict"][field]
+        .as_str()
+        .unwrap_or_default()
+}
+
+fn check<'a>(run: &'a Run, id: &str) -> &'a Value {
+    let checks = run.json.as_ref().unwrap()["checks"].as_array().unwrap();
+    checks
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no {id} check:\n{}", run.dump()))
+}
+
+fn status<'a>(run: &'a Run, id: &str) -> &'a str {
+    check(run, id)["status"].as_str().unwrap_or_default()
+}
+
+fn control_status(run: &Run) -> &str {
+    run.json.as_ref().unwrap()["control"]["status"]
+        .as_str()
+        .unwrap_or_default()
+}
+
+/// Asserts the exit code and the verdict's fault (and code, when given).
+fn expect(run: &Run, exit: i32, fault: &str, code: Option<&str>) {
+    assert_eq!(run.code, exit, "exit code:\n{}", run.dump());
+    assert_eq!(
+        verdict(run, "fault"),
+        fault,
+        "verdict.fault:\n{}",
+        run.dump()
+    );
+    if let Some(code) = code {
+        assert_eq!(verdict(run, "code"), code, "verdict.code:\n{}", run.dump());
+    }
+}
+
+/// Drops TCP to the mail server's IMAP port in "the internet" (both families), silently.
+const BLACKHOLE_IMAP_PORT: &str = "
+table inet imapdoctor_blackhole {
+    chain input {
+        type filter hook input priority filter; policy accept;
+        ip daddr 10.77.0.1 tcp dport 10993 drop
+        ip6 daddr 2001:db8:77::1 tcp dport 10993 drop
+    }
+}
+";
+
+#[test]
+fn healthy_through_namespaces() {
+    let Some(w) = World::start() else { return };
+    let run = w.check(&World::mail_target(), &["--no-control", "--timeout", "5"]);
+    expect(&run, 0, "none", None);
+    let dns = &check(&run, "dns")["details"];
+    assert_eq!(
+        dns["a"],
+        serde_json::json!([MAIL_V4.to_string()]),
+        "{}",
+        run.dump()
+    );
+    assert_eq!(
+        dns["aaaa"],
+        serde_json::json!([MAIL_V6.to_string()]),
+        "{}",
+        run.dump()
+    );
+    // IPv6 is offered first and works, so it wins.
+    assert_eq!(
+        check(&run, "tcp")["details"]["connected"],
+        SocketAddr::new(MAIL_V6.into(), PORT).to_string(),
+        "{}",
+        run.dump()
+    );
+    for id in ["dns", "tcp", "tls", "capability", "auth", "folders"] {
+        assert_eq!(status(&run, id), "pass", "{id}:\n{}", run.dump());
+    }
+}
+
+#[test]
+fn laptop_offline() {
+    let Some(w) = World::start() else { return };
+    w.lab.client_offline().unwrap();
+    let control = World::control();
+    let run = w.check(
+        &World::mail_target(),
+        &["--control", &control, "--timeout", "2"],
+    );
+    expect(&run, 10, "local", None);
+    assert_eq!(status(&run, "dns"), "fail", "{}", run.dump());
+}
+
+#[test]
+fn imap_port_blackholed_with_control_reachable() {
+    let Some(w) = World::start() else { return };
+    w.lab.nft(w.lab.net(), BLACKHOLE_IMAP_PORT).unwrap();
+    let control = World::control();
+    let run = w.check(
+        &World::mail_target(),
+        &["--control", &control, "--timeout", "2"],
+    );
+    expect(&run, 11, "server", Some("tcp.timeout"));
+    assert_eq!(control_status(&run), "reachable", "{}", run.dump());
+    // "Within --timeout plus one second", with room for a loaded machine.
+    assert!(
+        run.elapsed < Duration::from_millis(3500),
+        "took {:?} with --timeout 2:\n{}",
+        run.elapsed,
+        run.dump()
+    );
+}
+
+#[test]
+fn imap_port_blocked_but_443_open() {
+    let Some(mut w) = World::start() else { return };
+    w.lab
+        .listen(&addrs(MAIL_V4.into(), MAIL_V6.into(), 443))
+        .unwrap();
+    w.lab.nft(w.lab.net(), BLACKHOLE_IMAP_PORT).unwrap();
+    let control = World::control();
+    let run = w.check(
+        &World::mail_target(),
+        &["--control", &control, "--timeout", "2"],
+    );
+    expect(&run, 11, "local", Some("tcp.port_blocked"));
+}
+
+#[test]
+fn everything_blackholed() {
+    let Some(w) = World::start() else { return };
+    // The client's own firewall drops every outgoing TCP segment; DNS (UDP) still works.
+    let ruleset = "
+table inet imapdoctor_offline {
+    chain output {
+        type filter hook output priority filter; policy accept;
+        oifname \"veth0\" meta l4proto tcp drop
+    }
+}
+";
+    w.lab.nft(w.lab.client(), ruleset).unwrap();
+    let control = World::control();
+    let run = w.check(
+        &World::mail_target(),
+        &["--control", &control, "--timeout", "2"],
+    );
+    expect(&run, 11, "local", None);
+    assert_eq!(control_status(&run), "unreachable", "{}", run.dump());
+}
+
+#[test]
+fn resolver_down() {
+    let Some(w) = World::start() else { return };
+    // The nameserver's host is up, but DNS gets no answer at all.
+    let ruleset = "
+table inet imapdoctor_no_dns {
+    chain input {
+        type filter hook input priority filter; policy accept;
+        udp dport 53 drop
+        tcp dport 53 drop
+    }
+}
+";
+    w.lab.nft(w.lab.net(), ruleset).unwrap();
+    let control = World::control();
+    let run = w.check(
+        &World::mail_target(),
+        &["--control", &control, "--timeout", "2"],
+    );
+    expect(&run, 10, "local", Some("dns.no_nameserver_answers"));
+}
+
+#[test]
+fn nxdomain() {
+    let Some(w) = World::start() else { return };
+    let control = World::control();
+    let run = w.check(
+        &format!("imaps://nosuch.test:{PORT}"),
+        &["--control", &control, "--timeout", "2"],
+    );
+    expect(&run, 10, "config", Some("dns.nxdomain"));
+}
+
+#[test]
+fn ipv6_broken_ipv4_works() {
+    let Some(w) = World::start() else { return };
+    let ruleset = "
+table inet imapdoctor_no_v6 {
+    chain input {
+        type filter hook input priority filter; policy accept;
+        meta nfproto ipv6 meta l4proto tcp drop
+    }
+}
+";
+    w.lab.nft(w.lab.net(), ruleset).unwrap();
+    let control = World::control();
+    let run = w.check(
+        &World::mail_target(),
+        &["--control", &control, "--timeout", "5"],
+    );
+    // The premise: the resolver offers IPv6 first, so the first attempt is the broken one.
+    let first = &check(&run, "tcp")["details"]["attempts"][0]["address"];
+    assert_eq!(
+        first.as_str().unwrap_or_default(),
+        SocketAddr::new(MAIL_V6.into(), PORT).to_string(),
+        "first attempt should be IPv6:\n{}",
+        run.dump()
+    );
+    assert_eq!(run.code, 0, "exit code:\n{}", run.dump());
+    let tcp_ms = check(&run, "tcp")["duration_ms"]
+        .as_u64()
+        .unwrap_or(u64::MAX);
+    assert!(
+        tcp_ms < 1000,
+        "tcp took {tcp_ms} ms: waited for IPv6 instead of Happy Eyeballs:\n{}",
+        run.dump()
+    );
+    assert_eq!(status(&run, "tcp"), "warn", "tcp status:\n{}", run.dump());
+    expect(&run, 0, "local", Some("tcp.ipv6_broken"));
+}
