@@ -65,6 +65,44 @@ fn opening(fault: Fault, code: &str) -> &'static str {
     }
 }
 
+/// The decision table as Markdown (symptom → fault → code → first hint), for the README.
+pub fn decision_table_markdown() -> String {
+    let fault = |f: Fault| match f {
+        Fault::None => "none",
+        Fault::Local => "local",
+        Fault::Server => "server",
+        Fault::Account => "account",
+        Fault::Config => "config",
+    };
+    let mut out = String::from("| symptom | fault | code | hint |\n|---|---|---|---|\n");
+    out.push_str("| every check passes | none | `ok` (`ok.with_warnings`) | — |\n");
+    for rule in rules::RULES {
+        let hint = rule.hints.first().copied().unwrap_or_default();
+        out.push_str(&format!(
+            "| {} | {} | `{}` | {} |\n",
+            rule.summary,
+            fault(rule.fault),
+            rule.code,
+            hint
+        ));
+    }
+    for rule in responses::RESPONSE_RULES {
+        let said = match rule.matcher {
+            responses::Matcher::Text(t) => format!("the server says \"{t}\""),
+            responses::Matcher::Code(c) => format!("the server answers `[{c}]`"),
+        };
+        let hint = rule.hints.first().copied().unwrap_or_default();
+        out.push_str(&format!(
+            "| {said}: {} | {} | `<check>.{}` | {} |\n",
+            rule.summary,
+            fault(rule.fault),
+            rule.code,
+            hint
+        ));
+    }
+    out
+}
+
 /// Decides the verdict for a report.
 pub fn diagnose(report: &Report) -> Verdict {
     let mut evidence: Vec<String> = report
@@ -135,13 +173,11 @@ pub fn diagnose(report: &Report) -> Verdict {
                 );
             }
             Some(false) => {
-                fault = Fault::Local;
-                verdict_code = "network.nothing_reachable".to_string();
-                summary = "neither the mail server nor the known-good control endpoints could be reached.".into();
-                hints = vec![
-                    "Check this computer's network connection (Wi-Fi, cable, VPN, proxy, captive portal sign-in page).".into(),
-                    "Then run imapdoctor again.".into(),
-                ];
+                let rule = rules::lookup("network.nothing_reachable").expect("the table has it");
+                fault = rule.fault;
+                verdict_code = rule.code.to_string();
+                summary = rule.summary.to_string();
+                hints = rule.hints.iter().map(|h| h.to_string()).collect();
             }
             Some(true) if fault == Fault::Local => {
                 fault = Fault::Server;
