@@ -1,5 +1,6 @@
 //! Shared helpers for the integration tests. Each test binary uses only part of them.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 pub mod dovecot;
 pub mod netns;
+pub mod scripted;

@@ -1,0 +1,372 @@
+//! Login and mailboxes against scripted servers: response codes and provider strings, OAuth2 tokens,
+//! plaintext refusal, hangs and closes after login, and the password never leaking.
+//! Each scenario asserts the failing check, the exit code, the fault and the verdict code.
+
+mod support;
+
+use support::scripted::*;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_credentials_over_plaintext() {
+    let ca = TestCa::new("t");
+    let f = Fixture::start(
+        Script::healthy(Security::Plain).with_account(USER, CANARY),
+        &ca,
+    )
+    .await;
+    let run = f.check("imap", &["--security", "none"]).await;
+    expect(&run, 14, "auth", "config", "auth.plaintext_refused");
+    let sent: Vec<String> = f.server.received().into_iter().map(|r| r.command).collect();
+    assert!(
+        !sent
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case("LOGIN") || c.eq_ignore_ascii_case("AUTHENTICATE")),
+        "{sent:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plaintext_auth_when_explicitly_allowed() {
+    let ca = TestCa::new("t");
+    let f = Fixture::start(
+        Script::healthy(Security::Plain).with_account(USER, CANARY),
+        &ca,
+    )
+    .await;
+    let run = f
+        .check("imap", &["--security", "none", "--allow-plaintext-auth"])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.status("tls"), "skip");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_password() {
+    let ca = TestCa::new("t");
+    let script = Script::healthy(Security::ImplicitTls(leaf(&ca).server_config()))
+        .with_account(USER, "another-password");
+    let f = Fixture::start(script, &ca).await;
+    let run = f.check("imaps", &[]).await;
+    expect(&run, 14, "auth", "account", "auth.rejected");
+    assert_eq!(
+        run.check("auth")["details"]["response_code"],
+        "AUTHENTICATIONFAILED"
+    );
+    assert_eq!(run.status("folders"), "skip");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn auth_backend_unavailable_is_the_servers_problem() {
+    let run =
+        login_reply("NO [UNAVAILABLE] Temporary authentication failure. [mx1:2026-11-23 10:00:00]")
+            .await;
+    expect(&run, 14, "auth", "server", "auth.unavailable");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exchange_login_failed_points_to_basic_auth() {
+    let run = login_reply("NO LOGIN failed.").await;
+    expect(&run, 14, "auth", "account", "auth.basic_auth_refused");
+    assert!(
+        run.json.as_ref().unwrap()["verdict"]["hints"]
+            .to_string()
+            .contains("OAuth2")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gmail_app_password_required() {
+    let run = login_reply("NO [ALERT] Application-specific password required: https://support.google.com/accounts/answer/185833 (Failure)").await;
+    expect(&run, 14, "auth", "account", "auth.app_password_required");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn too_many_connections_is_not_a_password_problem() {
+    let run = login_reply("NO [ALERT] Too many simultaneous connections. (Failure)").await;
+    expect(&run, 14, "auth", "account", "auth.too_many_connections");
+    assert!(run.verdict("summary").contains("not a password problem"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn privacy_required_is_a_settings_problem() {
+    let run = login_reply("NO [PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure (SSL/TLS) connections.").await;
+    expect(&run, 14, "auth", "config", "auth.privacy_required");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hang_after_login() {
+    expect(
+        &after_login(AfterLogin::Hang).await,
+        15,
+        "folders",
+        "server",
+        "folders.timeout",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn close_after_login() {
+    expect(
+        &after_login(AfterLogin::Close).await,
+        15,
+        "folders",
+        "server",
+        "folders.closed",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exchange_authenticated_but_not_connected() {
+    let run = after_login(AfterLogin::Bad(
+        "User is authenticated but not connected.".into(),
+    ))
+    .await;
+    expect(&run, 15, "folders", "account", "folders.not_connected");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn missing_mailbox() {
+    let ca = TestCa::new("t");
+    let f = Fixture::start(tls_script(&leaf(&ca)), &ca).await;
+    let run = f.check("imaps", &["--mailbox", "No Such Box"]).await;
+    expect(&run, 15, "folders", "config", "folders.mailbox_missing");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn xoauth2_token_rejected_with_error_detail() {
+    let ca = TestCa::new("t");
+    let f = Fixture::start(
+        tls_script(&leaf(&ca)).with_oauth(USER, "the-right-token"),
+        &ca,
+    )
+    .await;
+    let target = format!("imaps://127.0.0.1:{}", f.server.port());
+    let ca_path = f.ca();
+    let args = [
+        "--json",
+        "-v",
+        "--no-control",
+        "--ca-file",
+        &ca_path,
+        "--user",
+        USER,
+        &target,
+    ];
+    let run = run(&args, &[("IMAPDOCTOR_OAUTH_TOKEN", TOKEN_CANARY)]).await;
+    run.assert_no_secret();
+    expect(&run, 14, "auth", "account", "auth.token_rejected");
+    let auth = &run.check("auth")["details"];
+    assert_eq!(auth["mechanism"], "XOAUTH2");
+    assert!(
+        auth["sasl_error"].as_str().unwrap().contains("401"),
+        "{auth}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn xoauth2_token_accepted() {
+    let ca = TestCa::new("t");
+    let f = Fixture::start(tls_script(&leaf(&ca)).with_oauth(USER, TOKEN_CANARY), &ca).await;
+    let target = format!("imaps://127.0.0.1:{}", f.server.port());
+    let ca_path = f.ca();
+    let args = [
+        "-v",
+        "--no-control",
+        "--ca-file",
+        &ca_path,
+        "--user",
+        USER,
+        &target,
+    ];
+    let run = run(&args, &[("IMAPDOCTOR_OAUTH_TOKEN", TOKEN_CANARY)]).await;
+    run.assert_no_secret();
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("AUTHENTICATE XOAUTH2 ***"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn human_report_and_transcript_redact_the_password() {
+    let ca = TestCa::new("t");
+    for mech in ["login", "plain"] {
+        let f = Fixture::start(tls_script(&leaf(&ca)), &ca).await;
+        let target = format!("imaps://127.0.0.1:{}", f.server.port());
+        let ca_path = f.ca();
+        let args = [
+            "-v",
+            "--no-control",
+            "--auth",
+            mech,
+            "--ca-file",
+            &ca_path,
+            "--user",
+            USER,
+            &target,
+        ];
+        let run = run(&args, &[("IMAPDOCTOR_PASSWORD", CANARY)]).await;
+        run.assert_no_secret();
+        assert_eq!(run.code, 0, "{}", run.stdout);
+        assert!(run.stdout.contains("***"), "{}", run.stdout);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exchange_server_fault_points_to_service_health() {
+    let ca = TestCa::new("t");
+    let greeting = "* OK The Microsoft Exchange IMAP4 service is ready.".to_string();
+    let script = tls_script(&leaf(&ca))
+        .with_opening(Opening::Greet(greeting))
+        .with_after_login(AfterLogin::Close);
+    let f = Fixture::start(script, &ca).await;
+    let run = f.check("imaps", &["--timeout", "1"]).await;
+    expect(&run, 15, "folders", "server", "folders.closed");
+    assert!(
+        run.json.as_ref().unwrap()["verdict"]["hints"]
+            .to_string()
+            .contains("Service health")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn graph_token_is_explained_before_the_server_rejects_it() {
+    let ca = TestCa::new("t");
+    let token = jwt(serde_json::json!({
+        "iss": "https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/",
+        "aud": "https://graph.microsoft.com", "scp": "Mail.Read", "upn": USER, "exp": 4_000_000_000u64
+    }));
+    let f = Fixture::start(
+        tls_script(&leaf(&ca)).with_oauth(USER, "another-token"),
+        &ca,
+    )
+    .await;
+    let token_file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(token_file.path(), format!("{token}\n")).unwrap();
+    let target = format!("imaps://127.0.0.1:{}", f.server.port());
+    let (ca_path, token_path) = (f.ca(), token_file.path().display().to_string());
+    let args = [
+        "--json",
+        "-v",
+        "--no-control",
+        "--ca-file",
+        &ca_path,
+        "--oauth-token-file",
+        &token_path,
+        "--user",
+        USER,
+        &target,
+    ];
+    let run = run(&args, &[]).await;
+    assert!(
+        !run.stdout.contains(&token) && !run.stderr.contains(&token),
+        "token leaked"
+    );
+    expect(&run, 14, "auth", "account", "auth.token_rejected");
+    let hints = run.json.as_ref().unwrap()["verdict"]["hints"].to_string();
+    assert!(hints.contains("Microsoft Graph"), "{hints}");
+    let findings = &run.check("auth")["details"]["token"]["findings"];
+    assert_eq!(findings[0]["code"], "wrong_audience");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn accepted_token_with_a_finding_warns() {
+    let ca = TestCa::new("t");
+    let token = jwt(serde_json::json!({
+        "iss": "https://login.microsoftonline.com/contoso/v2.0", "aud": "https://outlook.office.com",
+        "scp": "IMAP.AccessAsUser.All", "upn": "someone.else@example.test", "exp": 4_000_000_000u64
+    }));
+    let f = Fixture::start(tls_script(&leaf(&ca)).with_oauth(USER, &token), &ca).await;
+    let target = format!("imaps://127.0.0.1:{}", f.server.port());
+    let ca_path = f.ca();
+    let args = [
+        "--json",
+        "--no-control",
+        "--ca-file",
+        &ca_path,
+        "--user",
+        USER,
+        &target,
+    ];
+    let run = run(&args, &[("IMAPDOCTOR_OAUTH_TOKEN", &token)]).await;
+    assert!(!run.stdout.contains(&token), "token leaked");
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.status("auth"), "warn");
+    assert_eq!(
+        run.check("auth")["warning"]["code"],
+        "auth.token_user_mismatch"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oauthbearer_is_used_when_forced() {
+    let ca = TestCa::new("t");
+    let f = Fixture::start(tls_script(&leaf(&ca)).with_oauth(USER, TOKEN_CANARY), &ca).await;
+    let target = format!("imaps://127.0.0.1:{}", f.server.port());
+    let ca_path = f.ca();
+    let args = [
+        "--json",
+        "--no-control",
+        "--auth",
+        "oauthbearer",
+        "--ca-file",
+        &ca_path,
+        "--user",
+        USER,
+        &target,
+    ];
+    let run = run(&args, &[("IMAPDOCTOR_OAUTH_TOKEN", TOKEN_CANARY)]).await;
+    run.assert_no_secret();
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.check("auth")["details"]["mechanism"], "OAUTHBEARER");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slow_login_beyond_the_timeout() {
+    let ca = TestCa::new("t");
+    let mut script = tls_script(&leaf(&ca));
+    script.login_delay = Duration::from_secs(5);
+    let f = Fixture::start(script, &ca).await;
+    expect(
+        &f.check("imaps", &["--timeout", "1"]).await,
+        14,
+        "auth",
+        "server",
+        "auth.timeout",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expired_password() {
+    let run = login_reply("NO [EXPIRED] Password expired, change it in webmail").await;
+    expect(&run, 14, "auth", "account", "auth.expired");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn web_login_required() {
+    let run = login_reply(
+        "NO [WEBALERT https://accounts.google.com/signin/continue?sarp=1] Web login required.",
+    )
+    .await;
+    expect(&run, 14, "auth", "account", "auth.web_login_required");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn login_disabled_without_a_password_mechanism() {
+    let ca = TestCa::new("t");
+    let mut script = tls_script(&leaf(&ca));
+    script.capabilities = vec![
+        "IMAP4rev1".into(),
+        "LOGINDISABLED".into(),
+        "AUTH=GSSAPI".into(),
+    ];
+    let f = Fixture::start(script, &ca).await;
+    expect(
+        &f.check("imaps", &[]).await,
+        14,
+        "auth",
+        "config",
+        "auth.no_mechanism",
+    );
+}

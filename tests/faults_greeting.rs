@@ -1,0 +1,270 @@
+//! Greetings, capabilities and STARTTLS from scripted servers: BYE, silence, garbage, endless and
+//! dripping lines, closes, port mix-ups, provider greetings, escape sequences.
+//! Each scenario asserts the failing check, the exit code, the fault and the verdict code.
+
+mod support;
+
+use support::scripted::*;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bye_greeting_is_the_servers_problem() {
+    let ca = TestCa::new("t");
+    let script = tls_script(&leaf(&ca))
+        .with_opening(Opening::Greet("* BYE Server overloaded, try later".into()));
+    let f = Fixture::start(script, &ca).await;
+    let run = f.check("imaps", &[]).await;
+    expect(&run, 13, "capability", "server", "capability.bye");
+    assert!(
+        run.check("capability")["summary"]
+            .as_str()
+            .unwrap()
+            .contains("Server overloaded")
+    );
+    assert_eq!(run.status("auth"), "skip");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bye_greeting_with_unavailable_code() {
+    let ca = TestCa::new("t");
+    let script = tls_script(&leaf(&ca))
+        .with_opening(Opening::Greet("* BYE [UNAVAILABLE] Maintenance".into()));
+    let f = Fixture::start(script, &ca).await;
+    expect(
+        &f.check("imaps", &[]).await,
+        13,
+        "capability",
+        "server",
+        "capability.unavailable",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn silent_server_times_out_on_the_greeting() {
+    let ca = TestCa::new("t");
+    let f = Fixture::start(tls_script(&leaf(&ca)).with_opening(Opening::Silent), &ca).await;
+    let run = f.check("imaps", &["--timeout", "1"]).await;
+    expect(&run, 13, "capability", "server", "capability.timeout");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn garbage_instead_of_a_greeting_is_not_imap() {
+    let ca = TestCa::new("t");
+    let garbage = b"HTTP/1.1 400 Bad Request\r\nServer: nginx\r\n\r\n".to_vec();
+    let f = Fixture::start(
+        tls_script(&leaf(&ca)).with_opening(Opening::Raw(garbage)),
+        &ca,
+    )
+    .await;
+    let run = f.check("imaps", &[]).await;
+    expect(&run, 13, "capability", "config", "capability.not_imap");
+    assert!(
+        run.check("capability")["summary"]
+            .as_str()
+            .unwrap()
+            .contains("HTTP/1.1 400")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn endless_greeting_is_cut_off() {
+    let ca = TestCa::new("t");
+    let f = Fixture::start(
+        tls_script(&leaf(&ca)).with_opening(Opening::EndlessLine),
+        &ca,
+    )
+    .await;
+    expect(
+        &f.check("imaps", &[]).await,
+        13,
+        "capability",
+        "server",
+        "capability.too_long",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dripping_greeting_ends_at_the_step_timeout() {
+    let ca = TestCa::new("t");
+    let drip = Opening::Drip {
+        line: "* OK this greeting arrives one byte at a time".into(),
+        interval: Duration::from_millis(300),
+    };
+    let f = Fixture::start(tls_script(&leaf(&ca)).with_opening(drip), &ca).await;
+    let run = f.check("imaps", &["--timeout", "1"]).await;
+    expect(&run, 13, "capability", "server", "capability.timeout");
+    assert!(
+        run.check("capability")["summary"]
+            .as_str()
+            .unwrap()
+            .contains("never finished")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn close_right_after_connect() {
+    let ca = TestCa::new("t");
+    let f = Fixture::start(tls_script(&leaf(&ca)).with_opening(Opening::Close), &ca).await;
+    expect(
+        &f.check("imaps", &[]).await,
+        13,
+        "capability",
+        "server",
+        "capability.closed",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn close_after_the_greeting() {
+    let ca = TestCa::new("t");
+    let opening = Opening::RawThenClose(b"* OK ready\r\n".to_vec());
+    let f = Fixture::start(tls_script(&leaf(&ca)).with_opening(opening), &ca).await;
+    // No capabilities in the greeting: the CAPABILITY command meets a closed connection.
+    expect(
+        &f.check("imaps", &[]).await,
+        13,
+        "capability",
+        "server",
+        "capability.closed",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connection_limit_per_user_and_address() {
+    let ca = TestCa::new("t");
+    let greeting = "* BYE Maximum number of connections from user+IP exceeded (mail_max_userip_connections=10)";
+    let f = Fixture::start(
+        tls_script(&leaf(&ca)).with_opening(Opening::Greet(greeting.into())),
+        &ca,
+    )
+    .await;
+    expect(
+        &f.check("imaps", &[]).await,
+        13,
+        "capability",
+        "account",
+        "capability.too_many_connections",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn starttls_not_offered() {
+    let ca = TestCa::new("t");
+    let f = Fixture::start(
+        Script::healthy(Security::Plain).with_account(USER, CANARY),
+        &ca,
+    )
+    .await;
+    expect(
+        &f.check("imap", &[]).await,
+        13,
+        "capability",
+        "config",
+        "capability.starttls_unavailable",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn starttls_happy_path() {
+    let ca = TestCa::new("t");
+    let script =
+        Script::healthy(Security::StartTls(leaf(&ca).server_config())).with_account(USER, CANARY);
+    let f = Fixture::start(script, &ca).await;
+    let run = f.check("imap", &[]).await;
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let caps = &run.check("capability")["details"];
+    assert_eq!(caps["starttls"]["offered"], true);
+    assert_eq!(
+        caps["login_disabled"], false,
+        "capabilities re-read inside TLS"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn starttls_against_an_implicit_tls_port() {
+    let ca = TestCa::new("t");
+    let f = Fixture::start(tls_script(&leaf(&ca)), &ca).await;
+    let run = f.check("imap", &["--timeout", "1"]).await;
+    expect(&run, 13, "capability", "config", "capability.tls_port");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn preauth_greeting_needs_no_login() {
+    let ca = TestCa::new("t");
+    let script = tls_script(&leaf(&ca)).with_opening(Opening::Greet(
+        "* PREAUTH [CAPABILITY IMAP4rev1] welcome back".into(),
+    ));
+    let f = Fixture::start(script, &ca).await;
+    let run = f.check("imaps", &[]).await;
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.check("auth")["details"]["mechanism"], "PREAUTH");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn terminal_escapes_from_the_server_are_neutralised() {
+    let ca = TestCa::new("t");
+    let evil = "* BYE \x1b]0;pwned\x07\x1b[2J\u{202e}gnp.exe";
+    let f = Fixture::start(
+        tls_script(&leaf(&ca)).with_opening(Opening::Greet(evil.into())),
+        &ca,
+    )
+    .await;
+    let target = format!("imaps://127.0.0.1:{}", f.server.port());
+    let ca_path = f.ca();
+    for format in ["--json", "--no-color"] {
+        let run = run(
+            &[format, "-v", "--no-control", "--ca-file", &ca_path, &target],
+            &[],
+        )
+        .await;
+        assert_eq!(run.code, 13);
+        assert!(
+            !run.stdout.contains('\x1b'),
+            "raw ESC reached the output:\n{}",
+            run.stdout
+        );
+        assert!(
+            !run.stdout.contains('\u{202e}'),
+            "bidi override reached the output"
+        );
+        assert!(run.stdout.contains("pwned"), "the text is shown, escaped");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exchange_greeting_names_the_front_end() {
+    use base64::Engine;
+    let ca = TestCa::new("t");
+    let front_end = "LO4P123CA0233.GBRP123.PROD.OUTLOOK.COM";
+    let utf16: Vec<u8> = front_end
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(utf16);
+    let greeting = format!("* OK The Microsoft Exchange IMAP4 service is ready. [{b64}]");
+    let script = tls_script(&leaf(&ca))
+        .with_opening(Opening::Greet(greeting))
+        .with_login_reply("NO LOGIN failed.");
+    let f = Fixture::start(script, &ca).await;
+    let run = f.check("imaps", &[]).await;
+    expect(&run, 14, "auth", "account", "auth.basic_auth_refused");
+    let provider = &run.check("capability")["details"]["provider"];
+    assert_eq!(provider["id"], "microsoft");
+    assert_eq!(provider["front_end"], front_end);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gmail_greeting_reports_the_public_address() {
+    let ca = TestCa::new("t");
+    let greeting = "* OK Gimap ready for requests from 203.0.113.7 h12mb123456lfb".to_string();
+    let f = Fixture::start(
+        tls_script(&leaf(&ca)).with_opening(Opening::Greet(greeting)),
+        &ca,
+    )
+    .await;
+    let run = f.check("imaps", &[]).await;
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(
+        run.check("capability")["details"]["provider"]["client_ip"],
+        "203.0.113.7"
+    );
+}

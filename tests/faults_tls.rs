@@ -1,0 +1,206 @@
+//! Certificates and TLS from scripted servers: expired, not yet valid, wrong name, self-signed,
+//! untrusted, interception, a wrong clock, old protocol versions.
+//! Each scenario asserts the failing check, the exit code, the fault and the verdict code.
+
+mod support;
+
+use support::scripted::*;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expired_certificate() {
+    let ca = TestCa::new("t");
+    let expired = ca.issue(&LeafSpec::expired(["127.0.0.1"]));
+    let f = Fixture::start(tls_script(&expired), &ca).await;
+    let run = f.check("imaps", &[]).await;
+    expect(&run, 12, "tls", "server", "tls.certificate_expired");
+    let tls = &run.check("tls")["details"];
+    assert_eq!(tls["verification"]["reason"], "expired");
+    assert!(
+        tls["chain"][0]["days_left"].as_i64().unwrap() < 0,
+        "chain captured despite the failure"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn not_yet_valid_certificate() {
+    let ca = TestCa::new("t");
+    let early = ca.issue(&LeafSpec::not_yet_valid(["127.0.0.1"]));
+    let f = Fixture::start(tls_script(&early), &ca).await;
+    expect(
+        &f.check("imaps", &[]).await,
+        12,
+        "tls",
+        "server",
+        "tls.certificate_not_yet_valid",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_host_certificate_suggests_the_certificates_name() {
+    let ca = TestCa::new("t");
+    let other = ca.issue(&LeafSpec::valid_for(["mail.example.net"]));
+    let f = Fixture::start(tls_script(&other), &ca).await;
+    let run = f.check("imaps", &[]).await;
+    expect(&run, 12, "tls", "server", "tls.name_mismatch");
+    let hints = run.json.as_ref().unwrap()["verdict"]["hints"].to_string();
+    assert!(hints.contains("mail.example.net"), "{hints}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn self_signed_certificate() {
+    let ca = TestCa::new("t");
+    let own = Leaf::self_signed(&LeafSpec::valid_for(["127.0.0.1"]));
+    let f = Fixture::start(tls_script(&own), &ca).await;
+    let run = f.check("imaps", &[]).await;
+    expect(&run, 12, "tls", "server", "tls.self_signed");
+    assert_eq!(run.check("tls")["details"]["chain"][0]["self_issued"], true);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn untrusted_issuer_without_ca_file() {
+    let ca = TestCa::new("Private Corp CA");
+    let f = Fixture::start(tls_script(&leaf(&ca)), &ca).await;
+    let target = format!("imaps://127.0.0.1:{}", f.server.port());
+    let run = run(&["--json", "--no-control", &target], &[]).await;
+    expect(&run, 12, "tls", "server", "tls.unknown_issuer");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn insecure_accepts_a_bad_certificate_but_warns() {
+    let ca = TestCa::new("t");
+    let own = Leaf::self_signed(&LeafSpec::valid_for(["127.0.0.1"]));
+    let f = Fixture::start(tls_script(&own), &ca).await;
+    let run = f.check("imaps", &["--insecure"]).await;
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.status("tls"), "warn");
+    assert_eq!(
+        run.check("tls")["details"]["verification"]["insecure"],
+        true
+    );
+    assert_eq!(run.verdict("code"), "ok.with_warnings");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn certificate_expiring_soon_warns() {
+    let ca = TestCa::new("t");
+    let soon = ca.issue(&LeafSpec::expiring_in(["127.0.0.1"], 5));
+    let f = Fixture::start(tls_script(&soon), &ca).await;
+    let run = f.check("imaps", &[]).await;
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.status("tls"), "warn");
+    assert_eq!(run.verdict("fault"), "none");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plaintext_greeting_on_a_tls_port() {
+    let ca = TestCa::new("t");
+    let script = Script::healthy(Security::Plain).with_account(USER, CANARY);
+    let f = Fixture::start(script, &ca).await;
+    let run = f.check("imaps", &[]).await;
+    expect(&run, 12, "tls", "config", "tls.plaintext_greeting");
+    assert!(
+        run.check("tls")["details"]["received_instead"]
+            .as_str()
+            .unwrap()
+            .starts_with("* OK")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn private_root_for_a_public_provider_is_interception() {
+    let proxy = TestCa::new("Contoso Corporate Proxy CA");
+    let forged = proxy.issue(&LeafSpec::valid_for(["outlook.office365.com"]));
+    let f = Fixture::start(tls_script(&forged), &proxy).await;
+    let resolve = format!("outlook.office365.com:{}:127.0.0.1", f.server.port());
+    let target = format!("outlook.office365.com:{}", f.server.port());
+    let ca_path = f.ca();
+    let run = run(
+        &[
+            "--json",
+            "--no-control",
+            "--resolve",
+            &resolve,
+            "--ca-file",
+            &ca_path,
+            &target,
+        ],
+        &[],
+    )
+    .await;
+    expect(&run, 12, "tls", "local", "tls.intercepted");
+    assert!(
+        run.check("tls")["summary"]
+            .as_str()
+            .unwrap()
+            .contains("Contoso Corporate Proxy CA")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn antivirus_mail_shield_is_named() {
+    let shield = TestCa::new("Avast Web/Mail Shield Root");
+    let forged = shield.issue(&LeafSpec::valid_for(["127.0.0.1"]));
+    let f = Fixture::start(tls_script(&forged), &shield).await;
+    let run = f.check("imaps", &[]).await;
+    expect(&run, 12, "tls", "local", "tls.intercepted");
+    assert!(
+        run.check("tls")["summary"]
+            .as_str()
+            .unwrap()
+            .contains("Avast")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn private_ca_for_an_internal_server_is_only_noted() {
+    let ca = TestCa::new("Example Internal CA");
+    let f = Fixture::start(tls_script(&leaf(&ca)), &ca).await;
+    let run = f.check("imaps", &[]).await;
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.check("tls")["details"]["origin"]["public_root"], false);
+    assert!(run.check("tls")["notes"].to_string().contains("private CA"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expired_target_and_control_mean_a_wrong_clock() {
+    let ca = TestCa::new("t");
+    let expired = || ca.issue(&LeafSpec::expired(["127.0.0.1"]));
+    let control = server::spawn(tls_script(&expired())).await.unwrap();
+    let f = Fixture::start(tls_script(&expired()), &ca).await;
+    let control_arg = format!("127.0.0.1:{}", control.port());
+    let run = f.check("imaps", &["--control", &control_arg]).await;
+    expect(&run, 12, "tls", "local", "tls.clock_wrong");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expired_target_with_a_healthy_control_is_the_server() {
+    let ca = TestCa::new("t");
+    let control = server::spawn(tls_script(&leaf(&ca))).await.unwrap();
+    let f = Fixture::start(
+        tls_script(&ca.issue(&LeafSpec::expired(["127.0.0.1"]))),
+        &ca,
+    )
+    .await;
+    let control_arg = format!("127.0.0.1:{}", control.port());
+    let run = f.check("imaps", &["--control", &control_arg]).await;
+    expect(&run, 12, "tls", "server", "tls.certificate_expired");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_old_tls_versions_on_offer() {
+    // What a TLS 1.0-only server answers to a TLS 1.2/1.3 ClientHello: a protocol_version alert.
+    let alert = vec![0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46];
+    let ca = TestCa::new("t");
+    let f = Fixture::start(
+        Script::healthy(Security::Plain).with_opening(Opening::RawThenClose(alert)),
+        &ca,
+    )
+    .await;
+    expect(
+        &f.check("imaps", &[]).await,
+        12,
+        "tls",
+        "server",
+        "tls.protocol_version",
+    );
+}
