@@ -370,3 +370,11 @@ async fn login_disabled_without_a_password_mechanism() {
         "auth.no_mechanism",
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn endless_untagged_responses_after_login_are_cut_off() {
+    let ca = TestCa::new("t");
+    let f = Fixture::start(tls_script(&leaf(&ca)).with_after_login(AfterLogin::Flood), &ca).await;
+    let run = f.check("imaps", &["--timeout", "20"]).await;
+    expect(&run, 15, "folders", "server", "folders.too_long");
+}

@@ -73,6 +73,8 @@ pub const RULES: &[Rule] = &[
     Rule { code: "folders.bad", fault: Fault::Server, summary: "the server rejected mailbox commands after a successful login.", hints: &["See the folders check and the transcript (-v)."] },
     Rule { code: "folders.bye", fault: Fault::Server, summary: "the server ended the session after login.", hints: &["The BYE text says why (see the folders check)."] },
     Rule { code: "folders.timeout", fault: Fault::Server, summary: "the server hangs after login (no answer to LIST / EXAMINE / STATUS).", hints: &["The mailbox backend may be down or overloaded: retry later, or contact the mail provider."] },
+    Rule { code: "folders.too_long", fault: Fault::Server, summary: "the server answers mailbox commands with an endless stream of data.", hints: &["The server is broken: contact the mail provider with the transcript (-v)."] },
+    Rule { code: "auth.too_long", fault: Fault::Server, summary: "the server answers the login with an endless stream of data.", hints: &["The server is broken: contact the mail provider with the transcript (-v)."] },
     Rule { code: "folders.closed", fault: Fault::Server, summary: "the server closed the connection after login.", hints: &["Retry later, or contact the mail provider."] },
 ];
 

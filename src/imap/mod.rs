@@ -16,6 +16,9 @@ use crate::transcript::Transcript;
 use framing::Framed;
 pub use response::{Response, StatusKind, StatusResponse};
 
+/// Most bytes accepted in answer to one command (a LIST of a very large account is a few MiB).
+pub const MAX_EXCHANGE: usize = 16 * 1024 * 1024;
+
 /// Why talking to the server stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum WireError {
@@ -275,8 +278,15 @@ impl Connection {
         deadline: Instant,
     ) -> Result<Exchange, WireError> {
         let mut untagged = Vec::new();
+        let mut received = 0usize;
         loop {
-            match self.read_response(deadline).await? {
+            let message = self.read_message(deadline).await?;
+            received += message.len();
+            if received > MAX_EXCHANGE {
+                self.transcript.remark("too many responses to one command: stopped reading");
+                return Err(WireError::TooLong);
+            }
+            match response::parse(&message) {
                 Response::Status(s)
                     if s.tag.as_deref() == Some(tag) || s.kind == StatusKind::Bye =>
                 {
@@ -286,6 +296,8 @@ impl Connection {
                         elapsed_ms: sent_at.elapsed().as_millis() as u64,
                     });
                 }
+                // Kept in the (bounded) transcript, not in memory.
+                Response::OtherData(_) | Response::Unparsed => {}
                 other => untagged.push(other),
             }
         }

@@ -2,5 +2,6 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod dovecot;
+pub mod latency;
 pub mod netns;
 pub mod scripted;

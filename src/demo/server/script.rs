@@ -120,6 +120,8 @@ pub enum AfterLogin {
     Hang,
     /// Close the connection (no `BYE`).
     Close,
+    /// Send untagged responses forever, never completing a command.
+    Flood,
     /// Answer every following command except LOGOUT with `<tag> BAD <text>` (Exchange's
     /// "User is authenticated but not connected.").
     Bad(String),

@@ -188,6 +188,12 @@ impl Session {
                         self.conn.close().await;
                         return Ok(());
                     }
+                    AfterLogin::Flood => {
+                        let line = b"* OK [ALERT] the same untagged line, over and over\r\n".repeat(256);
+                        loop {
+                            self.conn.send(&line).await?;
+                        }
+                    }
                     AfterLogin::Serve | AfterLogin::Bad(_) => {}
                 }
             }
