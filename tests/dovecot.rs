@@ -4,6 +4,8 @@
 //! Without Dovecot installed every test here passes after printing "skipped: dovecot not
 //! installed"; set IMAPDOCTOR_REQUIRE_DOVECOT=1 (CI) to make that a failure.
 
+#![cfg(unix)]
+
 mod support;
 
 use std::net::TcpListener;

@@ -3,6 +3,8 @@
 //! faults made by nftables and link state (see `support/netns.rs` for the topology). Needs root;
 //! elsewhere each test prints `skipped: <why>` (a failure with IMAPDOCTOR_REQUIRE_NETNS=1).
 
+#![cfg(target_os = "linux")]
+
 mod support;
 
 use std::net::{IpAddr, SocketAddr};

@@ -58,7 +58,7 @@ pub struct Verification {
 pub struct TlsDetails {
     /// The name the certificate was verified against (and sent as SNI, unless an IP address).
     pub server_name: String,
-    /// Negotiated protocol version, e.g. `TLSv1.3`.
+    /// Negotiated protocol version: `TLSv1.2` or `TLSv1.3`.
     pub version: Option<String>,
     /// Negotiated cipher suite.
     pub cipher_suite: Option<String>,
@@ -304,7 +304,7 @@ async fn handshake(
             let (_, session) = stream.get_ref();
             details.version = session
                 .protocol_version()
-                .map(|v| v.as_str().unwrap_or("unknown").to_string());
+                .map(|v| v.as_str().unwrap_or("unknown").replace('_', "."));
             details.cipher_suite = session
                 .negotiated_cipher_suite()
                 .map(|s| s.suite().as_str().unwrap_or("unknown").to_string());

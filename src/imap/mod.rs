@@ -283,7 +283,8 @@ impl Connection {
             let message = self.read_message(deadline).await?;
             received += message.len();
             if received > MAX_EXCHANGE {
-                self.transcript.remark("too many responses to one command: stopped reading");
+                self.transcript
+                    .remark("too many responses to one command: stopped reading");
                 return Err(WireError::TooLong);
             }
             match response::parse(&message) {

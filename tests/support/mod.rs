@@ -1,7 +1,9 @@
 //! Shared helpers for the integration tests. Each test binary uses only part of them.
 #![allow(dead_code, unused_imports)]
 
+#[cfg(unix)]
 pub mod dovecot;
 pub mod latency;
+#[cfg(target_os = "linux")]
 pub mod netns;
 pub mod scripted;

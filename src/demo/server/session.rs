@@ -189,7 +189,8 @@ impl Session {
                         return Ok(());
                     }
                     AfterLogin::Flood => {
-                        let line = b"* OK [ALERT] the same untagged line, over and over\r\n".repeat(256);
+                        let line =
+                            b"* OK [ALERT] the same untagged line, over and over\r\n".repeat(256);
                         loop {
                             self.conn.send(&line).await?;
                         }
