@@ -140,20 +140,10 @@ async fn xoauth2_token_rejected_with_error_detail() {
         &ca,
     )
     .await;
-    let target = format!("imaps://127.0.0.1:{}", f.server.port());
-    let ca_path = f.ca();
-    let args = [
-        "--json",
-        "-v",
-        "--no-control",
-        "--ca-file",
-        &ca_path,
-        "--user",
-        USER,
-        &target,
-    ];
-    let run = run(&args, &[("IMAPDOCTOR_OAUTH_TOKEN", TOKEN_CANARY)]).await;
-    run.assert_no_secret();
+    let args = ["--json", "-v", "--user", USER];
+    let run = f
+        .run_with(&args, &[("IMAPDOCTOR_OAUTH_TOKEN", TOKEN_CANARY)])
+        .await;
     expect(&run, 14, "auth", "account", "auth.token_rejected");
     let auth = &run.check("auth")["details"];
     assert_eq!(auth["mechanism"], "XOAUTH2");
@@ -167,19 +157,10 @@ async fn xoauth2_token_rejected_with_error_detail() {
 async fn xoauth2_token_accepted() {
     let ca = TestCa::new("t");
     let f = Fixture::start(tls_script(&leaf(&ca)).with_oauth(USER, TOKEN_CANARY), &ca).await;
-    let target = format!("imaps://127.0.0.1:{}", f.server.port());
-    let ca_path = f.ca();
-    let args = [
-        "-v",
-        "--no-control",
-        "--ca-file",
-        &ca_path,
-        "--user",
-        USER,
-        &target,
-    ];
-    let run = run(&args, &[("IMAPDOCTOR_OAUTH_TOKEN", TOKEN_CANARY)]).await;
-    run.assert_no_secret();
+    let args = ["-v", "--user", USER];
+    let run = f
+        .run_with(&args, &[("IMAPDOCTOR_OAUTH_TOKEN", TOKEN_CANARY)])
+        .await;
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(
         run.stdout.contains("AUTHENTICATE XOAUTH2 ***"),
@@ -193,21 +174,8 @@ async fn human_report_and_transcript_redact_the_password() {
     let ca = TestCa::new("t");
     for mech in ["login", "plain"] {
         let f = Fixture::start(tls_script(&leaf(&ca)), &ca).await;
-        let target = format!("imaps://127.0.0.1:{}", f.server.port());
-        let ca_path = f.ca();
-        let args = [
-            "-v",
-            "--no-control",
-            "--auth",
-            mech,
-            "--ca-file",
-            &ca_path,
-            "--user",
-            USER,
-            &target,
-        ];
-        let run = run(&args, &[("IMAPDOCTOR_PASSWORD", CANARY)]).await;
-        run.assert_no_secret();
+        let args = ["-v", "--auth", mech, "--user", USER];
+        let run = f.run_with(&args, &[("IMAPDOCTOR_PASSWORD", CANARY)]).await;
         assert_eq!(run.code, 0, "{}", run.stdout);
         assert!(run.stdout.contains("***"), "{}", run.stdout);
     }
@@ -244,21 +212,16 @@ async fn graph_token_is_explained_before_the_server_rejects_it() {
     .await;
     let token_file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(token_file.path(), format!("{token}\n")).unwrap();
-    let target = format!("imaps://127.0.0.1:{}", f.server.port());
-    let (ca_path, token_path) = (f.ca(), token_file.path().display().to_string());
+    let token_path = token_file.path().display().to_string();
     let args = [
         "--json",
         "-v",
-        "--no-control",
-        "--ca-file",
-        &ca_path,
         "--oauth-token-file",
         &token_path,
         "--user",
         USER,
-        &target,
     ];
-    let run = run(&args, &[]).await;
+    let run = f.run_with(&args, &[]).await;
     assert!(
         !run.stdout.contains(&token) && !run.stderr.contains(&token),
         "token leaked"
@@ -278,18 +241,10 @@ async fn accepted_token_with_a_finding_warns() {
         "scp": "IMAP.AccessAsUser.All", "upn": "someone.else@example.test", "exp": 4_000_000_000u64
     }));
     let f = Fixture::start(tls_script(&leaf(&ca)).with_oauth(USER, &token), &ca).await;
-    let target = format!("imaps://127.0.0.1:{}", f.server.port());
-    let ca_path = f.ca();
-    let args = [
-        "--json",
-        "--no-control",
-        "--ca-file",
-        &ca_path,
-        "--user",
-        USER,
-        &target,
-    ];
-    let run = run(&args, &[("IMAPDOCTOR_OAUTH_TOKEN", &token)]).await;
+    let args = ["--json", "--user", USER];
+    let run = f
+        .run_with(&args, &[("IMAPDOCTOR_OAUTH_TOKEN", &token)])
+        .await;
     assert!(!run.stdout.contains(&token), "token leaked");
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(run.status("auth"), "warn");
@@ -303,21 +258,10 @@ async fn accepted_token_with_a_finding_warns() {
 async fn oauthbearer_is_used_when_forced() {
     let ca = TestCa::new("t");
     let f = Fixture::start(tls_script(&leaf(&ca)).with_oauth(USER, TOKEN_CANARY), &ca).await;
-    let target = format!("imaps://127.0.0.1:{}", f.server.port());
-    let ca_path = f.ca();
-    let args = [
-        "--json",
-        "--no-control",
-        "--auth",
-        "oauthbearer",
-        "--ca-file",
-        &ca_path,
-        "--user",
-        USER,
-        &target,
-    ];
-    let run = run(&args, &[("IMAPDOCTOR_OAUTH_TOKEN", TOKEN_CANARY)]).await;
-    run.assert_no_secret();
+    let args = ["--json", "--auth", "oauthbearer", "--user", USER];
+    let run = f
+        .run_with(&args, &[("IMAPDOCTOR_OAUTH_TOKEN", TOKEN_CANARY)])
+        .await;
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(run.check("auth")["details"]["mechanism"], "OAUTHBEARER");
 }
@@ -374,7 +318,11 @@ async fn login_disabled_without_a_password_mechanism() {
 #[tokio::test(flavor = "multi_thread")]
 async fn endless_untagged_responses_after_login_are_cut_off() {
     let ca = TestCa::new("t");
-    let f = Fixture::start(tls_script(&leaf(&ca)).with_after_login(AfterLogin::Flood), &ca).await;
+    let f = Fixture::start(
+        tls_script(&leaf(&ca)).with_after_login(AfterLogin::Flood),
+        &ca,
+    )
+    .await;
     let run = f.check("imaps", &["--timeout", "20"]).await;
     expect(&run, 15, "folders", "server", "folders.too_long");
 }

@@ -5,7 +5,7 @@
 use serde::Serialize;
 use tokio::time::Instant;
 
-use crate::imap::{Connection, Response, StatusKind, StatusResponse, WireError};
+use crate::imap::{Connection, Response, StatusKind, WireError};
 use crate::report::{Check, CheckId, Details};
 use crate::sanitize;
 
@@ -359,9 +359,4 @@ fn greeting_label(d: &CapabilityDetails) -> &'static str {
     } else {
         "OK greeting"
     }
-}
-
-/// The tagged completion as a report line.
-pub fn describe(status: &StatusResponse) -> String {
-    sanitize::terminal_text(&status.describe())
 }

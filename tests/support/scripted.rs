@@ -96,6 +96,19 @@ impl Fixture {
         self.ca_file.path().display().to_string()
     }
 
+    /// Runs the binary against this server (`imaps://`) with the CA file, no control probe, and
+    /// `args` before the target; asserts that no canary secret leaked.
+    pub async fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let target = format!("imaps://127.0.0.1:{}", self.server.port());
+        let ca = self.ca();
+        let mut all = vec!["--no-control", "--ca-file", &ca];
+        all.extend_from_slice(args);
+        all.push(&target);
+        let run = run(&all, env).await;
+        run.assert_no_secret();
+        run
+    }
+
     /// Runs a check with the user and the canary password, as JSON.
     pub async fn check(&self, scheme: &str, extra: &[&str]) -> Run {
         let target = format!("{scheme}://127.0.0.1:{}", self.server.port());
