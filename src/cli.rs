@@ -14,6 +14,7 @@ use crate::config::{AuthMechanism, Security};
     version,
     about,
     args_conflicts_with_subcommands = true,
+    subcommand_precedence_over_arg = true,
     args_override_self = true,
     after_help = "Passwords are never taken from the command line: set IMAPDOCTOR_PASSWORD, use --password-stdin, \
 or type it at the prompt. An OAuth2 token is read from IMAPDOCTOR_OAUTH_TOKEN.\n\n\

@@ -141,7 +141,11 @@ pub async fn probe_all(
         let config = config.clone();
         set.spawn(async move { (index, probe(&config, &endpoint, run_deadline).await) });
     }
-    let mut endpoints: Vec<(usize, ControlProbe)> = set.join_all().await;
+    // Not join_all: it panics on a task cancelled by the runtime shutting down.
+    let mut endpoints: Vec<(usize, ControlProbe)> = Vec::new();
+    while let Some(joined) = set.join_next().await {
+        endpoints.extend(joined.ok());
+    }
     endpoints.sort_by_key(|(index, _)| *index);
     let endpoints: Vec<ControlProbe> = endpoints.into_iter().map(|(_, p)| p).collect();
     let status = if endpoints

@@ -55,7 +55,11 @@ pub async fn ask_all(host: String, deadline: tokio::time::Instant) -> Vec<Namese
             set.spawn(async move { (index * 2 + offset, ask(server, name, kind, deadline).await) });
         }
     }
-    let mut answers = set.join_all().await;
+    // Not join_all: it panics on a task cancelled by the runtime shutting down.
+    let mut answers = Vec::new();
+    while let Some(joined) = set.join_next().await {
+        answers.extend(joined.ok());
+    }
     answers.sort_by_key(|(order, _)| *order);
     answers.into_iter().map(|(_, answer)| answer).collect()
 }

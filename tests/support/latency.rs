@@ -16,6 +16,9 @@
 //!   task that waits until each chunk's time. Delivery is accurate to tens of microseconds (a
 //!   coarse tokio sleep, then a short yield loop); [`LatencyProxy::lateness`] says how late
 //!   chunks actually were.
+//! - Every chunk's read and delivery is logged ([`LatencyProxy::events`], bounded), so a test or
+//!   a benchmark can tell where the time went: how long each side "thought" between receiving
+//!   something and answering.
 //! - A close (EOF, or a read error) travels like data: the other side's write half is shut down
 //!   `D` after it, once every earlier chunk is delivered.
 //!
@@ -23,7 +26,7 @@
 //! synchronous tests, from `#[tokio::test]`s and from benchmarks. Dropping it stops it and drops
 //! every connection.
 //!
-//! [`Blackhole`] makes connection attempts to an address hang, without root: a listener whose
+//! [`Blackhole`] (Unix) makes connection attempts to an address hang, without root: a listener whose
 //! accept queue (backlog 0) is filled by a connection that is never accepted; Linux then drops
 //! further SYNs, so `connect()` waits for its own timeout, as with a firewall that drops packets.
 //! Where that does not work and the process is root, an nftables rule dropping the port's
@@ -31,10 +34,11 @@
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+#[cfg(unix)]
 use std::os::fd::AsRawFd;
 use std::process::Command;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -46,6 +50,8 @@ use tokio::time::Instant;
 
 /// Size of one read (one chunk).
 const CHUNK: usize = 16 * 1024;
+/// Events kept by [`LatencyProxy::events`]; later ones are not recorded.
+const MAX_EVENTS: usize = 100_000;
 /// Chunks queued per direction before the reader waits (bounds the memory a flood can take).
 const QUEUE: usize = 256;
 /// How long before a chunk's delivery time the writer stops sleeping and starts yielding (tokio's
@@ -72,20 +78,86 @@ pub struct Lateness {
     pub max: Duration,
 }
 
-#[derive(Default)]
+/// Which way a chunk travels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// From the client to the upstream server.
+    ToServer,
+    /// From the upstream server to the client.
+    ToClient,
+}
+
+/// What happened to a chunk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// The proxy accepted the client's connection.
+    Accepted,
+    /// The proxy's connection to the upstream server was established.
+    UpstreamConnected,
+    /// Read from the sending side: the sender had sent it by then.
+    Read,
+    /// Written to the receiving side: it arrives now.
+    Delivered,
+    /// The sending side closed (read as EOF or an error).
+    Closed,
+    /// The close was passed on (the receiving side's write half shut down).
+    CloseDelivered,
+}
+
+/// One entry of the proxy's log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// Connection number, from 1 in accept order.
+    pub connection: u64,
+    /// Time since the proxy started.
+    pub at: Duration,
+    pub kind: EventKind,
+    /// Which way (meaningless for `Accepted` and `UpstreamConnected`: `ToServer`).
+    pub direction: Direction,
+    /// Bytes in the chunk (0 for the other kinds).
+    pub bytes: usize,
+}
+
 struct Stats {
+    started: Instant,
     connections: AtomicU64,
     chunks: AtomicU64,
     late_sum_ns: AtomicU64,
     late_max_ns: AtomicU64,
+    events: Mutex<Vec<Event>>,
 }
 
 impl Stats {
-    fn record(&self, late: Duration) {
+    fn new() -> Stats {
+        Stats {
+            started: Instant::now(),
+            connections: AtomicU64::new(0),
+            chunks: AtomicU64::new(0),
+            late_sum_ns: AtomicU64::new(0),
+            late_max_ns: AtomicU64::new(0),
+            events: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn record_lateness(&self, late: Duration) {
         let ns = u64::try_from(late.as_nanos()).unwrap_or(u64::MAX);
         self.chunks.fetch_add(1, Ordering::Relaxed);
         self.late_sum_ns.fetch_add(ns, Ordering::Relaxed);
         self.late_max_ns.fetch_max(ns, Ordering::Relaxed);
+    }
+
+    fn log(&self, connection: u64, kind: EventKind, direction: Direction, bytes: usize) {
+        let at = self.started.elapsed();
+        let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
+        if events.len() < MAX_EVENTS {
+            events.push(Event {
+                connection,
+                at,
+                kind,
+                direction,
+                bytes,
+            });
+        }
     }
 }
 
@@ -98,12 +170,16 @@ impl LatencyProxy {
     }
 
     /// Like [`LatencyProxy::start`], on a listener the caller bound (`[::1]:0`, a chosen port, …).
-    pub fn start_on(listener: TcpListener, upstream: SocketAddr, one_way: Duration) -> LatencyProxy {
+    pub fn start_on(
+        listener: TcpListener,
+        upstream: SocketAddr,
+        one_way: Duration,
+    ) -> LatencyProxy {
         let addr = listener.local_addr().expect("the listener's address");
         listener
             .set_nonblocking(true)
             .expect("making the listener non-blocking");
-        let stats = Arc::new(Stats::default());
+        let stats = Arc::new(Stats::new());
         let (stop, stopped) = oneshot::channel();
         let thread_stats = Arc::clone(&stats);
         let thread = std::thread::Builder::new()
@@ -152,6 +228,22 @@ impl LatencyProxy {
         self.stats.connections.load(Ordering::Relaxed)
     }
 
+    /// The moment event times ([`Event::at`]) count from.
+    pub fn epoch(&self) -> std::time::Instant {
+        self.stats.started.into_std()
+    }
+
+    /// The log of every connection so far (in time order), and clears it.
+    pub fn take_events(&self) -> Vec<Event> {
+        std::mem::take(
+            &mut *self
+                .stats
+                .events
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
+    }
+
     /// How late chunks were delivered so far (0 is perfect).
     pub fn lateness(&self) -> Lateness {
         let chunks = self.stats.chunks.load(Ordering::Relaxed);
@@ -189,8 +281,10 @@ async fn accept_loop(
             _ = &mut stopped => break,
             accepted = listener.accept() => match accepted {
                 Ok((client, _)) => {
-                    stats.connections.fetch_add(1, Ordering::Relaxed);
-                    connections.spawn(serve(client, upstream, one_way, Arc::clone(&stats)));
+                    let id = stats.connections.fetch_add(1, Ordering::Relaxed) + 1;
+                    stats.log(id, EventKind::Accepted, Direction::ToServer, 0);
+                    let link = Link { id, one_way, stats: Arc::clone(&stats) };
+                    connections.spawn(serve(client, upstream, link));
                 }
                 Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
             },
@@ -206,14 +300,18 @@ enum Item {
     Close,
 }
 
-/// One proxied connection.
-async fn serve(
-    client: tokio::net::TcpStream,
-    upstream: SocketAddr,
+/// What the tasks of one connection share.
+#[derive(Clone)]
+struct Link {
+    id: u64,
     one_way: Duration,
     stats: Arc<Stats>,
-) {
+}
+
+/// One proxied connection.
+async fn serve(client: tokio::net::TcpStream, upstream: SocketAddr, link: Link) {
     let accepted = Instant::now();
+    let one_way = link.one_way;
     let _ = client.set_nodelay(true);
     let (client_read, client_write) = client.into_split();
     // Client → server: nothing leaves before the handshake's round trip is over.
@@ -222,7 +320,8 @@ async fn serve(
     readers.spawn(read_side(
         client_read,
         to_server,
-        one_way,
+        link.clone(),
+        Direction::ToServer,
         accepted + 2 * one_way,
     ));
     // The server accepts when the client's ACK arrives, 1.5 round trips after the SYN.
@@ -231,13 +330,25 @@ async fn serve(
         // Upstream is down: the client sees the connection close.
         return;
     };
+    link.stats.log(
+        link.id,
+        EventKind::UpstreamConnected,
+        Direction::ToServer,
+        0,
+    );
     let _ = server.set_nodelay(true);
     let (server_read, server_write) = server.into_split();
     let (to_client, from_server) = mpsc::channel(QUEUE);
-    readers.spawn(read_side(server_read, to_client, one_way, Instant::now()));
+    readers.spawn(read_side(
+        server_read,
+        to_client,
+        link.clone(),
+        Direction::ToClient,
+        Instant::now(),
+    ));
     tokio::join!(
-        write_side(from_client, server_write, &stats),
-        write_side(from_server, client_write, &stats),
+        write_side(from_client, server_write, &link, Direction::ToServer),
+        write_side(from_server, client_write, &link, Direction::ToClient),
     );
     // Both directions are closed: a reader still waiting has nothing left to do.
     readers.abort_all();
@@ -247,16 +358,23 @@ async fn serve(
 async fn read_side(
     mut read: OwnedReadHalf,
     queue: mpsc::Sender<(Instant, Item)>,
-    one_way: Duration,
+    link: Link,
+    direction: Direction,
     not_before: Instant,
 ) {
     let mut buf = vec![0u8; CHUNK];
     loop {
         let item = match read.read(&mut buf).await {
-            Ok(0) | Err(_) => Item::Close,
-            Ok(n) => Item::Data(buf[..n].to_vec()),
+            Ok(0) | Err(_) => {
+                link.stats.log(link.id, EventKind::Closed, direction, 0);
+                Item::Close
+            }
+            Ok(n) => {
+                link.stats.log(link.id, EventKind::Read, direction, n);
+                Item::Data(buf[..n].to_vec())
+            }
         };
-        let at = Instant::now().max(not_before) + one_way;
+        let at = Instant::now().max(not_before) + link.one_way;
         let last = matches!(item, Item::Close);
         if queue.send((at, item)).await.is_err() || last {
             return;
@@ -268,21 +386,27 @@ async fn read_side(
 async fn write_side(
     mut queue: mpsc::Receiver<(Instant, Item)>,
     mut write: OwnedWriteHalf,
-    stats: &Stats,
+    link: &Link,
+    direction: Direction,
 ) {
     while let Some((at, item)) = queue.recv().await {
         wait_until(at).await;
-        stats.record(Instant::now().saturating_duration_since(at));
+        link.stats
+            .record_lateness(Instant::now().saturating_duration_since(at));
         match item {
             Item::Data(bytes) => {
                 if write.write_all(&bytes).await.is_err() {
                     return;
                 }
+                link.stats
+                    .log(link.id, EventKind::Delivered, direction, bytes.len());
             }
             Item::Close => break,
         }
     }
     let _ = write.shutdown().await;
+    link.stats
+        .log(link.id, EventKind::CloseDelivered, direction, 0);
 }
 
 /// Waits until `at` with sub-millisecond accuracy: a tokio sleep to just before, then yields
@@ -299,6 +423,7 @@ async fn wait_until(at: Instant) {
 }
 
 /// How a [`Blackhole`] drops connection attempts.
+#[cfg(unix)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BlackholeMethod {
     /// A listener with a full accept queue (no privileges needed).
@@ -309,6 +434,7 @@ pub enum BlackholeMethod {
 
 /// An address whose connection attempts get no answer: `connect()` hangs until its own timeout.
 /// Dropping it releases the address (and removes the nftables table, if one was used).
+#[cfg(unix)]
 pub struct Blackhole {
     addr: SocketAddr,
     method: BlackholeMethod,
@@ -319,6 +445,7 @@ pub struct Blackhole {
     nft_table: Option<String>,
 }
 
+#[cfg(unix)]
 impl Blackhole {
     /// Blackholes a fresh port on `ip` (`127.0.0.1`, `::1`, …). Tries the full-backlog trick
     /// first, then nftables (root only), and checks that a connection attempt really gets no
@@ -384,6 +511,7 @@ impl Blackhole {
     }
 }
 
+#[cfg(unix)]
 impl Drop for Blackhole {
     fn drop(&mut self) {
         if let Some(table) = self.nft_table.take() {
@@ -395,6 +523,7 @@ impl Drop for Blackhole {
 }
 
 /// Adds a table dropping every TCP packet to `addr` on the input hook; returns its name.
+#[cfg(unix)]
 fn nft_drop(addr: SocketAddr) -> io::Result<String> {
     // SAFETY: geteuid cannot fail.
     if unsafe { libc::geteuid() } != 0 {
@@ -403,7 +532,11 @@ fn nft_drop(addr: SocketAddr) -> io::Result<String> {
             "a full backlog does not blackhole here, and nftables needs root",
         ));
     }
-    let table = format!("imapdoctor_blackhole_{}_{}", std::process::id(), addr.port());
+    let table = format!(
+        "imapdoctor_blackhole_{}_{}",
+        std::process::id(),
+        addr.port()
+    );
     let family = if addr.is_ipv6() { "ip6" } else { "ip" };
     let script = format!(
         "table inet {table} {{\n  chain input {{\n    type filter hook input priority -300;\n    \
