@@ -204,3 +204,18 @@ async fn only_old_tls_versions_on_offer() {
         "tls.protocol_version",
     );
 }
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn no_trust_store_on_this_computer() {
+    let ca = TestCa::new("t");
+    let f = Fixture::start(tls_script(&leaf(&ca)), &ca).await;
+    let target = format!("imaps://127.0.0.1:{}", f.server.port());
+    // rustls-native-certs reads the store from these on Linux.
+    let env = [
+        ("SSL_CERT_FILE", "/nonexistent/ca.pem"),
+        ("SSL_CERT_DIR", "/nonexistent"),
+    ];
+    let run = run(&["--json", "--no-control", &target], &env).await;
+    expect(&run, 12, "tls", "local", "tls.no_trust_store");
+}

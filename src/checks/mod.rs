@@ -12,6 +12,7 @@ pub mod nameservers;
 pub mod tcp;
 pub mod tls;
 pub mod token;
+pub mod trust;
 
 use tokio::time::Instant;
 
@@ -78,7 +79,7 @@ pub async fn run(
         run_deadline,
     };
     if config.target.security != Security::None {
-        tls::prepare_trust(&config.extra_roots);
+        trust::prepare(&config.extra_roots);
     }
     walk(config, transcript, &mut list, control).await;
     list.finish()

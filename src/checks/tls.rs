@@ -4,12 +4,12 @@
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
-use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::CertificateError;
+use rustls_pki_types::ServerName;
 use serde::Serialize;
 
 use super::certificate::{CertificateInfo, describe_chain};
+use super::trust::{self, Captured};
 use crate::config::Config;
 use crate::imap::{Recorded, TlsStream};
 use crate::report::{Check, CheckId, Details};
@@ -73,125 +73,6 @@ pub struct TlsDetails {
     pub received_instead: Option<String>,
 }
 
-#[derive(Debug, Default)]
-struct Captured {
-    chain: Vec<CertificateDer<'static>>,
-    error: Option<rustls::Error>,
-}
-
-/// Wraps the platform verifier to record the chain and the verification outcome.
-#[derive(Debug)]
-struct RecordingVerifier {
-    inner: Arc<dyn ServerCertVerifier>,
-    insecure: bool,
-    captured: Arc<Mutex<Captured>>,
-}
-
-impl ServerCertVerifier for RecordingVerifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        let result =
-            self.inner
-                .verify_server_cert(end_entity, intermediates, server_name, ocsp, now);
-        let mut captured = self.captured.lock().unwrap_or_else(|p| p.into_inner());
-        captured.chain = std::iter::once(end_entity)
-            .chain(intermediates)
-            .map(|c| c.clone().into_owned())
-            .collect();
-        captured.error = result.as_ref().err().cloned();
-        if self.insecure {
-            return Ok(ServerCertVerified::assertion());
-        }
-        result
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
-    }
-}
-
-type Trust = Result<Arc<dyn ServerCertVerifier>, rustls::Error>;
-
-/// The platform verifier, loaded once per process: reading the OS trust store costs milliseconds of
-/// CPU, so [`prepare_trust`] starts it while DNS and TCP are still running.
-static TRUST: tokio::sync::OnceCell<(Vec<CertificateDer<'static>>, Trust)> =
-    tokio::sync::OnceCell::const_new();
-
-fn load_trust(extra_roots: Vec<CertificateDer<'static>>) -> Trust {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots, provider)?;
-    Ok(Arc::new(verifier))
-}
-
-async fn trust(extra_roots: &[CertificateDer<'static>]) -> Trust {
-    let roots = extra_roots.to_vec();
-    let (loaded_for, trust) = TRUST
-        .get_or_init(|| async move {
-            let for_loading = roots.clone();
-            let loaded = tokio::task::spawn_blocking(move || load_trust(for_loading))
-                .await
-                .unwrap_or_else(|e| Err(rustls::Error::General(e.to_string())));
-            (roots, loaded)
-        })
-        .await;
-    if loaded_for.as_slice() == extra_roots {
-        trust.clone()
-    } else {
-        load_trust(extra_roots.to_vec())
-    }
-}
-
-/// Starts loading the trust store in the background (call it first thing in a run).
-pub fn prepare_trust(extra_roots: &[CertificateDer<'static>]) {
-    let roots = extra_roots.to_vec();
-    tokio::spawn(async move {
-        let _ = trust(&roots).await;
-    });
-}
-
-/// Builds the client configuration, or says why the trust store is unusable.
-async fn client_config(
-    config: &Config,
-    captured: Arc<Mutex<Captured>>,
-) -> Result<Arc<rustls::ClientConfig>, rustls::Error> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = RecordingVerifier {
-        inner: trust(&config.extra_roots).await?,
-        insecure: config.insecure,
-        captured,
-    };
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
-    Ok(Arc::new(tls))
-}
-
 /// Runs the handshake over `socket`.
 pub async fn run(
     config: &Config,
@@ -235,21 +116,8 @@ async fn handshake(
         received_instead: None,
         origin: Default::default(),
     };
-    let tls_config = match client_config(config, captured.clone()).await {
-        Ok(c) => c,
-        Err(e) => {
-            let message = format!("no usable trust store on this computer: {e}");
-            return (
-                Check::failed(
-                    CheckId::Tls,
-                    "no_trust_store",
-                    message,
-                    Details::Tls(Box::new(details)),
-                ),
-                None,
-            );
-        }
-    };
+    let tls_config =
+        trust::recording_config(&config.extra_roots, config.insecure, captured.clone());
     let Ok(name) = ServerName::try_from(host.clone()) else {
         let message = format!("{host:?} is not a valid TLS server name");
         return (
@@ -279,6 +147,19 @@ async fn handshake(
     };
     let captured = std::mem::take(&mut *captured.lock().unwrap_or_else(|p| p.into_inner()));
     details.chain = describe_chain(&captured.chain);
+    if captured.no_trust_store && !config.insecure {
+        let why = captured.error.map(|e| e.to_string()).unwrap_or_default();
+        let message = format!("no usable trust store on this computer: {why}");
+        return (
+            Check::failed(
+                CheckId::Tls,
+                "no_trust_store",
+                message,
+                Details::Tls(Box::new(details)),
+            ),
+            None,
+        );
+    }
     details.origin = super::certificate::origin(&captured.chain);
     if let Some(error) = &captured.error {
         details.verification.reason = Some(reason(error, &details.chain));
@@ -515,55 +396,6 @@ fn success(details: TlsDetails) -> Check {
     check
 }
 
-/// Accepts any certificate: only for [`speaks_tls`], which asks whether a port talks TLS at all.
-#[derive(Debug)]
-struct AnyCertificate(Arc<rustls::crypto::CryptoProvider>);
-
-impl ServerCertVerifier for AnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
 /// Whether `addr` completes a TLS handshake (used when a plaintext greeting never came: the port
 /// may expect implicit TLS). No data is exchanged after the handshake.
 pub async fn speaks_tls(
@@ -571,21 +403,12 @@ pub async fn speaks_tls(
     host: &str,
     deadline: tokio::time::Instant,
 ) -> bool {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let Ok(builder) = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-    else {
-        return false;
-    };
-    let config = builder
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
-        .with_no_client_auth();
+    let config = trust::probing_config();
     let name = ServerName::try_from(host.to_string())
         .unwrap_or_else(|_| ServerName::IpAddress(addr.ip().into()));
     let attempt = async {
         let socket = tokio::net::TcpStream::connect(addr).await.ok()?;
-        tokio_rustls::TlsConnector::from(Arc::new(config))
+        tokio_rustls::TlsConnector::from(config)
             .connect(name, socket)
             .await
             .ok()
