@@ -1,8 +1,8 @@
 //! Certificate trust for the `tls` check: the OS trust store (plus `--ca-file`) through the platform
 //! verifier, loaded in the background and only waited for when the server's certificate arrives,
 //! so the ClientHello never waits for it; a recording wrapper that keeps the chain and the
-//! verification outcome even when verification fails; and an accept-anything verifier for probing
-//! whether a port speaks TLS at all.
+//! verification outcome even when verification fails (and, without a store, accepts anything to
+//! probe whether a port speaks TLS at all).
 
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
@@ -86,10 +86,11 @@ pub struct Captured {
     pub no_trust_store: bool,
 }
 
-/// Verifies with the platform verifier and records the chain and the outcome.
+/// Verifies with the platform verifier and records the chain and the outcome; without a trust
+/// store it accepts any certificate (only to probe whether a port speaks TLS at all).
 #[derive(Debug)]
 struct RecordingVerifier {
-    trust: Arc<PendingTrust>,
+    trust: Option<Arc<PendingTrust>>,
     provider: Arc<CryptoProvider>,
     insecure: bool,
     captured: Arc<Mutex<Captured>>,
@@ -104,7 +105,10 @@ impl ServerCertVerifier for RecordingVerifier {
         ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let trust = self.trust.wait();
+        let Some(trust) = &self.trust else {
+            return Ok(ServerCertVerified::assertion());
+        };
+        let trust = trust.wait();
         let result = match &trust {
             Ok(verifier) => {
                 verifier.verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
@@ -159,55 +163,6 @@ impl ServerCertVerifier for RecordingVerifier {
     }
 }
 
-/// Accepts any certificate: only for probing whether a port talks TLS at all.
-#[derive(Debug)]
-struct AnyCertificate(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for AnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
 fn config_with(
     verifier: Arc<dyn ServerCertVerifier>,
     provider: Arc<CryptoProvider>,
@@ -229,7 +184,7 @@ pub fn recording_config(
 ) -> Arc<rustls::ClientConfig> {
     let provider = Arc::new(provider());
     let verifier = RecordingVerifier {
-        trust: pending(extra_roots),
+        trust: Some(pending(extra_roots)),
         provider: provider.clone(),
         insecure,
         captured,
@@ -240,5 +195,11 @@ pub fn recording_config(
 /// A client configuration that accepts any certificate (never used to send anything).
 pub fn probing_config() -> Arc<rustls::ClientConfig> {
     let provider = Arc::new(provider());
-    config_with(Arc::new(AnyCertificate(provider.clone())), provider)
+    let verifier = RecordingVerifier {
+        trust: None,
+        provider: provider.clone(),
+        insecure: true,
+        captured: Arc::default(),
+    };
+    config_with(Arc::new(verifier), provider)
 }

@@ -89,6 +89,20 @@ impl Session {
             .any(|(u, p)| u == user && p == password)
     }
 
+    /// Answers a login attempt that cannot proceed (already logged in, or no TLS yet where TLS
+    /// is required); `true` when it answered.
+    async fn refused_before_login(&mut self, tag: &str) -> Result<bool, ReadError> {
+        let refusal = if self.authenticated() {
+            "BAD Already logged in."
+        } else if self.plaintext_refused() {
+            PRIVACY_REQUIRED
+        } else {
+            return Ok(false);
+        };
+        self.tagged(tag, refusal).await?;
+        Ok(true)
+    }
+
     /// `LOGIN user password`.
     pub(super) async fn login(
         &mut self,
@@ -96,12 +110,7 @@ impl Session {
         user: &str,
         password: &str,
     ) -> Result<(), ReadError> {
-        if self.authenticated() {
-            self.tagged(tag, "BAD Already logged in.").await?;
-            return Ok(());
-        }
-        if self.plaintext_refused() {
-            self.tagged(tag, PRIVACY_REQUIRED).await?;
+        if self.refused_before_login(tag).await? {
             return Ok(());
         }
         if self.has_capability("LOGINDISABLED") {
@@ -125,12 +134,7 @@ impl Session {
         mechanism: &str,
         initial: Option<Vec<u8>>,
     ) -> Result<(), ReadError> {
-        if self.authenticated() {
-            self.tagged(tag, "BAD Already logged in.").await?;
-            return Ok(());
-        }
-        if self.plaintext_refused() {
-            self.tagged(tag, PRIVACY_REQUIRED).await?;
+        if self.refused_before_login(tag).await? {
             return Ok(());
         }
         let known = matches!(mechanism, "PLAIN" | "XOAUTH2" | "OAUTHBEARER");
