@@ -8,29 +8,24 @@ use support::scripted::*;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bye_greeting_is_the_servers_problem() {
-    let ca = TestCa::new("t");
-    let script = tls_script(&leaf(&ca))
-        .with_opening(Opening::Greet("* BYE Server overloaded, try later".into()));
-    let f = Fixture::start(script, &ca).await;
-    let run = f.check("imaps", &[]).await;
+    let run = opening_run(
+        Opening::Greet("* BYE Server overloaded, try later".into()),
+        &[],
+    )
+    .await;
     expect(&run, 13, "capability", "server", "capability.bye");
-    assert!(
-        run.check("capability")["summary"]
-            .as_str()
-            .unwrap()
-            .contains("Server overloaded")
-    );
+    assert!(run.summary("capability").contains("Server overloaded"));
     assert_eq!(run.status("auth"), "skip");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bye_greeting_with_unavailable_code() {
-    let ca = TestCa::new("t");
-    let script = tls_script(&leaf(&ca))
-        .with_opening(Opening::Greet("* BYE [UNAVAILABLE] Maintenance".into()));
-    let f = Fixture::start(script, &ca).await;
     expect(
-        &f.check("imaps", &[]).await,
+        &opening_run(
+            Opening::Greet("* BYE [UNAVAILABLE] Maintenance".into()),
+            &[],
+        )
+        .await,
         13,
         "capability",
         "server",
@@ -40,41 +35,22 @@ async fn bye_greeting_with_unavailable_code() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn silent_server_times_out_on_the_greeting() {
-    let ca = TestCa::new("t");
-    let f = Fixture::start(tls_script(&leaf(&ca)).with_opening(Opening::Silent), &ca).await;
-    let run = f.check("imaps", &["--timeout", "1"]).await;
+    let run = opening_run(Opening::Silent, &["--timeout", "1"]).await;
     expect(&run, 13, "capability", "server", "capability.timeout");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn garbage_instead_of_a_greeting_is_not_imap() {
-    let ca = TestCa::new("t");
     let garbage = b"HTTP/1.1 400 Bad Request\r\nServer: nginx\r\n\r\n".to_vec();
-    let f = Fixture::start(
-        tls_script(&leaf(&ca)).with_opening(Opening::Raw(garbage)),
-        &ca,
-    )
-    .await;
-    let run = f.check("imaps", &[]).await;
+    let run = opening_run(Opening::Raw(garbage), &[]).await;
     expect(&run, 13, "capability", "config", "capability.not_imap");
-    assert!(
-        run.check("capability")["summary"]
-            .as_str()
-            .unwrap()
-            .contains("HTTP/1.1 400")
-    );
+    assert!(run.summary("capability").contains("HTTP/1.1 400"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn endless_greeting_is_cut_off() {
-    let ca = TestCa::new("t");
-    let f = Fixture::start(
-        tls_script(&leaf(&ca)).with_opening(Opening::EndlessLine),
-        &ca,
-    )
-    .await;
     expect(
-        &f.check("imaps", &[]).await,
+        &opening_run(Opening::EndlessLine, &[]).await,
         13,
         "capability",
         "server",
@@ -84,28 +60,19 @@ async fn endless_greeting_is_cut_off() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dripping_greeting_ends_at_the_step_timeout() {
-    let ca = TestCa::new("t");
     let drip = Opening::Drip {
         line: "* OK this greeting arrives one byte at a time".into(),
         interval: Duration::from_millis(300),
     };
-    let f = Fixture::start(tls_script(&leaf(&ca)).with_opening(drip), &ca).await;
-    let run = f.check("imaps", &["--timeout", "1"]).await;
+    let run = opening_run(drip, &["--timeout", "1"]).await;
     expect(&run, 13, "capability", "server", "capability.timeout");
-    assert!(
-        run.check("capability")["summary"]
-            .as_str()
-            .unwrap()
-            .contains("never finished")
-    );
+    assert!(run.summary("capability").contains("never finished"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn close_right_after_connect() {
-    let ca = TestCa::new("t");
-    let f = Fixture::start(tls_script(&leaf(&ca)).with_opening(Opening::Close), &ca).await;
     expect(
-        &f.check("imaps", &[]).await,
+        &opening_run(Opening::Close, &[]).await,
         13,
         "capability",
         "server",
@@ -115,12 +82,10 @@ async fn close_right_after_connect() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn close_after_the_greeting() {
-    let ca = TestCa::new("t");
     let opening = Opening::RawThenClose(b"* OK ready\r\n".to_vec());
-    let f = Fixture::start(tls_script(&leaf(&ca)).with_opening(opening), &ca).await;
     // No capabilities in the greeting: the CAPABILITY command meets a closed connection.
     expect(
-        &f.check("imaps", &[]).await,
+        &opening_run(opening, &[]).await,
         13,
         "capability",
         "server",
@@ -130,15 +95,9 @@ async fn close_after_the_greeting() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn connection_limit_per_user_and_address() {
-    let ca = TestCa::new("t");
     let greeting = "* BYE Maximum number of connections from user+IP exceeded (mail_max_userip_connections=10)";
-    let f = Fixture::start(
-        tls_script(&leaf(&ca)).with_opening(Opening::Greet(greeting.into())),
-        &ca,
-    )
-    .await;
     expect(
-        &f.check("imaps", &[]).await,
+        &opening_run(Opening::Greet(greeting.into()), &[]).await,
         13,
         "capability",
         "account",
@@ -189,12 +148,11 @@ async fn starttls_against_an_implicit_tls_port() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn preauth_greeting_needs_no_login() {
-    let ca = TestCa::new("t");
-    let script = tls_script(&leaf(&ca)).with_opening(Opening::Greet(
-        "* PREAUTH [CAPABILITY IMAP4rev1] welcome back".into(),
-    ));
-    let f = Fixture::start(script, &ca).await;
-    let run = f.check("imaps", &[]).await;
+    let run = opening_run(
+        Opening::Greet("* PREAUTH [CAPABILITY IMAP4rev1] welcome back".into()),
+        &[],
+    )
+    .await;
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(run.check("auth")["details"]["mechanism"], "PREAUTH");
 }
@@ -254,14 +212,8 @@ async fn exchange_greeting_names_the_front_end() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn gmail_greeting_reports_the_public_address() {
-    let ca = TestCa::new("t");
     let greeting = "* OK Gimap ready for requests from 203.0.113.7 h12mb123456lfb".to_string();
-    let f = Fixture::start(
-        tls_script(&leaf(&ca)).with_opening(Opening::Greet(greeting)),
-        &ca,
-    )
-    .await;
-    let run = f.check("imaps", &[]).await;
+    let run = opening_run(Opening::Greet(greeting), &[]).await;
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(
         run.check("capability")["details"]["provider"]["client_ip"],

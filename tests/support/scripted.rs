@@ -31,6 +31,10 @@ impl Run {
         self.check(id)["status"].as_str().unwrap()
     }
 
+    pub fn summary(&self, id: &str) -> &str {
+        self.check(id)["summary"].as_str().unwrap()
+    }
+
     pub fn check(&self, id: &str) -> &Value {
         let checks = self.json.as_ref().unwrap()["checks"].as_array().unwrap();
         checks.iter().find(|c| c["id"] == id).unwrap()
@@ -154,6 +158,13 @@ pub async fn login_reply(reply: &str) -> Run {
     let ca = TestCa::new("t");
     let f = Fixture::start(tls_script(&leaf(&ca)).with_login_reply(reply), &ca).await;
     f.check("imaps", &[]).await
+}
+
+/// A check (with login) against a healthy TLS server whose connection opens with `opening`.
+pub async fn opening_run(opening: Opening, extra: &[&str]) -> Run {
+    let ca = TestCa::new("t");
+    let f = Fixture::start(tls_script(&leaf(&ca)).with_opening(opening), &ca).await;
+    f.check("imaps", extra).await
 }
 
 pub async fn after_login(behaviour: AfterLogin) -> Run {
