@@ -282,19 +282,19 @@ pub fn injection(progress: &Progress) -> Check {
     fail("starttls_injection", message, &progress.details)
 }
 
-/// After the STARTTLS handshake: capabilities again (they may change), then the finished check.
+/// After the STARTTLS handshake: capabilities again (they may change).
 pub async fn after_starttls(
     conn: &mut Connection,
     mut progress: Progress,
     deadline: Instant,
-) -> Step<Check> {
+) -> Step<Progress> {
     let started = Instant::now();
     let result = ask_capabilities(conn, deadline, &progress.details).await;
     progress.elapsed_ms += started.elapsed().as_millis() as u64;
     match result {
         Ok(caps) => {
             progress.details.set_capabilities(caps, "command");
-            Ok(finish(progress))
+            Ok(progress)
         }
         Err(mut check) => {
             check.duration_ms = progress.elapsed_ms;

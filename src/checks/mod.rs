@@ -177,12 +177,9 @@ async fn walk(
     let mut conn = Connection::new(Transport::Tls(Box::new(tls)), transcript.clone())
         .continuing_tags_from(next_tag);
     match capability::after_starttls(&mut conn, progress, list.step()).await {
-        Ok(check) => {
-            let caps = match &check.details {
-                crate::report::Details::Capability(c) => c.clone(),
-                _ => unreachable!("the capability check carries capability details"),
-            };
-            list.record(check);
+        Ok(progress) => {
+            let caps = progress.details.clone();
+            list.record(capability::finish(progress));
             after_capability(config, list, conn, caps).await
         }
         Err(check) => {
