@@ -260,7 +260,7 @@ impl<'a> Cursor<'a> {
                     return None;
                 }
                 start += 1;
-                let body = self.bytes.get(start..start + n)?;
+                let body = self.bytes.get(start..start.checked_add(n)?)?;
                 self.pos = start + n;
                 Some(Some(String::from_utf8_lossy(body).into_owned()))
             }
@@ -385,6 +385,53 @@ mod tests {
             parse(b"* CAPABILITY IMAP4rev1 IDLE\r\n"),
             Response::Capability(vec!["IMAP4rev1".into(), "IDLE".into()])
         );
+    }
+
+    /// Random recombinations of IMAP-ish fragments never panic the framer or the parser.
+    #[test]
+    fn never_panics_on_hostile_input() {
+        const PIECES: [&[u8]; 24] = [
+            b"* ",
+            b"a1 ",
+            b"+ ",
+            b"OK ",
+            b"NO ",
+            b"BYE ",
+            b"LIST ",
+            b"STATUS ",
+            b"(",
+            b")",
+            b"\"",
+            b"\\",
+            b"{",
+            b"}",
+            b"{5}\r\n",
+            b"{99999999999999999999}",
+            b"[",
+            b"]",
+            b"\r\n",
+            b"\n",
+            b"\x00\xff",
+            b"NIL ",
+            b"INBOX",
+            b" 3 EXISTS",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..20_000 {
+            let len = (next() % 12) as usize;
+            let mut message = Vec::new();
+            for _ in 0..len {
+                message.extend_from_slice(PIECES[(next() % PIECES.len() as u64) as usize]);
+            }
+            let _ = super::super::framing::next_message(&message);
+            let _ = parse(&message);
+        }
     }
 
     #[test]
