@@ -326,3 +326,31 @@ async fn endless_untagged_responses_after_login_are_cut_off() {
     let run = f.check("imaps", &["--timeout", "20"]).await;
     expect(&run, 15, "folders", "server", "folders.too_long");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unencrypted_session_notes_whether_starttls_is_offered() {
+    let ca = TestCa::new("t");
+    let plain = Fixture::start(
+        Script::healthy(Security::Plain).with_account(USER, CANARY),
+        &ca,
+    )
+    .await;
+    let run = plain
+        .check("imap", &["--security", "none", "--allow-plaintext-auth"])
+        .await;
+    assert!(
+        run.check("capability")["notes"]
+            .to_string()
+            .contains("no STARTTLS offered")
+    );
+    let upgradable =
+        Script::healthy(Security::StartTls(leaf(&ca).server_config())).with_account(USER, CANARY);
+    let f = Fixture::start(upgradable, &ca).await;
+    let run = f.check("imap", &["--security", "none"]).await;
+    assert!(
+        run.check("capability")["notes"]
+            .to_string()
+            .contains("--security starttls would encrypt")
+    );
+    expect(&run, 14, "auth", "config", "auth.plaintext_refused");
+}

@@ -145,7 +145,13 @@ async fn walk(
     };
     if config.target.security == Security::None {
         let caps = progress.details.clone();
-        list.record(capability::finish(progress));
+        let mut check = capability::finish(progress);
+        check.notes.push(if caps.has("STARTTLS") {
+            "STARTTLS is offered: --security starttls would encrypt this connection".into()
+        } else {
+            "no STARTTLS offered: this port cannot be encrypted".to_string()
+        });
+        list.record(check);
         list.record(Check::skipped(
             CheckId::Tls,
             "not used: --security none (everything travels unencrypted)",
