@@ -114,9 +114,6 @@ pub async fn check(config: Config) -> Report {
         .unwrap_or_default();
     let run_deadline = config.max_time.map(|d| started + d);
     let transcript = Transcript::new(started.into_std());
-    if let Some(creds) = &config.credentials {
-        transcript.add_secret(creds.secret.expose());
-    }
     let (trigger, probe) = control::spawn(config.clone(), run_deadline);
     let checks = checks::run(&config, &transcript, run_deadline, &trigger).await;
     let mut report = Report {

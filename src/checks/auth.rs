@@ -242,24 +242,13 @@ async fn exchange(
 }
 
 fn wire_failure(e: WireError, details: &AuthDetails) -> Check {
-    match e {
-        WireError::Timeout { .. } => fail(
-            "timeout",
-            "no answer to the login within the time limit".into(),
-            details,
-        ),
-        WireError::Closed { .. } => fail(
-            "closed",
-            "the server closed the connection during login".into(),
-            details,
-        ),
-        WireError::TooLong => fail(
-            "too_long",
-            "the server's reply to the login is endless".into(),
-            details,
-        ),
-        WireError::Io(e) => fail("io", format!("login failed on the socket: {e}"), details),
-    }
+    let message = match &e {
+        WireError::Timeout { .. } => "no answer to the login within the time limit".into(),
+        WireError::Closed { .. } => "the server closed the connection during login".into(),
+        WireError::TooLong => "the server's reply to the login is endless".into(),
+        WireError::Io(e) => format!("login failed on the socket: {e}"),
+    };
+    fail(e.kind(), message, details)
 }
 
 fn judge(status: StatusResponse, mut details: AuthDetails, mechanism: AuthMechanism) -> Check {

@@ -103,29 +103,22 @@ fn fail(code: &str, message: String, details: &CapabilityDetails) -> Check {
 }
 
 fn wire_failure(e: WireError, what: &str, details: &CapabilityDetails) -> Check {
-    match e {
-        WireError::Timeout { partial: 0 } => fail(
-            "timeout",
-            format!("no {what} from the server within the time limit"),
-            details,
-        ),
-        WireError::Timeout { .. } => fail(
-            "timeout",
-            format!("the {what} started but never finished (no end of line)"),
-            details,
-        ),
-        WireError::Closed { .. } => fail(
-            "closed",
-            format!("the server closed the connection instead of sending its {what}"),
-            details,
-        ),
-        WireError::TooLong => fail(
-            "too_long",
-            format!("the server's {what} is endless (longer than the size limit)"),
-            details,
-        ),
-        WireError::Io(e) => fail("io", format!("reading the {what} failed: {e}"), details),
-    }
+    let message = match &e {
+        WireError::Timeout { partial: 0 } => {
+            format!("no {what} from the server within the time limit")
+        }
+        WireError::Timeout { .. } => {
+            format!("the {what} started but never finished (no end of line)")
+        }
+        WireError::Closed { .. } => {
+            format!("the server closed the connection instead of sending its {what}")
+        }
+        WireError::TooLong => {
+            format!("the server's {what} is endless (longer than the size limit)")
+        }
+        WireError::Io(e) => format!("reading the {what} failed: {e}"),
+    };
+    fail(e.kind(), message, details)
 }
 
 /// Reads the greeting and the capabilities (first part of the check).

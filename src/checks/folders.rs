@@ -183,15 +183,9 @@ fn wire_failure(e: WireError, details: &FoldersDetails) -> Check {
         WireError::TooLong => "the server's reply to LIST / EXAMINE / STATUS is endless".into(),
         WireError::Io(e) => format!("reading the mailbox replies failed: {e}"),
     };
-    let code = match e {
-        WireError::Timeout { .. } => "timeout",
-        WireError::Closed { .. } => "closed",
-        WireError::TooLong => "too_long",
-        WireError::Io(_) => "io",
-    };
     Check::failed(
         CheckId::Folders,
-        code,
+        e.kind(),
         message,
         Details::Folders(details.clone()),
     )

@@ -42,6 +42,18 @@ pub enum WireError {
     Io(#[from] io::Error),
 }
 
+impl WireError {
+    /// The stable kind a check's error code ends in: `timeout`, `closed`, `too_long` or `io`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            WireError::Timeout { .. } => "timeout",
+            WireError::Closed { .. } => "closed",
+            WireError::TooLong => "too_long",
+            WireError::Io(_) => "io",
+        }
+    }
+}
+
 /// A TCP stream that keeps a copy of the first bytes it reads, so a failed TLS handshake can say
 /// what the server sent instead (a plaintext greeting, an HTTP error page, …).
 #[derive(Debug)]
