@@ -24,6 +24,9 @@ mod dovecot;
 #[allow(dead_code)]
 #[path = "../../tests/support/latency.rs"]
 mod latency;
+#[allow(dead_code)]
+#[path = "../../tests/support/loopback_server.rs"]
+mod loopback_server;
 
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};

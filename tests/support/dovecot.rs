@@ -17,20 +17,20 @@
 //! Dovecot behaves as a real server would. (Where 127.0.0.2 is unusable the harness falls back to
 //! 127.0.0.1 and [`Dovecot::login_disabled_before_tls`] is false.)
 
-use std::ffi::{CStr, c_char, c_int};
-use std::fs::{self, File};
-use std::io::{self, BufRead, BufReader};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::fs;
+use std::net::IpAddr;
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
 
-use imapdoctor::demo::pki::{LeafSpec, TestCa};
-use rustls::pki_types::ServerName;
 use tempfile::TempDir;
+
+use super::loopback_server::{
+    Identity, Listeners, ServerProcess, StartFailure, chown_tree, find_executable, free_ports,
+    loopback_host, required, start_lock, tail, test_pki, wait_greetings, write_file,
+};
 
 /// The main test account.
 pub const USER: &str = "doctor";
@@ -59,12 +59,6 @@ const TEMP_PREFIX: &str = "imapdoctor-dovecot-";
 const READY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Attempts when a chosen port was taken before Dovecot could bind it.
 const START_ATTEMPTS: usize = 5;
-/// How long a SIGTERMed Dovecot may take before the process group is SIGKILLed.
-const STOP_GRACE: Duration = Duration::from_secs(3);
-
-/// Serializes "pick free ports → spawn → wait until bound" within this test binary, so parallel
-/// tests never hand the same free port to two instances (other processes are covered by retries).
-static START_LOCK: Mutex<()> = Mutex::new(());
 
 /// A running private Dovecot. Dropping it stops it and removes its directory.
 pub struct Dovecot {
@@ -90,17 +84,9 @@ pub struct Dovecot {
     pub login_disabled_before_tls: bool,
     /// The greeting text unique to this instance (`* OK [CAPABILITY …] <greeting>`).
     pub greeting: String,
-    child: Child,
-    // Dropped after `Drop::drop` has stopped the processes.
+    // Declared before `dir`: the processes stop (on drop) before the directory is removed.
+    process: ServerProcess,
     dir: TempDir,
-}
-
-/// Why an attempt to start did not produce a ready server.
-enum StartFailure {
-    /// A port was taken between choosing it and Dovecot binding it: try other ports.
-    PortTaken,
-    /// Anything else: give up with this message.
-    Fatal(String),
 }
 
 impl Dovecot {
@@ -112,24 +98,19 @@ impl Dovecot {
     /// SIGTERM when the thread that started it exits, so a killed test run leaves nothing behind.
     pub fn start() -> Option<Dovecot> {
         let Some(binary) = find_dovecot() else {
-            if std::env::var(REQUIRE_ENV).is_ok_and(|v| v == "1") {
+            if required(REQUIRE_ENV) {
                 panic!("dovecot not installed (needed because {REQUIRE_ENV}=1)");
             }
             eprintln!("skipped: dovecot not installed");
             return None;
         };
-        let identity = Identity::current();
+        // As root, the mail processes run as the `dovecot` system user (created with Dovecot;
+        // the mail uid must not be root, and first_valid_uid is lowered to admit it).
+        let identity = Identity::current("dovecot");
         let (host, login_disabled_before_tls) = loopback_host();
+        let (ca, chain_pem, key_pem, tls) = test_pki(host);
 
-        let ca = TestCa::new("imapdoctor test CA");
-        let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
-        if host != IpAddr::V4(Ipv4Addr::LOCALHOST) {
-            names.push(host.to_string());
-        }
-        let leaf = ca.issue(&LeafSpec::valid_for(names));
-        let tls = Arc::new(client_config(&ca));
-
-        let _serial = START_LOCK.lock().unwrap_or_else(PoisonError::into_inner);
+        let _serial = start_lock();
         let mut last = String::new();
         for _ in 0..START_ATTEMPTS {
             let dir = tempfile::Builder::new()
@@ -146,8 +127,8 @@ impl Dovecot {
             );
             let ca_file = root.join("ca.pem");
             fs::write(&ca_file, &ca.cert_pem).unwrap();
-            write_file(&root.join("server-chain.pem"), &leaf.chain_pem(), 0o644);
-            write_file(&root.join("server-key.pem"), &leaf.key_pem, 0o600);
+            write_file(&root.join("server-chain.pem"), &chain_pem, 0o644);
+            write_file(&root.join("server-key.pem"), &key_pem, 0o600);
             write_file(
                 &root.join("users"),
                 &format!(
@@ -162,7 +143,7 @@ impl Dovecot {
                 // Dovecot's unprivileged processes (auth as `dovecot`, the mail processes as the
                 // mail user) must traverse the directory and read the passwd-file.
                 fs::set_permissions(&root, fs::Permissions::from_mode(0o755)).unwrap();
-                chown_tree(&root.join("mail"), identity.mail_uid, identity.mail_gid);
+                chown_tree(&root.join("mail"), identity.uid, identity.gid);
             }
 
             let (imap_port, imaps_port) = free_ports(host);
@@ -173,7 +154,7 @@ impl Dovecot {
             )
             .unwrap();
 
-            let child = spawn(&binary, &conf, &root);
+            let process = spawn(&binary, &conf, &root);
             let mut dovecot = Dovecot {
                 host,
                 imaps_port,
@@ -185,7 +166,7 @@ impl Dovecot {
                 quoter_password: QUOTER_PASSWORD.to_string(),
                 login_disabled_before_tls,
                 greeting,
-                child,
+                process,
                 dir,
             };
             match dovecot.wait_ready(&tls) {
@@ -221,121 +202,32 @@ impl Dovecot {
 
     /// Dovecot's stderr and the tail of its log, for panic messages.
     fn diagnostics(&self) -> String {
-        let stderr = fs::read_to_string(self.dir().join("dovecot.stderr")).unwrap_or_default();
-        let log = self.log();
-        let lines: Vec<&str> = log.lines().collect();
-        let tail = lines[lines.len().saturating_sub(40)..].join("\n");
-        format!("--- dovecot stderr ---\n{stderr}\n--- dovecot.log (tail) ---\n{tail}")
+        diagnostics(self.dir())
     }
 
     /// Polls both ports until each greets with this instance's greeting (the imaps one after a
     /// handshake that trusts only the test CA).
     fn wait_ready(&mut self, tls: &Arc<rustls::ClientConfig>) -> Result<(), StartFailure> {
-        let deadline = Instant::now() + READY_TIMEOUT;
-        let (mut plain_ok, mut tls_ok) = (false, false);
-        let mut last_error = String::from("no attempt yet");
-        loop {
-            if let Some(status) = self.child.try_wait().expect("polling the Dovecot process") {
-                let text = self.diagnostics();
-                return Err(if text.contains("Address already in use") {
-                    StartFailure::PortTaken
-                } else {
-                    StartFailure::Fatal(format!("dovecot exited early ({status})"))
-                });
-            }
-            let ours = |line: &str| line.starts_with("* OK") && line.contains(&self.greeting);
-            if !plain_ok {
-                match greeting_plain(SocketAddr::new(self.host, self.imap_port)) {
-                    Ok(line) if ours(&line) => plain_ok = true,
-                    Ok(line) => last_error = format!("imap port greeted {line:?}"),
-                    Err(e) => last_error = format!("imap port: {e}"),
-                }
-            }
-            if plain_ok && !tls_ok {
-                match greeting_tls(SocketAddr::new(self.host, self.imaps_port), tls) {
-                    Ok(line) if ours(&line) => tls_ok = true,
-                    Ok(line) => last_error = format!("imaps port greeted {line:?}"),
-                    Err(e) => last_error = format!("imaps port: {e}"),
-                }
-            }
-            if plain_ok && tls_ok {
-                return Ok(());
-            }
-            if Instant::now() > deadline {
-                return Err(StartFailure::Fatal(format!(
-                    "not ready after {READY_TIMEOUT:?} (last: {last_error})"
-                )));
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let listeners = Listeners {
+            host: self.host,
+            plain_port: self.imap_port,
+            tls_port: self.imaps_port,
+            tls,
+            greeting: &self.greeting,
+            timeout: READY_TIMEOUT,
+        };
+        wait_greetings(&mut self.process, &listeners, || {
+            diagnostics(self.dir.path())
+        })
     }
 }
 
-impl Drop for Dovecot {
-    fn drop(&mut self) {
-        // `dovecot -F` leads its own process group (see `spawn`): SIGTERM the master and all its
-        // children at once, then SIGKILL whatever is left.
-        let pgid = self.child.id() as libc::pid_t;
-        // SAFETY: plain syscalls on a process group this harness created.
-        unsafe { libc::killpg(pgid, libc::SIGTERM) };
-        let deadline = Instant::now() + STOP_GRACE;
-        loop {
-            match self.child.try_wait() {
-                Ok(Some(_)) => break,
-                Ok(None) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(10))
-                }
-                _ => {
-                    let _ = self.child.kill();
-                    let _ = self.child.wait();
-                    break;
-                }
-            }
-        }
-        // SAFETY: as above; ESRCH (nothing left) is fine.
-        unsafe { libc::killpg(pgid, libc::SIGKILL) };
-        // `dir` (a TempDir) is removed when the fields drop, right after this.
-    }
-}
-
-/// Who Dovecot's processes run as.
-struct Identity {
-    root: bool,
-    /// `default_internal_user`, `default_internal_group`, `default_login_user` (None: Dovecot's
-    /// defaults `dovecot`/`dovecot`/`dovenull`).
-    internal: Option<(String, String, String)>,
-    mail_uid: u32,
-    mail_gid: u32,
-}
-
-impl Identity {
-    fn current() -> Identity {
-        // SAFETY: geteuid/getegid cannot fail.
-        let (euid, egid) = unsafe { (libc::geteuid(), libc::getegid()) };
-        if euid == 0 {
-            // The mail processes run as the `dovecot` system user (created with Dovecot; the
-            // mail uid must not be root, and first_valid_uid is lowered to admit it).
-            let (_, uid, gid) = passwd_by_name("dovecot")
-                .expect("the `dovecot` system user (created by the dovecot-core package)");
-            Identity {
-                root: true,
-                internal: None,
-                mail_uid: uid,
-                mail_gid: gid,
-            }
-        } else {
-            let (user, _, _) = passwd_by_uid(euid)
-                .unwrap_or_else(|| panic!("uid {euid} has no passwd entry (Dovecot needs a name)"));
-            let group = group_name(egid)
-                .unwrap_or_else(|| panic!("gid {egid} has no group entry (Dovecot needs a name)"));
-            Identity {
-                root: false,
-                internal: Some((user.clone(), group, user)),
-                mail_uid: euid,
-                mail_gid: egid,
-            }
-        }
-    }
+/// Dovecot's stderr and the tail of its log in `dir`.
+fn diagnostics(dir: &Path) -> String {
+    let stderr = fs::read_to_string(dir.join("dovecot.stderr")).unwrap_or_default();
+    let log = fs::read_to_string(dir.join("dovecot.log")).unwrap_or_default();
+    let tail = tail(&log, 40);
+    format!("--- dovecot stderr ---\n{stderr}\n--- dovecot.log (tail) ---\n{tail}")
 }
 
 /// The Dovecot configuration (a complete one: `/etc/dovecot` is never read).
@@ -418,13 +310,14 @@ service imap-login {
 }
 "#,
     );
-    if let Some((user, group, login)) = &identity.internal {
+    if !identity.root {
         // Not root: every process runs as the current user, and nothing can chroot.
+        let (user, group) = (&identity.user, &identity.group);
         conf.push_str(&format!(
             r#"
 default_internal_user = {user}
 default_internal_group = {group}
-default_login_user = {login}
+default_login_user = {user}
 service imap-login {{
   chroot =
 }}
@@ -442,112 +335,27 @@ service auth-worker {{
         .replace("@GREETING@", greeting)
         .replace("@IMAP_PORT@", &imap_port.to_string())
         .replace("@IMAPS_PORT@", &imaps_port.to_string())
-        .replace("@UID@", &identity.mail_uid.to_string())
-        .replace("@GID@", &identity.mail_gid.to_string())
+        .replace("@UID@", &identity.uid.to_string())
+        .replace("@GID@", &identity.gid.to_string())
 }
 
 /// Runs `dovecot -F -c <conf>` in its own process group, output to files in `root`.
-fn spawn(binary: &Path, conf: &Path, root: &Path) -> Child {
-    let stdout = File::create(root.join("dovecot.stdout")).unwrap();
-    let stderr = File::create(root.join("dovecot.stderr")).unwrap();
+fn spawn(binary: &Path, conf: &Path, root: &Path) -> ServerProcess {
     let mut command = Command::new(binary);
     command
         .arg("-F")
         .arg("-c")
         .arg(conf)
         .env_clear()
-        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-        .stdin(Stdio::null())
-        .stdout(stdout)
-        .stderr(stderr)
-        .process_group(0);
-    #[cfg(target_os = "linux")]
-    // SAFETY: prctl is async-signal-safe; this runs between fork and exec.
-    unsafe {
-        command.pre_exec(|| {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == -1 {
-                return Err(io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    command
-        .spawn()
-        .unwrap_or_else(|e| panic!("running {}: {e}", binary.display()))
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+    ServerProcess::spawn(command, root, "dovecot")
 }
 
 /// `dovecot` on PATH or in the usual sbin directories (not on an ordinary user's PATH).
 fn find_dovecot() -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/usr/local/sbin", "/sbin"].map(PathBuf::from))
-        .map(|dir| dir.join("dovecot"))
-        .find(|candidate| {
-            fs::metadata(candidate)
-                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
-}
-
-/// 127.0.0.2 if a client connecting to it arrives from another address (Linux: from 127.0.0.1),
-/// else 127.0.0.1. The flag says whether Dovecot will see the connection as not "secured".
-fn loopback_host() -> (IpAddr, bool) {
-    let alt = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
-    let distinct = (|| -> io::Result<bool> {
-        let listener = TcpListener::bind((alt, 0))?;
-        let client = TcpStream::connect_timeout(&listener.local_addr()?, Duration::from_secs(1))?;
-        Ok(client.local_addr()?.ip() != alt)
-    })()
-    .unwrap_or(false);
-    if distinct {
-        (alt, true)
-    } else {
-        (IpAddr::V4(Ipv4Addr::LOCALHOST), false)
-    }
-}
-
-/// Two distinct ports free on `host` right now (both probes are held until both are chosen).
-fn free_ports(host: IpAddr) -> (u16, u16) {
-    let a = TcpListener::bind((host, 0)).expect("binding a free port");
-    let b = TcpListener::bind((host, 0)).expect("binding a free port");
-    (
-        a.local_addr().unwrap().port(),
-        b.local_addr().unwrap().port(),
-    )
-}
-
-fn greeting_plain(addr: SocketAddr) -> io::Result<String> {
-    let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1))?;
-    stream.set_read_timeout(Some(Duration::from_secs(2)))?;
-    let mut line = String::new();
-    BufReader::new(stream).read_line(&mut line)?;
-    Ok(line)
-}
-
-fn greeting_tls(addr: SocketAddr, config: &Arc<rustls::ClientConfig>) -> io::Result<String> {
-    let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1))?;
-    stream.set_read_timeout(Some(Duration::from_secs(2)))?;
-    stream.set_write_timeout(Some(Duration::from_secs(2)))?;
-    let connection = rustls::ClientConnection::new(config.clone(), ServerName::from(addr.ip()))
-        .map_err(io::Error::other)?;
-    let mut line = String::new();
-    BufReader::new(rustls::StreamOwned::new(connection, stream)).read_line(&mut line)?;
-    Ok(line)
-}
-
-/// A rustls client trusting only the test CA.
-fn client_config(ca: &TestCa) -> rustls::ClientConfig {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(ca.cert_der.clone()).expect("the test CA");
-    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .expect("protocol versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth()
-}
-
-fn write_file(path: &Path, contents: &str, mode: u32) {
-    fs::write(path, contents).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
-    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+    let sbin = ["/usr/sbin", "/usr/local/sbin", "/sbin"].map(PathBuf::from);
+    find_executable("dovecot", std::env::split_paths(&path).chain(sbin))
 }
 
 /// `<home>/Maildir` with [`INBOX_MESSAGES`] messages (the special-use folders are created by
@@ -576,61 +384,4 @@ fn write_maildir(home: &Path) {
         message("Second message", "Tue, 14 Nov 2023 22:15:00 +0000"),
     )
     .unwrap();
-}
-
-fn chown_tree(path: &Path, uid: u32, gid: u32) {
-    std::os::unix::fs::chown(path, Some(uid), Some(gid))
-        .unwrap_or_else(|e| panic!("chown {}: {e}", path.display()));
-    if path.is_dir() {
-        for entry in fs::read_dir(path).unwrap() {
-            chown_tree(&entry.unwrap().path(), uid, gid);
-        }
-    }
-}
-
-/// (name, uid, gid) of a user, via the reentrant NSS lookups (tests run on many threads).
-fn passwd_by_uid(uid: u32) -> Option<(String, u32, u32)> {
-    // SAFETY: the callback passes valid buffers of the stated length.
-    passwd_lookup(|pwd, buf, len, result| unsafe { libc::getpwuid_r(uid, pwd, buf, len, result) })
-}
-
-fn passwd_by_name(name: &str) -> Option<(String, u32, u32)> {
-    let name = std::ffi::CString::new(name).ok()?;
-    // SAFETY: as above; `name` is NUL-terminated and outlives the call.
-    passwd_lookup(|pwd, buf, len, result| unsafe {
-        libc::getpwnam_r(name.as_ptr(), pwd, buf, len, result)
-    })
-}
-
-fn passwd_lookup(
-    lookup: impl FnOnce(*mut libc::passwd, *mut c_char, usize, *mut *mut libc::passwd) -> c_int,
-) -> Option<(String, u32, u32)> {
-    // SAFETY: an all-zero passwd is a valid out-parameter.
-    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
-    let mut buf = vec![0 as c_char; 16 * 1024];
-    let mut result = std::ptr::null_mut();
-    if lookup(&mut pwd, buf.as_mut_ptr(), buf.len(), &mut result) != 0 || result.is_null() {
-        return None;
-    }
-    // SAFETY: on success pw_name points into `buf`, NUL-terminated.
-    let name = unsafe { CStr::from_ptr(pwd.pw_name) };
-    Some((name.to_string_lossy().into_owned(), pwd.pw_uid, pwd.pw_gid))
-}
-
-fn group_name(gid: u32) -> Option<String> {
-    // SAFETY: as for passwd_lookup.
-    let mut grp: libc::group = unsafe { std::mem::zeroed() };
-    let mut buf = vec![0 as c_char; 16 * 1024];
-    let mut result = std::ptr::null_mut();
-    // SAFETY: valid buffers of the stated length.
-    let rc = unsafe { libc::getgrgid_r(gid, &mut grp, buf.as_mut_ptr(), buf.len(), &mut result) };
-    if rc != 0 || result.is_null() {
-        return None;
-    }
-    // SAFETY: on success gr_name points into `buf`, NUL-terminated.
-    Some(
-        unsafe { CStr::from_ptr(grp.gr_name) }
-            .to_string_lossy()
-            .into_owned(),
-    )
 }

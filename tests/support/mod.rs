@@ -4,6 +4,8 @@
 #[cfg(unix)]
 pub mod dovecot;
 pub mod latency;
+#[cfg(unix)]
+pub mod loopback_server;
 #[cfg(target_os = "linux")]
 pub mod netns;
 pub mod scripted;
