@@ -1,6 +1,8 @@
 //! Shared helpers for the integration tests. Each test binary uses only part of them.
 #![allow(dead_code, unused_imports)]
 
+#[cfg(target_os = "linux")]
+pub mod courier;
 #[cfg(unix)]
 pub mod dovecot;
 pub mod latency;

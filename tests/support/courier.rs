@@ -1,0 +1,630 @@
+//! A real, private Courier-IMAP 5.0 on loopback for integration tests.
+//!
+//! Courier-IMAP is a set of small programs: `couriertcpd` listens and runs `imaplogin` per
+//! connection (through `couriertls` on the implicit TLS port), `imaplogin` asks `authdaemond`
+//! over a unix socket and then execs `imapd`, the IMAP session proper. [`Courier::start`] runs
+//! `authdaemond` and two `couriertcpd` (STARTTLS on `imap_port`, implicit TLS on `imaps_port`) as
+//! children, with a userdb, Maildirs, a test PKI and logs in a fresh temporary directory.
+//!
+//! Where things are: `.ci/install-courier` installs Courier's dependencies (couriertcpd,
+//! couriertls, authdaemond, the userdb module; Debian packages that coexist with Dovecot) and
+//! unpacks the `courier-imap` package, which conflicts with `dovecot-imapd`, into
+//! `$IMAPDOCTOR_SERVERS_DIR/courier` (default `/var/cache/imapdoctor/servers/courier`), where
+//! `imaplogin` and `imapd` are found.
+//!
+//! Privacy, and why root: authlib's paths are compiled in (Debian: the daemon socket
+//! `/run/courier/authdaemon/socket`, `/etc/courier/authdaemonrc`, `/etc/courier/userdb.dat`);
+//! no environment variable or configuration moves them (`authdaemonrc`'s `authdaemonvar` is only
+//! read by the init script). So every process starts in a private mount namespace (`unshare`)
+//! where the instance's `etc/` is bind-mounted on `/etc/courier` and its `authdaemon/` on
+//! `/run/courier/authdaemon`: each instance has its own daemon and users, the system's are never
+//! touched, and tests run in parallel. That needs root (CAP_SYS_ADMIN); as an ordinary user the
+//! tests are skipped. The mail processes run as the `courier` system user.
+//!
+//! Logging: Courier's programs log to standard error (Debian's init scripts pipe it through
+//! `courierlogger` into syslog); here it goes to `<dir>/authdaemond.stderr`, `imap.stderr` and
+//! `imaps.stderr` ([`Courier::log`]), so no `/dev/log` is needed.
+//!
+//! Like the Dovecot harness, the listeners bind 127.0.0.2 (see
+//! [`loopback_server::loopback_host`]). Dropping the [`Courier`] stops every process group and
+//! removes the directory.
+
+use std::ffi::CString;
+use std::fs;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use tempfile::TempDir;
+
+use super::loopback_server::{
+    Identity, ServerProcess, StartFailure, chown_tree, find_executable, free_ports, greeting_plain,
+    greeting_tls, loopback_host, required, start_lock, tail, test_pki, write_file,
+};
+
+/// The main test account.
+pub const USER: &str = "doctor";
+/// Its password: a canary that must never appear in imapdoctor's output (non-ASCII: LOGIN sends
+/// it as a literal).
+pub const CANARY_PASSWORD: &str = "Canary-c0e41b-pässword";
+/// An account whose userdb entry says `disableimap=1`: the password is right, IMAP is not
+/// allowed for it.
+pub const LOCKED_USER: &str = "locked";
+/// The locked account's password (also a canary).
+pub const LOCKED_PASSWORD: &str = "canary-locked-a7d95f";
+/// Messages pre-loaded into each account's INBOX (one seen, one new).
+pub const INBOX_MESSAGES: usize = 2;
+/// Mailboxes besides INBOX, as IMAP names them (Courier's `INBOX.` namespace, `.` separator).
+/// On disk Courier-IMAP 5 keeps folder names in UTF-8 (`Maildir/.Entwürfe 2026`); on the wire
+/// they are modified UTF-7 (`INBOX.Entw&APw-rfe 2026`) unless the client enabled UTF8=ACCEPT.
+pub const MAILBOXES: [&str; 2] = ["INBOX.Archive", "INBOX.Entwürfe 2026"];
+/// The text of Courier's greeting (`* OK [CAPABILITY …] <this> Copyright 1998-2019 …`).
+pub const GREETING: &str = "Courier-IMAP ready.";
+
+/// Set to `1` to make a missing Courier a test failure instead of a skip (CI).
+pub const REQUIRE_ENV: &str = "IMAPDOCTOR_REQUIRE_COURIER";
+/// Overrides the parent of the unpacked `courier` directory (as in `.ci/install-courier`).
+pub const SERVERS_DIR_ENV: &str = "IMAPDOCTOR_SERVERS_DIR";
+
+/// Where `.ci/install-courier` unpacks courier-imap, below the servers directory.
+const DEFAULT_SERVERS_DIR: &str = "/var/cache/imapdoctor/servers";
+/// The temp dir's name starts with this (in `$TMPDIR`).
+const TEMP_PREFIX: &str = "imapdoctor-courier-";
+/// How long Courier may take to answer on both ports.
+const READY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Attempts when a chosen port was taken before couriertcpd could bind it.
+const START_ATTEMPTS: usize = 5;
+/// Debian's `IMAP_CAPABILITY` (`/etc/courier/imapd`); Courier adds STARTTLS, LOGINDISABLED,
+/// ENABLE and UTF8=ACCEPT itself.
+const CAPABILITY: &str =
+    "IMAP4rev1 UIDPLUS CHILDREN NAMESPACE THREAD=ORDEREDSUBJECT THREAD=REFERENCES SORT QUOTA IDLE";
+/// The paths authlib has compiled in, each replaced by a directory of the instance.
+const AUTHLIB_ETC: &str = "/etc/courier";
+const AUTHLIB_RUN: &str = "/run/courier/authdaemon";
+
+/// How a test wants its Courier configured; `Options::default()` is Debian's packaged setup.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// `IMAP_TLS_REQUIRED=1`: the plaintext port advertises LOGINDISABLED and answers a login
+    /// before STARTTLS with `NO STARTTLS required` (Debian's default is 0).
+    pub tls_required: bool,
+    /// couriertcpd's `-maxperip` (Debian: 20): connections beyond it from one address are
+    /// accepted and closed at once.
+    pub max_per_ip: Option<u32>,
+    /// Maintenance: an access file denying every address and couriertcpd's `-denymsg=<this>`,
+    /// which couriertcpd sends (plaintext, even on the TLS port) before closing.
+    pub deny_message: Option<String>,
+    /// couriertcpd runs `imapd` directly as [`USER`], without `imaplogin`: the greeting is
+    /// `* PREAUTH Ready.` (how Courier serves pre-authenticated sessions, e.g. over ssh).
+    pub preauth: bool,
+}
+
+/// A running private Courier-IMAP. Dropping it stops it and removes its directory.
+pub struct Courier {
+    /// The loopback address both listeners bind (normally 127.0.0.2).
+    pub host: IpAddr,
+    /// Implicit TLS listener (couriertcpd → couriertls → imaplogin).
+    pub imaps_port: u16,
+    /// Plaintext listener offering STARTTLS (couriertcpd → imaplogin).
+    pub imap_port: u16,
+    /// The test CA certificate, PEM (for `--ca-file`); the server certificate is valid for
+    /// `localhost`, 127.0.0.1 and [`Courier::host`].
+    pub ca_file: PathBuf,
+    /// The main account ([`USER`]).
+    pub user: String,
+    /// Its password ([`CANARY_PASSWORD`]).
+    pub password: String,
+    /// The options it was started with.
+    pub options: Options,
+    // Fields drop in order: the processes stop before the directory is removed.
+    auth: Option<ServerProcess>,
+    imap: ServerProcess,
+    imaps: ServerProcess,
+    dir: TempDir,
+}
+
+/// The installed programs.
+struct Programs {
+    couriertcpd: PathBuf,
+    couriertls: PathBuf,
+    authdaemond: PathBuf,
+    makeuserdb: PathBuf,
+    makedat: PathBuf,
+    imaplogin: PathBuf,
+    imapd: PathBuf,
+}
+
+impl Courier {
+    /// Starts a private Courier with Debian's default settings; see [`Courier::start_with`].
+    pub fn start() -> Option<Courier> {
+        Courier::start_with(Options::default())
+    }
+
+    /// Starts a private Courier, or returns `None` (after printing "skipped: courier not
+    /// installed (…)" to stderr) when it isn't installed or the tests do not run as root. With
+    /// `IMAPDOCTOR_REQUIRE_COURIER=1` that panics instead. Panics, with the tail of Courier's
+    /// logs, if it does not come up.
+    ///
+    /// Call it on the thread that owns the result: on Linux the processes get SIGTERM when the
+    /// thread that started them exits.
+    pub fn start_with(options: Options) -> Option<Courier> {
+        let programs = match find_programs() {
+            Ok(programs) => programs,
+            Err(why) => {
+                if required(REQUIRE_ENV) {
+                    panic!("courier not usable: {why} (needed because {REQUIRE_ENV}=1)");
+                }
+                eprintln!("skipped: courier not installed ({why})");
+                return None;
+            }
+        };
+        let identity = Identity::current("courier");
+        let (host, _) = loopback_host();
+        let (ca, chain_pem, key_pem, tls) = test_pki(host);
+        // authlib's compiled-in socket directory (normally created by courier-authdaemon's
+        // init script) must exist to be mounted over.
+        fs::create_dir_all(AUTHLIB_RUN).expect("creating /run/courier/authdaemon");
+
+        let _serial = start_lock();
+        let mut last = String::new();
+        for _ in 0..START_ATTEMPTS {
+            let dir = tempfile::Builder::new()
+                .prefix(TEMP_PREFIX)
+                .tempdir()
+                .expect("creating the Courier temp dir");
+            let root = dir.path().to_path_buf();
+            let ca_file = root.join("ca.pem");
+            fs::write(&ca_file, &ca.cert_pem).unwrap();
+            prepare(&root, &programs, &identity, &options);
+            // couriertls reads the key as the `courier` user.
+            let pem = root.join("etc/imapd.pem");
+            write_file(&pem, &format!("{key_pem}{chain_pem}"), 0o600);
+            std::os::unix::fs::chown(&pem, Some(identity.uid), Some(identity.gid)).unwrap();
+
+            let (imap_port, imaps_port) = free_ports(host);
+            let launch = Launch {
+                root: &root,
+                programs: &programs,
+                identity: &identity,
+                options: &options,
+                host,
+            };
+            let auth = Some(launch.authdaemond());
+            let imap = launch.couriertcpd(imap_port, false);
+            let imaps = launch.couriertcpd(imaps_port, true);
+            let mut courier = Courier {
+                host,
+                imaps_port,
+                imap_port,
+                ca_file,
+                user: USER.to_string(),
+                password: CANARY_PASSWORD.to_string(),
+                options: options.clone(),
+                auth,
+                imap,
+                imaps,
+                dir,
+            };
+            match courier.wait_ready(&tls) {
+                Ok(()) => return Some(courier),
+                Err(StartFailure::PortTaken) => last = courier.log(),
+                Err(StartFailure::Fatal(why)) => {
+                    panic!("Courier did not start: {why}\n{}", tail(&courier.log(), 40))
+                }
+            }
+        }
+        panic!("Courier could not bind free ports in {START_ATTEMPTS} attempts\n{last}");
+    }
+
+    /// `imaps://HOST:PORT` for the implicit TLS listener.
+    pub fn imaps_url(&self) -> String {
+        format!("imaps://{}:{}", self.host, self.imaps_port)
+    }
+
+    /// `imap://HOST:PORT` for the STARTTLS listener.
+    pub fn imap_url(&self) -> String {
+        format!("imap://{}:{}", self.host, self.imap_port)
+    }
+
+    /// The instance's temporary directory (`etc/`, `mail/<user>/Maildir`, logs).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Every log so far (authdaemond, then each listener's sessions), for assertion messages.
+    pub fn log(&self) -> String {
+        ["authdaemond", "imap", "imaps"]
+            .iter()
+            .map(|name| {
+                let text = fs::read_to_string(self.dir().join(format!("{name}.stderr")));
+                format!("--- {name}.stderr ---\n{}", text.unwrap_or_default())
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Stops authdaemond (and waits until it has exited): logins then find nobody on the
+    /// daemon socket, as when the authentication backend is down.
+    pub fn stop_auth_daemon(&mut self) {
+        drop(self.auth.take());
+    }
+
+    /// Freezes authdaemond (SIGSTOP): the socket still accepts, nothing answers, as when the
+    /// authentication backend hangs. Undone when the [`Courier`] is dropped.
+    pub fn pause_auth_daemon(&self) {
+        if let Some(auth) = &self.auth {
+            signal_group(auth, libc::SIGSTOP);
+        }
+    }
+
+    /// Shuts both listeners down (SIGTERM to couriertcpd and its sessions, as
+    /// `/etc/init.d/courier-imap stop` does) without waiting.
+    pub fn shut_down(&self) {
+        signal_group(&self.imap, libc::SIGTERM);
+        signal_group(&self.imaps, libc::SIGTERM);
+    }
+
+    /// Polls both ports until each greets as this configuration should (a process that exits
+    /// first is a taken port or a fatal error).
+    fn wait_ready(&mut self, tls: &Arc<rustls::ClientConfig>) -> Result<(), StartFailure> {
+        let deadline = Instant::now() + READY_TIMEOUT;
+        let expected = match (&self.options.deny_message, self.options.preauth) {
+            (Some(message), _) => message.clone(),
+            (None, true) => "* PREAUTH Ready.".to_string(),
+            (None, false) => GREETING.to_string(),
+        };
+        let denied = self.options.deny_message.is_some();
+        let (mut plain_ok, mut tls_ok) = (false, false);
+        let mut last_error = String::from("no attempt yet");
+        loop {
+            let exited = [&mut self.imap, &mut self.imaps]
+                .into_iter()
+                .find_map(ServerProcess::try_wait);
+            if let Some(status) = exited {
+                return Err(if self.log().contains("Address already in use") {
+                    StartFailure::PortTaken
+                } else {
+                    StartFailure::Fatal(format!("couriertcpd exited early ({status})"))
+                });
+            }
+            if let Some(status) = self.auth.as_mut().and_then(ServerProcess::try_wait) {
+                return Err(StartFailure::Fatal(format!(
+                    "authdaemond exited early ({status})"
+                )));
+            }
+            let plain = SocketAddr::new(self.host, self.imap_port);
+            let secure = SocketAddr::new(self.host, self.imaps_port);
+            if !plain_ok {
+                match greeting_plain(plain) {
+                    Ok(line) if line.contains(&expected) => plain_ok = true,
+                    Ok(line) => last_error = format!("imap port greeted {line:?}"),
+                    Err(e) => last_error = format!("imap port: {e}"),
+                }
+            }
+            if plain_ok && !tls_ok {
+                // A denying couriertcpd answers before any TLS: read it as plaintext.
+                let greeting = if denied {
+                    greeting_plain(secure)
+                } else {
+                    greeting_tls(secure, tls)
+                };
+                match greeting {
+                    Ok(line) if line.contains(&expected) => tls_ok = true,
+                    Ok(line) => last_error = format!("imaps port greeted {line:?}"),
+                    Err(e) => last_error = format!("imaps port: {e}"),
+                }
+            }
+            if plain_ok && tls_ok {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(StartFailure::Fatal(format!(
+                    "not ready after {READY_TIMEOUT:?} (last: {last_error})"
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Courier {
+    fn drop(&mut self) {
+        // A paused authdaemond would sit out SIGTERM until the grace period ends.
+        if let Some(auth) = &self.auth {
+            signal_group(auth, libc::SIGCONT);
+        }
+        // The fields' drops stop every process group, then remove the directory.
+    }
+}
+
+/// Sends `signal` to the process group `process` leads (couriertcpd makes itself the leader of
+/// a group holding its sessions).
+fn signal_group(process: &ServerProcess, signal: libc::c_int) {
+    // SAFETY: a plain syscall on a process group this harness created.
+    unsafe { libc::killpg(process.id() as libc::pid_t, signal) };
+}
+
+/// The programs, or why Courier cannot run here.
+fn find_programs() -> Result<Programs, String> {
+    let servers = std::env::var_os(SERVERS_DIR_ENV)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_SERVERS_DIR));
+    let unpacked = servers.join("courier");
+    let file = |path: PathBuf| {
+        fs::metadata(&path)
+            .is_ok_and(|m| m.is_file())
+            .then_some(path.clone())
+            .ok_or_else(|| format!("no {}: run .ci/install-courier", path.display()))
+    };
+    let system = |name: &str| {
+        let dirs = ["/usr/sbin", "/usr/bin", "/usr/lib/courier/courier-authlib"];
+        find_executable(name, dirs.map(PathBuf::from))
+            .ok_or_else(|| format!("no {name}: run .ci/install-courier"))
+    };
+    let programs = Programs {
+        imaplogin: file(unpacked.join("usr/lib/courier/courier/imaplogin"))?,
+        imapd: file(unpacked.join("usr/bin/imapd"))?,
+        couriertcpd: system("couriertcpd")?,
+        couriertls: system("couriertls")?,
+        authdaemond: file(PathBuf::from(
+            "/usr/lib/courier/courier-authlib/authdaemond",
+        ))?,
+        makeuserdb: system("makeuserdb")?,
+        makedat: file(PathBuf::from("/usr/lib/courier/makedat"))?,
+    };
+    if !Path::new(AUTHLIB_ETC).is_dir() {
+        return Err(format!("no {AUTHLIB_ETC}: run .ci/install-courier"));
+    }
+    // SAFETY: geteuid cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        return Err(
+            "needs root: authlib's socket path is compiled in and is made private \
+                    with a mount namespace"
+                .into(),
+        );
+    }
+    Ok(programs)
+}
+
+/// Writes the instance's `etc/` (authdaemonrc, userdb), the Maildirs and the access file.
+fn prepare(root: &Path, programs: &Programs, identity: &Identity, options: &Options) {
+    let etc = root.join("etc");
+    fs::create_dir_all(etc.join("shared")).unwrap();
+    fs::create_dir_all(root.join("authdaemon")).unwrap();
+    // The `courier` user traverses to the Maildirs and the certificate.
+    for dir in [root, &etc] {
+        fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    }
+    write_file(
+        &etc.join("authdaemonrc"),
+        "# A private authdaemond for imapdoctor's tests (tests/support/courier.rs).\n\
+         authmodulelist=\"authuserdb\"\n\
+         daemons=2\n\
+         authdaemonvar=/run/courier/authdaemon\n\
+         # 1 logs each lookup's outcome, never a password (2 would).\n\
+         DEBUG_LOGIN=1\n\
+         DEFAULTOPTIONS=\"\"\n\
+         LOGGEROPTS=\"\"\n",
+        0o644,
+    );
+    let mut userdb = String::new();
+    for (user, password, extra) in [
+        (USER, CANARY_PASSWORD, ""),
+        (LOCKED_USER, LOCKED_PASSWORD, "|options=disableimap=1"),
+    ] {
+        let home = root.join("mail").join(user);
+        write_maildir(&home.join("Maildir"));
+        // authlib's {SHA256}: base64 of the digest of the password.
+        let digest = ring::digest::digest(&ring::digest::SHA256, password.as_bytes());
+        let hash = base64::engine::general_purpose::STANDARD.encode(digest);
+        userdb.push_str(&format!(
+            "{user}\tuid={}|gid={}|home={}|systempw={{SHA256}}{hash}{extra}\n",
+            identity.uid,
+            identity.gid,
+            home.display(),
+        ));
+    }
+    chown_tree(&root.join("mail"), identity.uid, identity.gid);
+    write_file(&etc.join("userdb"), &userdb, 0o600);
+    run(Command::new(&programs.makeuserdb)
+        .arg("-f")
+        .arg(etc.join("userdb")));
+    if options.deny_message.is_some() {
+        write_file(&etc.join("imapaccess"), "*\tdeny\n", 0o644);
+        run(Command::new(&programs.makedat)
+            .arg(format!("-src={}", etc.join("imapaccess").display()))
+            .arg(format!("-file={}", etc.join("imapaccess.dat").display()))
+            .arg(format!("-tmp={}", etc.join("imapaccess.tmp").display()))
+            .arg("-cidr"));
+    }
+}
+
+/// Runs a setup command to completion; panics with its output if it fails.
+fn run(command: &mut Command) {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("running {command:?}: {e}"));
+    assert!(
+        output.status.success(),
+        "{command:?}: {}\n{}{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// `Maildir` with [`INBOX_MESSAGES`] messages and the folders of [`MAILBOXES`] (named on disk
+/// in UTF-8, as Courier-IMAP 5 keeps them).
+fn write_maildir(maildir: &Path) {
+    let mut folders = vec![maildir.to_path_buf()];
+    for mailbox in MAILBOXES {
+        let folder = maildir.join(mailbox.trim_start_matches("INBOX"));
+        fs::create_dir_all(&folder).unwrap();
+        fs::write(folder.join("maildirfolder"), "").unwrap();
+        folders.push(folder);
+    }
+    for folder in &folders {
+        for sub in ["cur", "new", "tmp"] {
+            fs::create_dir_all(folder.join(sub)).unwrap();
+        }
+    }
+    let message = |subject: &str, date: &str| {
+        format!(
+            "From: Alice <alice@example.test>\nTo: Doctor <doctor@example.test>\n\
+             Subject: {subject}\nDate: {date}\nMessage-ID: <{}@example.test>\n\
+             MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n\
+             This message was put here by imapdoctor's test harness.\n",
+            subject.to_lowercase().replace(' ', "-"),
+        )
+    };
+    let messages = [
+        ("cur/1700000000.M1P1.imapdoctor-test:2,S", "Welcome"),
+        ("new/1700000100.M2P1.imapdoctor-test", "Second message"),
+    ];
+    for (name, subject) in messages {
+        let body = message(subject, "Tue, 14 Nov 2023 22:13:20 +0000");
+        fs::write(maildir.join(name), body).unwrap();
+    }
+}
+
+/// What the processes of one instance are started from.
+struct Launch<'a> {
+    root: &'a Path,
+    programs: &'a Programs,
+    identity: &'a Identity,
+    options: &'a Options,
+    host: IpAddr,
+}
+
+impl Launch<'_> {
+    /// authdaemond in the foreground (it no longer daemonizes itself), logging to stderr.
+    fn authdaemond(&self) -> ServerProcess {
+        let mut command = Command::new(&self.programs.authdaemond);
+        command
+            .env_clear()
+            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+        self.spawn(command, "authdaemond")
+    }
+
+    /// One couriertcpd: the plaintext (STARTTLS) listener, or with `tls` the implicit TLS one,
+    /// configured as Debian's `/usr/lib/courier/imapd` and `imapd-ssl` scripts do.
+    fn couriertcpd(&self, port: u16, tls: bool) -> ServerProcess {
+        let (root, programs, options) = (self.root, self.programs, self.options);
+        let mut command = Command::new(&programs.couriertcpd);
+        command
+            .env_clear()
+            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+            .env("IMAP_CAPABILITY", CAPABILITY)
+            .env("IMAP_CAPABILITY_TLS", format!("{CAPABILITY} AUTH=PLAIN"))
+            .env("IMAP_KEYWORDS", "1")
+            .env("IMAP_ACL", "1")
+            .env("IMAP_PROXY", "0")
+            .env("IMAP_IDLE_TIMEOUT", "60")
+            .env("IMAP_MAILBOX_SANITY_CHECK", "1")
+            .env("IMAP_USELOCKS", "1")
+            .env("IMAP_SHAREDINDEXFILE", root.join("etc/shared/index"))
+            .env("IMAP_TRASHFOLDERNAME", "Trash")
+            .env("IMAP_EMPTYTRASH", "Trash:7")
+            .env("COURIERTLS", &programs.couriertls)
+            .env("TLS_CERTFILE", root.join("etc/imapd.pem"))
+            .env("TLS_VERIFYPEER", "NONE")
+            .env(
+                "IMAP_TLS_REQUIRED",
+                if options.tls_required { "1" } else { "0" },
+            );
+        if tls {
+            command.env("IMAP_TLS", "1");
+        } else {
+            command.env("IMAP_STARTTLS", "YES");
+        }
+        command
+            .arg(format!("-address={}", self.host))
+            .arg("-maxprocs=40")
+            .arg(format!("-maxperip={}", options.max_per_ip.unwrap_or(20)))
+            .args(["-nodnslookup", "-noidentlookup"]);
+        if let Some(message) = &options.deny_message {
+            command
+                .arg(format!(
+                    "-access={}",
+                    root.join("etc/imapaccess.dat").display()
+                ))
+                .arg(format!("-denymsg={message}"));
+        }
+        let user = format!("-user={}", self.identity.user);
+        if options.preauth && !tls {
+            // Nothing else drops privileges before imapd: couriertcpd itself does.
+            command.arg(&user);
+        }
+        command.arg(port.to_string());
+        if tls {
+            command
+                .arg(&programs.couriertls)
+                .args(["-server", "-tcpd", &user]);
+        }
+        if options.preauth {
+            // imapd without imaplogin: logged in as USER from the start.
+            let home = root.join("mail").join(USER);
+            command
+                .env("AUTHENTICATED", USER)
+                .env("HOME", &home)
+                .arg(&programs.imapd)
+                .arg(home.join("Maildir"));
+        } else {
+            command
+                .arg(&programs.imaplogin)
+                .arg(&programs.imapd)
+                .arg("Maildir");
+        }
+        self.spawn(command, if tls { "imaps" } else { "imap" })
+    }
+
+    /// Spawns `command` in its own process group inside a private mount namespace where the
+    /// instance's `etc/` and `authdaemon/` hide the system's.
+    fn spawn(&self, mut command: Command, name: &str) -> ServerProcess {
+        let binds: Vec<(CString, CString)> = [("etc", AUTHLIB_ETC), ("authdaemon", AUTHLIB_RUN)]
+            .iter()
+            .map(|(source, target)| {
+                let source = self.root.join(source);
+                (
+                    CString::new(source.as_os_str().as_bytes()).unwrap(),
+                    CString::new(*target).unwrap(),
+                )
+            })
+            .collect();
+        // SAFETY: unshare and mount are plain syscalls, async-signal-safe; the strings were
+        // allocated before the fork. This runs between fork and exec.
+        unsafe {
+            command.pre_exec(move || {
+                if libc::unshare(libc::CLONE_NEWNS) == -1 {
+                    return Err(io::Error::last_os_error());
+                }
+                // Keep the bind mounts below out of the parent namespace.
+                let flags = libc::MS_REC | libc::MS_PRIVATE;
+                let none = std::ptr::null();
+                if libc::mount(c"none".as_ptr(), c"/".as_ptr(), none, flags, none.cast()) == -1 {
+                    return Err(io::Error::last_os_error());
+                }
+                for (source, target) in &binds {
+                    let rc = libc::mount(
+                        source.as_ptr(),
+                        target.as_ptr(),
+                        none,
+                        libc::MS_BIND,
+                        none.cast(),
+                    );
+                    if rc == -1 {
+                        return Err(io::Error::last_os_error());
+                    }
+                }
+                Ok(())
+            });
+        }
+        ServerProcess::spawn(command, self.root, name)
+    }
+}
