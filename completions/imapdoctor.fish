@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_imapdoctor_global_optspecs
-    string join \n port= security= user= password-stdin auth= oauth-token-file= mailbox= ca-file= insecure allow-plaintext-auth timeout= max-time= resolve= control= no-control json no-color v/verbose h/help V/version
+    string join \n port= security= user= password-stdin auth= oauth-token-file= mailbox= ca-file= insecure allow-plaintext-auth timeout= login-timeout= max-time= resolve= control= no-control json no-color v/verbose h/help V/version
 end
 
 function __fish_imapdoctor_needs_command
@@ -37,6 +37,7 @@ complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l oauth-token-file 
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l mailbox -d 'Mailbox for the folders check' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l ca-file -d 'Extra trust anchors (PEM), added to the operating system\'s trust store' -r -F
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l timeout -d 'Bound on each network step, in seconds' -r
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l login-timeout -d 'Bound on the login, in seconds: servers delay failed logins on purpose (Dovecot up to 15 s, Courier 5 s, Cyrus 3 s)' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l max-time -d 'Bound on the whole run, in seconds' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l resolve -d 'Connect to ADDR (or a comma-separated list, tried Happy Eyeballs style) for HOST:PORT, still verifying the certificate for HOST (as curl\'s --resolve)' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l control -d 'A known-good endpoint to compare with when the target is unreachable (repeatable; default: public providers)' -r

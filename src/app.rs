@@ -30,6 +30,7 @@ pub fn config_from_cli(args: &CheckArgs, verbose: bool) -> Result<Config, UsageE
         }
     };
     let step_timeout = seconds("--timeout", args.timeout)?;
+    let login_timeout = seconds("--login-timeout", args.login_timeout)?;
     let max_time = args
         .max_time
         .map(|s| seconds("--max-time", s))
@@ -98,6 +99,7 @@ pub fn config_from_cli(args: &CheckArgs, verbose: bool) -> Result<Config, UsageE
         ca_file: args.ca_file.clone(),
         insecure: args.insecure,
         step_timeout,
+        login_timeout,
         max_time,
         resolve,
         controls,

@@ -116,6 +116,10 @@ pub struct CheckArgs {
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub timeout: f64,
 
+    /// Bound on the login, in seconds: servers delay failed logins on purpose (Dovecot up to 15 s, Courier 5 s, Cyrus 3 s).
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub login_timeout: f64,
+
     /// Bound on the whole run, in seconds.
     #[arg(long, value_name = "SECS")]
     pub max_time: Option<f64>,

@@ -115,6 +115,8 @@ pub struct Config {
     pub insecure: bool,
     /// Bound on each network step.
     pub step_timeout: Duration,
+    /// Bound on the login (servers delay failed logins on purpose).
+    pub login_timeout: Duration,
     /// Bound on the whole run.
     pub max_time: Option<Duration>,
     /// Addresses to use instead of resolving, as curl's `--resolve` (host, port, addresses in order).

@@ -73,6 +73,11 @@ pub fn by_host(host: &str) -> Option<&'static Provider> {
     })
 }
 
+/// The provider with this id.
+pub fn by_id(id: &str) -> Option<&'static Provider> {
+    PROVIDERS.iter().find(|p| p.id == id)
+}
+
 /// The provider a greeting identifies.
 pub fn by_greeting(text: &str) -> Option<&'static Provider> {
     let text = text.to_ascii_lowercase();

@@ -65,7 +65,7 @@ async fn auth_backend_unavailable_is_the_servers_problem() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn exchange_login_failed_points_to_basic_auth() {
-    let run = login_reply("NO LOGIN failed.").await;
+    let run = login_reply_after(EXCHANGE_GREETING, "NO LOGIN failed.").await;
     expect(&run, 14, "auth", "account", "auth.basic_auth_refused");
     assert!(
         run.json.as_ref().unwrap()["verdict"]["hints"]
@@ -75,14 +75,84 @@ async fn exchange_login_failed_points_to_basic_auth() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn login_failed_from_another_server_is_a_plain_rejection() {
+    // Courier says exactly this for a wrong password: not Exchange, no basic-auth story.
+    let run = login_reply("NO Login failed.").await;
+    expect(&run, 14, "auth", "account", "auth.rejected");
+    let verdict = run.json.as_ref().unwrap()["verdict"].to_string();
+    for word in ["Exchange", "Microsoft", "basic auth"] {
+        assert!(!verdict.contains(word), "{word} in {verdict}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn gmail_app_password_required() {
-    let run = login_reply("NO [ALERT] Application-specific password required: https://support.google.com/accounts/answer/185833 (Failure)").await;
+    let reply = "NO [ALERT] Application-specific password required: https://support.google.com/accounts/answer/185833 (Failure)";
+    let run = login_reply_after(GMAIL_GREETING, reply).await;
     expect(&run, 14, "auth", "account", "auth.app_password_required");
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn gmail_wording_elsewhere_is_not_gmail() {
+    let reply = "NO [ALERT] Application-specific password required: https://support.google.com/accounts/answer/185833 (Failure)";
+    let run = login_reply(reply).await;
+    expect(&run, 14, "auth", "account", "auth.rejected");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_response_code_decides_before_the_text() {
+    // Text that alone means "encryption required", under a code that means "backend down".
+    let run = login_reply("NO [UNAVAILABLE] STARTTLS required; authentication service down").await;
+    expect(&run, 14, "auth", "server", "auth.unavailable");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn encryption_required_in_words_is_a_settings_problem() {
+    for reply in [
+        "NO Login only available under a layer",
+        "NO STARTTLS required.",
+        "BAD [ALERT] Plaintext authentication disallowed on non-secure connections.",
+    ] {
+        let run = login_reply(reply).await;
+        expect(&run, 14, "auth", "config", "auth.privacy_required");
+        let verdict = run.json.as_ref().unwrap()["verdict"].to_string();
+        assert!(!verdict.contains("password"), "{reply}: {verdict}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_side_authentication_failures_are_the_servers() {
+    for (reply, code) in [
+        (
+            "NO [SERVERBUG] Internal error occurred. Refer to server log for more information.",
+            "auth.server_bug",
+        ),
+        (
+            "NO Login failed: generic failure",
+            "auth.auth_backend_failed",
+        ),
+        (
+            "NO Temporary problem, please try again later.",
+            "auth.auth_backend_failed",
+        ),
+        ("NO internal error", "auth.server_bug"),
+    ] {
+        let run = login_reply(reply).await;
+        expect(&run, 14, "auth", "server", code);
+        assert!(
+            !run.verdict("summary").contains("rejected the credentials"),
+            "{reply}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn too_many_connections_is_not_a_password_problem() {
-    let run = login_reply("NO [ALERT] Too many simultaneous connections. (Failure)").await;
+    let run = login_reply_after(
+        GMAIL_GREETING,
+        "NO [ALERT] Too many simultaneous connections. (Failure)",
+    )
+    .await;
     expect(&run, 14, "auth", "account", "auth.too_many_connections");
     assert!(run.verdict("summary").contains("not a password problem"));
 }
@@ -117,10 +187,14 @@ async fn close_after_login() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn exchange_authenticated_but_not_connected() {
-    let run = after_login(AfterLogin::Bad(
-        "User is authenticated but not connected.".into(),
-    ))
-    .await;
+    let ca = TestCa::new("t");
+    let script = tls_script(&leaf(&ca))
+        .with_opening(Opening::Greet(EXCHANGE_GREETING.into()))
+        .with_after_login(AfterLogin::Bad(
+            "User is authenticated but not connected.".into(),
+        ));
+    let f = Fixture::start(script, &ca).await;
+    let run = f.check("imaps", &["--timeout", "1"]).await;
     expect(&run, 15, "folders", "account", "folders.not_connected");
 }
 
@@ -135,11 +209,10 @@ async fn missing_mailbox() {
 #[tokio::test(flavor = "multi_thread")]
 async fn xoauth2_token_rejected_with_error_detail() {
     let ca = TestCa::new("t");
-    let f = Fixture::start(
-        tls_script(&leaf(&ca)).with_oauth(USER, "the-right-token"),
-        &ca,
-    )
-    .await;
+    let script = tls_script(&leaf(&ca))
+        .with_opening(Opening::Greet(EXCHANGE_GREETING.into()))
+        .with_oauth(USER, "the-right-token");
+    let f = Fixture::start(script, &ca).await;
     let args = ["--json", "-v", "--user", USER];
     let run = f
         .run_with(&args, &[("IMAPDOCTOR_OAUTH_TOKEN", TOKEN_CANARY)])
@@ -205,11 +278,10 @@ async fn graph_token_is_explained_before_the_server_rejects_it() {
         "iss": "https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/",
         "aud": "https://graph.microsoft.com", "scp": "Mail.Read", "upn": USER, "exp": 4_000_000_000u64
     }));
-    let f = Fixture::start(
-        tls_script(&leaf(&ca)).with_oauth(USER, "another-token"),
-        &ca,
-    )
-    .await;
+    let script = tls_script(&leaf(&ca))
+        .with_opening(Opening::Greet(EXCHANGE_GREETING.into()))
+        .with_oauth(USER, "another-token");
+    let f = Fixture::start(script, &ca).await;
     let token_file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(token_file.path(), format!("{token}\n")).unwrap();
     let token_path = token_file.path().display().to_string();
@@ -272,13 +344,18 @@ async fn slow_login_beyond_the_timeout() {
     let mut script = tls_script(&leaf(&ca));
     script.login_delay = Duration::from_secs(5);
     let f = Fixture::start(script, &ca).await;
-    expect(
-        &f.check("imaps", &["--timeout", "1"]).await,
-        14,
-        "auth",
-        "server",
-        "auth.timeout",
+    // The login has its own bound (--login-timeout), not --timeout: servers delay failed logins.
+    let run = f.check("imaps", &["--timeout", "1"]).await;
+    assert_eq!(
+        run.code, 0,
+        "a 5 s login fits the default login bound:\n{}",
+        run.stdout
     );
+    let run = f.check("imaps", &["--login-timeout", "1"]).await;
+    expect(&run, 14, "auth", "server", "auth.timeout");
+    let summary = run.verdict("summary");
+    assert!(summary.contains("throttling failed logins"), "{summary}");
+    assert!(summary.contains("account"), "{summary}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -289,7 +366,8 @@ async fn expired_password() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn web_login_required() {
-    let run = login_reply(
+    let run = login_reply_after(
+        GMAIL_GREETING,
         "NO [WEBALERT https://accounts.google.com/signin/continue?sarp=1] Web login required.",
     )
     .await;
@@ -306,13 +384,43 @@ async fn login_disabled_without_a_password_mechanism() {
         "AUTH=GSSAPI".into(),
     ];
     let f = Fixture::start(script, &ca).await;
-    expect(
-        &f.check("imaps", &[]).await,
-        14,
-        "auth",
-        "config",
-        "auth.no_mechanism",
+    // Over TLS, LOGINDISABLED is a policy, not a demand for encryption.
+    let run = f.check("imaps", &[]).await;
+    expect(&run, 14, "auth", "config", "auth.no_mechanism");
+    assert!(run.summary("auth").contains("GSSAPI"), "{}", run.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_is_not_sent_where_no_token_mechanism_is_offered() {
+    let ca = TestCa::new("t");
+    let f = Fixture::start(tls_script(&leaf(&ca)), &ca).await;
+    let args = ["--json", "-v", "--user", USER];
+    let run = f
+        .run_with(&args, &[("IMAPDOCTOR_OAUTH_TOKEN", TOKEN_CANARY)])
+        .await;
+    expect(&run, 14, "auth", "config", "auth.mechanism_not_offered");
+    assert!(!run.stdout.contains("AUTHENTICATE"), "{}", run.stdout);
+    let hints = run.json.as_ref().unwrap()["verdict"]["hints"].to_string();
+    assert!(hints.contains("PLAIN"), "{hints}");
+    run.assert_no_secret();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forced_mechanism_the_server_does_not_offer() {
+    let ca = TestCa::new("t");
+    let f = Fixture::start(tls_script(&leaf(&ca)), &ca).await;
+    let args = ["--json", "--auth", "xoauth2", "--user", USER];
+    let run = f
+        .run_with(&args, &[("IMAPDOCTOR_OAUTH_TOKEN", TOKEN_CANARY)])
+        .await;
+    expect(&run, 14, "auth", "config", "auth.mechanism_not_offered");
+    assert!(
+        run.summary("auth").contains("does not offer"),
+        "{}",
+        run.stdout
     );
+    let run = login_reply("NO Unsupported authentication mechanism").await;
+    expect(&run, 14, "auth", "config", "auth.mechanism_not_offered");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -352,5 +460,14 @@ async fn unencrypted_session_notes_whether_starttls_is_offered() {
             .to_string()
             .contains("--security starttls would encrypt")
     );
-    expect(&run, 14, "auth", "config", "auth.plaintext_refused");
+    // LOGINDISABLED before STARTTLS: encryption first, and --allow-plaintext-auth cannot help.
+    expect(&run, 14, "auth", "config", "auth.encryption_required");
+    let verdict = run.json.as_ref().unwrap()["verdict"].to_string();
+    assert!(!verdict.contains("allow-plaintext-auth"), "{verdict}");
+    assert!(!verdict.contains("password"), "{verdict}");
+    // Allowed to try anyway: the server's own refusal is still the settings' problem.
+    let run = f
+        .check("imap", &["--security", "none", "--allow-plaintext-auth"])
+        .await;
+    expect(&run, 14, "auth", "config", "auth.privacy_required");
 }

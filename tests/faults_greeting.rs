@@ -155,6 +155,13 @@ async fn preauth_greeting_needs_no_login() {
     .await;
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(run.check("auth")["details"]["mechanism"], "PREAUTH");
+    // The login was not tested: say so, never "the login works".
+    assert_eq!(run.status("auth"), "warn");
+    assert_eq!(run.check("auth")["warning"]["code"], "auth.preauth");
+    assert_eq!(run.verdict("code"), "ok.with_warnings");
+    let summary = run.verdict("summary");
+    assert!(summary.contains("no password was checked"), "{summary}");
+    assert!(!summary.contains("login works"), "{summary}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -40,31 +40,58 @@ fn fail(code: &str, message: String, details: &AuthDetails) -> Check {
     Check::failed(CheckId::Auth, code, message, Details::Auth(details.clone()))
 }
 
+/// Why no mechanism could be chosen.
+#[derive(Debug, PartialEq, Eq)]
+pub enum NoMechanism {
+    /// LOGINDISABLED and no password mechanism: the server wants encryption first.
+    EncryptionRequired,
+    /// A token, but the server offers neither XOAUTH2 nor OAUTHBEARER.
+    NoTokenMechanism,
+}
+
 /// Chooses the mechanism from what the user forced and what the server offers.
-pub fn choose(
-    creds: &Credentials,
-    caps: &CapabilityDetails,
-) -> Result<AuthMechanism, &'static str> {
+pub fn choose(creds: &Credentials, caps: &CapabilityDetails) -> Result<AuthMechanism, NoMechanism> {
     let offers = |m: &str| caps.auth_mechanisms.iter().any(|a| a == m);
     if let Some(m) = creds.mechanism {
         return Ok(m);
     }
     if creds.is_token {
-        return Ok(if !offers("XOAUTH2") && offers("OAUTHBEARER") {
-            AuthMechanism::Oauthbearer
-        } else {
-            AuthMechanism::Xoauth2
-        });
+        return match (offers("XOAUTH2"), offers("OAUTHBEARER")) {
+            (true, _) => Ok(AuthMechanism::Xoauth2),
+            (false, true) => Ok(AuthMechanism::Oauthbearer),
+            (false, false) => Err(NoMechanism::NoTokenMechanism),
+        };
     }
     let sasl_ir = caps.has("SASL-IR");
     if offers("PLAIN") && (sasl_ir || caps.login_disabled) {
         Ok(AuthMechanism::Plain)
     } else if !caps.login_disabled {
         Ok(AuthMechanism::Login)
-    } else if offers("PLAIN") {
-        Ok(AuthMechanism::Plain)
     } else {
-        Err("the server advertises LOGINDISABLED and no password mechanism (AUTH=PLAIN)")
+        Err(NoMechanism::EncryptionRequired)
+    }
+}
+
+/// The SASL name of a mechanism (`None` for the LOGIN command).
+fn sasl_name(m: AuthMechanism) -> Option<&'static str> {
+    match m {
+        AuthMechanism::Login => None,
+        AuthMechanism::Plain => Some("PLAIN"),
+        AuthMechanism::Xoauth2 => Some("XOAUTH2"),
+        AuthMechanism::Oauthbearer => Some("OAUTHBEARER"),
+    }
+}
+
+/// The mechanisms the server offers, for messages (`LOGIN` unless LOGINDISABLED).
+pub fn offered(caps: &CapabilityDetails) -> String {
+    let mut all: Vec<&str> = caps.auth_mechanisms.iter().map(String::as_str).collect();
+    if !caps.login_disabled {
+        all.push("LOGIN command");
+    }
+    if all.is_empty() {
+        "none".into()
+    } else {
+        all.join(", ")
     }
 }
 
@@ -111,13 +138,37 @@ async fn login(
         ..Default::default()
     };
     let plaintext_allowed = config.target.security == Security::None && config.allow_plaintext_auth;
+    let encryption_required = || {
+        fail(
+            "encryption_required",
+            "the server requires encryption before login: it advertises LOGINDISABLED on this unencrypted connection".into(),
+            &details,
+        )
+    };
     if !conn.is_tls() && !plaintext_allowed {
+        if caps.login_disabled {
+            return encryption_required();
+        }
         let message = "refusing to send credentials over an unencrypted connection (use TLS, or --security none --allow-plaintext-auth if you really mean it)".to_string();
         return fail("plaintext_refused", message, &details);
     }
     let mechanism = match choose(creds, caps) {
         Ok(m) => m,
-        Err(why) => return fail("no_mechanism", format!("cannot log in: {why}"), &details),
+        Err(NoMechanism::EncryptionRequired) if !conn.is_tls() => return encryption_required(),
+        Err(NoMechanism::EncryptionRequired) => {
+            let message = format!(
+                "cannot log in: the server advertises LOGINDISABLED and no password mechanism (it offers: {})",
+                offered(caps)
+            );
+            return fail("no_mechanism", message, &details);
+        }
+        Err(NoMechanism::NoTokenMechanism) => {
+            let message = format!(
+                "an OAuth2 token was given, but the server offers neither XOAUTH2 nor OAUTHBEARER (it offers: {}); the token was not sent",
+                offered(caps)
+            );
+            return fail("mechanism_not_offered", message, &details);
+        }
     };
     if mechanism.uses_token() != creds.is_token {
         let message = if creds.is_token {
@@ -198,7 +249,24 @@ async fn login(
     details.round_trip_ms = Some(sent_at.elapsed().as_millis() as u64);
     match result {
         Err(e) => wire_failure(e, &details),
-        Ok(status) => judge(status, details, mechanism),
+        Ok(status) => {
+            let unoffered =
+                sasl_name(mechanism).filter(|name| !caps.auth_mechanisms.iter().any(|m| m == name));
+            match (status.kind, unoffered) {
+                (StatusKind::No | StatusKind::Bad, Some(name)) => {
+                    details.result = Some(status.kind.as_str());
+                    details.response_code = status.code_name().map(str::to_string);
+                    details.text = Some(sanitize::terminal_text(&status.text));
+                    let message = format!(
+                        "the server refused AUTHENTICATE {name}, which it does not offer (it offers: {}): {}",
+                        offered(caps),
+                        sanitize::terminal_text(&status.describe())
+                    );
+                    fail("mechanism_not_offered", message, &details)
+                }
+                _ => judge(status, details, mechanism),
+            }
+        }
     }
 }
 
@@ -309,6 +377,9 @@ pub fn preauthenticated(user: &str) -> Check {
         "pre-authenticated by the server (PREAUTH greeting)",
         Details::Auth(details),
     );
-    check.notes.push("no credentials were sent".into());
+    check.warn(
+        "preauth",
+        "the server logged this connection in by itself (PREAUTH): no credentials were sent, so no password was checked",
+    );
     check
 }

@@ -1,12 +1,15 @@
-//! The `folders` check: LIST, EXAMINE (read-only: the check never changes a mailbox) and STATUS,
+//! The `folders` check: LIST, STATUS and EXAMINE (read-only: the check never changes a mailbox),
 //! pipelined in one round trip with each response timed, then LOGOUT without waiting for it.
+//! STATUS goes before EXAMINE: STATUS on the mailbox just selected is a client error (RFC 3501
+//! §6.3.10; Dovecot answers it with `[CLIENTBUG]`). Mailbox names travel in modified UTF-7 and
+//! are shown decoded.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 use tokio::time::Instant;
 
-use crate::imap::{Connection, Response, StatusKind, StatusResponse, WireError, quoted};
+use crate::imap::{Connection, Response, StatusKind, StatusResponse, WireError, mutf7, quoted};
 use crate::report::{Check, CheckId, Details};
 use crate::sanitize;
 
@@ -28,11 +31,19 @@ pub struct Completion {
 pub struct ListInfo {
     /// Number of mailboxes listed.
     pub count: usize,
-    /// Special-use mailboxes (RFC 6154): attribute → mailbox name.
+    /// Special-use mailboxes (RFC 6154): attribute → mailbox name (decoded).
     pub special_use: BTreeMap<String, String>,
+    /// The hierarchy delimiter of the first mailbox listed (`.` for an `INBOX.` namespace).
+    pub delimiter: Option<char>,
     /// The tagged result.
     pub completion: Option<Completion>,
+    /// The names listed, decoded (the first [`MAX_NAMES`]; used for suggestions, not reported).
+    #[serde(skip)]
+    pub names: Vec<String>,
 }
+
+/// How many listed names are kept for suggestions; the rest are only counted.
+pub const MAX_NAMES: usize = 1000;
 
 /// Result of EXAMINE.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -61,6 +72,12 @@ pub struct StatusInfo {
 pub struct FoldersDetails {
     /// The mailbox examined.
     pub mailbox: String,
+    /// The name as sent, in modified UTF-7 (only when it differs from `mailbox`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mailbox_sent: Option<String>,
+    /// When the mailbox does not exist: existing mailboxes with the closest names.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub closest: Vec<String>,
     /// LIST.
     pub list: ListInfo,
     /// EXAMINE.
@@ -88,14 +105,16 @@ fn completion(s: &StatusResponse, round_trip_ms: u64) -> Completion {
     }
 }
 
-/// Runs LIST, EXAMINE and STATUS, then LOGOUT.
+/// Runs LIST, STATUS and EXAMINE, then LOGOUT.
 pub async fn run(conn: &mut Connection, mailbox: &str, deadline: Instant) -> Check {
     let started = Instant::now();
+    let wire = mutf7::encode(mailbox);
     let mut details = FoldersDetails {
         mailbox: sanitize::terminal_text(mailbox),
+        mailbox_sent: (wire != mailbox).then(|| sanitize::terminal_text(&wire)),
         ..Default::default()
     };
-    let result = pipeline(conn, mailbox, &mut details, deadline).await;
+    let result = pipeline(conn, &wire, &mut details, deadline).await;
     let logout = conn.tag();
     let _ = conn
         .send(
@@ -115,15 +134,15 @@ pub async fn run(conn: &mut Connection, mailbox: &str, deadline: Instant) -> Che
 
 async fn pipeline(
     conn: &mut Connection,
-    mailbox: &str,
+    wire_name: &str,
     details: &mut FoldersDetails,
     deadline: Instant,
 ) -> Result<(), WireError> {
-    let name = quoted(mailbox).unwrap_or_else(|| "INBOX".into());
+    let name = quoted(wire_name).unwrap_or_else(|| "INBOX".into());
     let commands = [
         "LIST \"\" \"*\"".to_string(),
-        format!("EXAMINE {name}"),
         format!("STATUS {name} (MESSAGES UIDNEXT UIDVALIDITY UNSEEN)"),
+        format!("EXAMINE {name}"),
     ];
     let sent_at = Instant::now();
     let mut tags = Vec::new();
@@ -133,24 +152,33 @@ async fn pipeline(
         conn.send(&line, &line, deadline).await?;
         tags.push(tag);
     }
+    let mut utf8 = false;
     for (index, tag) in tags.iter().enumerate() {
         let exchange = conn.complete(tag, sent_at, deadline).await?;
         let done = Some(completion(&exchange.completion, exchange.elapsed_ms));
         let ended = exchange.completion.kind == StatusKind::Bye;
         for response in exchange.untagged {
             match response {
-                Response::List { attributes, name } => {
-                    details.list.count += 1;
+                Response::List {
+                    attributes,
+                    delimiter,
+                    name,
+                } => {
+                    let shown = sanitize::terminal_text(&mutf7::display(&name, utf8));
+                    let list = &mut details.list;
+                    list.count += 1;
+                    list.delimiter = list.delimiter.or(delimiter);
                     for a in attributes {
                         if let Some(known) = SPECIAL_USE.iter().find(|s| s.eq_ignore_ascii_case(&a))
                         {
-                            details
-                                .list
-                                .special_use
-                                .insert(known.to_string(), sanitize::terminal_text(&name));
+                            list.special_use.insert(known.to_string(), shown.clone());
                         }
                     }
+                    if list.names.len() < MAX_NAMES {
+                        list.names.push(shown);
+                    }
                 }
+                Response::OtherData(data) if enables_utf8(&data) => utf8 = true,
                 Response::Exists(n) => details.examine.exists = Some(n),
                 Response::Status(s) => {
                     let value = s.code.as_ref().and_then(|c| c.args.trim().parse().ok());
@@ -166,14 +194,58 @@ async fn pipeline(
         }
         match index {
             0 => details.list.completion = done,
-            1 => details.examine.completion = done,
-            _ => details.status.completion = done,
+            1 => details.status.completion = done,
+            _ => details.examine.completion = done,
         }
         if ended {
             break;
         }
     }
     Ok(())
+}
+
+/// `ENABLED UTF8=ACCEPT` (RFC 6855): from then on the server sends names in UTF-8.
+fn enables_utf8(data: &str) -> bool {
+    let mut words = data.split_ascii_whitespace();
+    words
+        .next()
+        .is_some_and(|w| w.eq_ignore_ascii_case("ENABLED"))
+        && words.any(|w| w.eq_ignore_ascii_case("UTF8=ACCEPT"))
+}
+
+/// Existing mailboxes whose names are closest to `wanted`: the same name in another case or
+/// under a namespace prefix (`INBOX.Archive` for `Archive`) first, then near misses.
+pub fn closest(wanted: &str, names: &[String], delimiter: Option<char>) -> Vec<String> {
+    let wanted = wanted.to_lowercase();
+    let leaf = |name: &str| -> String {
+        let lower = name.to_lowercase();
+        match delimiter {
+            Some(d) => lower.rsplit(d).next().unwrap_or_default().to_string(),
+            None => lower,
+        }
+    };
+    let mut scored: Vec<(u8, f64, &String)> = names
+        .iter()
+        .filter_map(|name| {
+            let lower = name.to_lowercase();
+            let similarity = strsim::normalized_damerau_levenshtein(&wanted, &leaf(name));
+            if lower == wanted {
+                Some((0, 1.0, name))
+            } else if leaf(name) == wanted {
+                Some((1, 1.0, name))
+            } else if similarity >= 0.6 {
+                Some((2, similarity, name))
+            } else {
+                None
+            }
+        })
+        .collect();
+    scored.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, _, n)| n.clone())
+        .collect()
 }
 
 fn wire_failure(e: WireError, details: &FoldersDetails) -> Check {
@@ -191,12 +263,18 @@ fn wire_failure(e: WireError, details: &FoldersDetails) -> Check {
     )
 }
 
-fn judge(details: FoldersDetails) -> Check {
+fn judge(mut details: FoldersDetails) -> Check {
     let steps = [
-        ("LIST", &details.list.completion),
-        ("EXAMINE", &details.examine.completion),
-        ("STATUS", &details.status.completion),
+        ("LIST", details.list.completion.clone()),
+        ("STATUS", details.status.completion.clone()),
+        ("EXAMINE", details.examine.completion.clone()),
     ];
+    let listed_nothing = details
+        .list
+        .completion
+        .as_ref()
+        .is_some_and(|c| c.result == "OK")
+        && details.list.count == 0;
     for (command, done) in steps {
         let Some(done) = done else { continue };
         if done.result == "OK" {
@@ -205,27 +283,41 @@ fn judge(details: FoldersDetails) -> Check {
         let code = match (command, done.result, done.response_code.as_deref()) {
             (_, "BYE", _) => "bye",
             (_, "BAD", _) => "bad",
+            ("EXAMINE" | "STATUS", "NO", _) if listed_nothing => "not_provisioned",
             ("EXAMINE" | "STATUS", _, Some("NONEXISTENT")) => "mailbox_missing",
-            ("EXAMINE" | "STATUS", _, None) if done.text.to_ascii_lowercase().contains("exist") => {
-                "mailbox_missing"
-            }
+            ("EXAMINE" | "STATUS", _, None) if says_missing(&done.text) => "mailbox_missing",
             _ => "refused",
         };
         let shown = match &done.response_code {
             Some(c) => format!("{} [{c}] {}", done.result, done.text),
             None => format!("{} {}", done.result, done.text),
         };
-        let message = if code == "mailbox_missing" {
-            format!("mailbox {:?} does not exist: {shown}", details.mailbox)
-        } else {
-            format!("{command} failed: {shown}")
+        let message = match code {
+            "mailbox_missing" => {
+                details.closest = closest(
+                    &details.mailbox,
+                    &details.list.names,
+                    details.list.delimiter,
+                );
+                let hint = match details.closest.as_slice() {
+                    [] => String::new(),
+                    names => format!(
+                        " (existing mailboxes with a similar name: {})",
+                        names.join(", ")
+                    ),
+                };
+                format!(
+                    "mailbox {:?} does not exist{hint}: {shown}",
+                    details.mailbox
+                )
+            }
+            "not_provisioned" => format!(
+                "the account has no mailboxes at all (LIST is empty) and {:?} cannot be opened: {shown}",
+                details.mailbox
+            ),
+            _ => format!("{command} failed: {shown}"),
         };
-        return Check::failed(
-            CheckId::Folders,
-            code,
-            message,
-            Details::Folders(details.clone()),
-        );
+        return Check::failed(CheckId::Folders, code, message, Details::Folders(details));
     }
     if details.list.completion.is_none() || details.examine.completion.is_none() {
         return Check::failed(
@@ -253,4 +345,13 @@ fn judge(details: FoldersDetails) -> Check {
         check.notes.push("LIST returned no mailboxes".into());
     }
     check
+}
+
+/// Wording of servers that say "no such mailbox" without `[NONEXISTENT]` (Cyrus: `Mailbox does
+/// not exist`; Courier: `Mailbox does not exist, or must be subscribed to.`).
+fn says_missing(text: &str) -> bool {
+    let text = text.to_ascii_lowercase();
+    ["exist", "not found", "no such mailbox", "unknown mailbox"]
+        .iter()
+        .any(|w| text.contains(w))
 }

@@ -25,6 +25,7 @@ use crate::transcript::Transcript;
 struct Checklist {
     checks: Vec<Check>,
     step_timeout: std::time::Duration,
+    login_timeout: std::time::Duration,
     run_deadline: Option<Instant>,
 }
 
@@ -38,7 +39,16 @@ impl Checklist {
 
     /// The deadline for the next network step.
     fn step(&self) -> Instant {
-        let step = Instant::now() + self.step_timeout;
+        self.within_run(self.step_timeout)
+    }
+
+    /// The deadline for the login, which has its own bound: servers delay failed logins.
+    fn login_step(&self) -> Instant {
+        self.within_run(self.login_timeout)
+    }
+
+    fn within_run(&self, bound: std::time::Duration) -> Instant {
+        let step = Instant::now() + bound;
         self.run_deadline.map_or(step, |run| run.min(step))
     }
 
@@ -76,6 +86,7 @@ pub async fn run(
     let mut list = Checklist {
         checks: Vec::new(),
         step_timeout: config.step_timeout,
+        login_timeout: config.login_timeout,
         run_deadline,
     };
     if config.target.security != Security::None {
@@ -240,7 +251,7 @@ async fn after_capability(
     let check = if caps.preauthenticated() {
         auth::preauthenticated(&creds.user)
     } else {
-        auth::run(config, creds, &caps, &mut conn, list.step()).await
+        auth::run(config, creds, &caps, &mut conn, list.login_step()).await
     };
     if !list.record(check) {
         conn.shutdown().await;

@@ -71,6 +71,7 @@ pub async fn run(fault: Option<DemoFault>, verbose: bool) -> anyhow::Result<Repo
         ca_file: None,
         insecure: false,
         step_timeout: Duration::from_secs(5),
+        login_timeout: Duration::from_secs(30),
         max_time: Some(Duration::from_secs(30)),
         resolve: vec![],
         controls: vec![],

@@ -59,6 +59,9 @@ fn opening(fault: Fault, code: &str) -> &'static str {
         Fault::Server if code == "tcp.timeout" => {
             "The problem is at the mail server or the network path to it: "
         }
+        Fault::Server if code == "auth.timeout" => {
+            "The problem is at the mail server, or with this account's failed logins: "
+        }
         Fault::Server => "The problem is at the mail server: ",
         Fault::Account => "The problem is with the account: ",
         Fault::Config => "The problem is in the settings used: ",
@@ -87,9 +90,15 @@ pub fn decision_table_markdown() -> String {
         ));
     }
     for rule in responses::RESPONSE_RULES {
-        let said = match rule.matcher {
-            responses::Matcher::Text(t) => format!("the server says \"{t}\""),
-            responses::Matcher::Code(c) => format!("the server answers `[{c}]`"),
+        let m = &rule.matcher;
+        let said = match (m.code, m.text) {
+            (Some(c), Some(t)) => format!("the server answers `[{c}]` saying \"{t}\""),
+            (Some(c), None) => format!("the server answers `[{c}]`"),
+            (None, t) => format!("the server says \"{}\"", t.unwrap_or_default()),
+        };
+        let said = match m.provider.and_then(crate::providers::by_id) {
+            Some(p) => format!("{said} (only when the server is {})", p.name),
+            None => said,
         };
         let hint = rule.hints.first().copied().unwrap_or_default();
         out.push_str(&format!(
@@ -128,7 +137,8 @@ pub fn diagnose(report: &Report) -> Verdict {
         return healthy(report, evidence);
     };
     let code = failed.error_code().unwrap_or("unknown").to_string();
-    let (mut fault, mut verdict_code, mut summary, mut hints) = match lookup(failed, &code) {
+    let (mut fault, mut verdict_code, mut summary, mut hints) = match lookup(report, failed, &code)
+    {
         Some(found) => found,
         None => (
             Fault::Server,
@@ -202,6 +212,7 @@ pub fn diagnose(report: &Report) -> Verdict {
             hints.splice(0..0, token_hints);
         }
     }
+    hints.splice(0..0, fact_hints(report, failed, &verdict_code));
     if fault == Fault::Server && provider_id(report) == Some("microsoft") {
         hints.push("Check the Microsoft 365 admin center's Service health page for an Exchange Online incident.".into());
     }
@@ -214,6 +225,35 @@ pub fn diagnose(report: &Report) -> Verdict {
     }
 }
 
+/// Hints built from the facts of the failing check: the mechanisms on offer, the closest
+/// existing mailboxes.
+fn fact_hints(report: &Report, failed: &Check, verdict_code: &str) -> Vec<String> {
+    let mut hints = Vec::new();
+    if verdict_code.ends_with(".mechanism_not_offered")
+        && let Details::Capability(caps) = &report.check(CheckId::Capability).details
+    {
+        hints.push(format!(
+            "The server offers: {}.",
+            crate::checks::auth::offered(caps)
+        ));
+    }
+    if verdict_code.ends_with(".mailbox_missing")
+        && let Details::Folders(folders) = &failed.details
+        && !folders.closest.is_empty()
+    {
+        hints.push(format!(
+            "Existing mailboxes with a similar name: {}.",
+            folders.closest.join(", ")
+        ));
+    }
+    hints
+}
+
+/// Whether the server logged the connection in by itself (a PREAUTH greeting).
+fn preauthenticated(report: &Report) -> bool {
+    matches!(&report.check(CheckId::Auth).details, Details::Auth(a) if a.mechanism == Some("PREAUTH"))
+}
+
 /// The provider, from the greeting when one arrived, else from the host name.
 fn provider_id(report: &Report) -> Option<&'static str> {
     match &report.check(CheckId::Capability).details {
@@ -224,10 +264,16 @@ fn provider_id(report: &Report) -> Option<&'static str> {
 
 type Found = (Fault, String, String, Vec<String>);
 
-fn lookup(failed: &Check, code: &str) -> Option<Found> {
+fn lookup(report: &Report, failed: &Check, code: &str) -> Option<Found> {
     let owned = |hints: &[&str]| hints.iter().map(|h| h.to_string()).collect();
-    if let Some((response_code, text)) = server_words(failed)
-        && let Some(rule) = responses::classify(response_code.as_deref(), &text)
+    // Our own conclusive findings are not re-read from the server's words.
+    let ours = matches!(
+        code,
+        "auth.mechanism_not_offered" | "auth.encryption_required" | "folders.not_provisioned"
+    );
+    if let Some((response_code, text)) = server_words(failed).filter(|_| !ours)
+        && let Some(rule) =
+            responses::classify(response_code.as_deref(), &text, provider_id(report))
     {
         let prefix = failed.id.as_str();
         let summary = format!("{} (The server said: \"{text}\")", rule.summary);
@@ -286,6 +332,8 @@ fn healthy(report: &Report, evidence: Vec<String>) -> Verdict {
     let summary = if connectivity_only {
         hints.push("Add --user to also test the login and the mailbox.".into());
         "the server is reachable and speaks IMAP over a verified connection (login not tested)."
+    } else if preauthenticated(report) {
+        "the server is reachable and the mailbox opens, but the server pre-authenticated the connection (PREAUTH): no password was checked."
     } else {
         "the server is reachable, the login works and the mailbox opens."
     };

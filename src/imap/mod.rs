@@ -2,6 +2,7 @@
 //! writes commands, and records both directions in the transcript.
 
 pub mod framing;
+pub mod mutf7;
 pub mod response;
 
 use std::io;

@@ -64,7 +64,9 @@ pub enum Response {
     List {
         /// Name attributes (`\HasNoChildren`, `\Sent`, …).
         attributes: Vec<String>,
-        /// The mailbox name.
+        /// The hierarchy delimiter (`NIL`: flat).
+        delimiter: Option<char>,
+        /// The mailbox name as sent (modified UTF-7 unless UTF-8 was enabled).
         name: String,
     },
     /// `* STATUS name (ITEM n ...)`.
@@ -301,9 +303,13 @@ fn after_keyword<'a>(message: &'a [u8], keyword: &str) -> Option<Cursor<'a>> {
 fn parse_list(message: &[u8]) -> Option<Response> {
     let mut c = after_keyword(message, "LIST")?;
     let attributes = c.atom_list()?;
-    let _delimiter = c.string()?;
+    let delimiter = c.string()?.and_then(|d| d.chars().next());
     let name = c.string()??;
-    Some(Response::List { attributes, name })
+    Some(Response::List {
+        attributes,
+        delimiter,
+        name,
+    })
 }
 
 fn parse_status(message: &[u8]) -> Option<Response> {
@@ -359,6 +365,7 @@ mod tests {
             parse(b"* LIST (\\HasNoChildren \\Sent) \"/\" \"Sent Items\"\r\n"),
             Response::List {
                 attributes: vec!["\\HasNoChildren".into(), "\\Sent".into()],
+                delimiter: Some('/'),
                 name: "Sent Items".into()
             }
         );
@@ -366,6 +373,7 @@ mod tests {
             parse(b"* LIST () NIL {4}\r\nA\"B}\r\n"),
             Response::List {
                 attributes: vec![],
+                delimiter: None,
                 name: "A\"B}".into()
             }
         );

@@ -5,7 +5,7 @@
 pub use std::time::Duration;
 
 pub use imapdoctor::demo::pki::{Leaf, LeafSpec, TestCa};
-pub use imapdoctor::demo::server::{self, AfterLogin, Opening, Script, Security};
+pub use imapdoctor::demo::server::{self, AfterLogin, Mailbox, Opening, Script, Security};
 use serde_json::Value;
 
 pub const USER: &str = "alice@example.test";
@@ -154,9 +154,24 @@ pub fn expect(run: &Run, exit: i32, failing: &str, fault: &str, code: &str) {
     assert_eq!(run.verdict("code"), code, "code:\n{}", run.stdout);
 }
 
+/// Exchange Online's greeting (provider text rules apply only when the provider is recognised).
+pub const EXCHANGE_GREETING: &str = "* OK The Microsoft Exchange IMAP4 service is ready.";
+/// Gmail's greeting.
+pub const GMAIL_GREETING: &str = "* OK Gimap ready for requests from 127.0.0.1 a1b2c3";
+
 pub async fn login_reply(reply: &str) -> Run {
     let ca = TestCa::new("t");
     let f = Fixture::start(tls_script(&leaf(&ca)).with_login_reply(reply), &ca).await;
+    f.check("imaps", &[]).await
+}
+
+/// As [`login_reply`] from a server that greets with `greeting` (capabilities by command).
+pub async fn login_reply_after(greeting: &str, reply: &str) -> Run {
+    let ca = TestCa::new("t");
+    let script = tls_script(&leaf(&ca))
+        .with_opening(Opening::Greet(greeting.into()))
+        .with_login_reply(reply);
+    let f = Fixture::start(script, &ca).await;
     f.check("imaps", &[]).await
 }
 
