@@ -7,7 +7,7 @@
 
 use std::ffi::{CStr, c_char, c_int};
 use std::fs::{self, File};
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, BufRead, BufReader, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use imapdoctor::demo::pki::{LeafSpec, TestCa};
 use rustls::pki_types::ServerName;
+use tempfile::TempDir;
 
 /// How long a SIGTERMed server may take before its process group is SIGKILLed.
 const STOP_GRACE: Duration = Duration::from_secs(3);
@@ -42,6 +43,25 @@ pub enum StartFailure {
 /// Returns true when `IMAPDOCTOR_REQUIRE_<X>` (`var`) is `1`.
 pub fn required(var: &str) -> bool {
     std::env::var(var).is_ok_and(|v| v == "1")
+}
+
+/// `found`'s value, or `None` after printing "skipped: <server> not installed (<why>)" to
+/// stderr; when `require_env` is `1` (CI), a panic instead of the skip.
+pub fn installed_or_skip<T>(
+    server: &str,
+    require_env: &str,
+    found: Result<T, String>,
+) -> Option<T> {
+    match found {
+        Ok(found) => Some(found),
+        Err(why) if required(require_env) => {
+            panic!("{server} not installed ({why}; needed because {require_env}=1)")
+        }
+        Err(why) => {
+            eprintln!("skipped: {server} not installed ({why})");
+            None
+        }
+    }
 }
 
 /// Who a server's processes run as: as root, the server's own system user (to which it drops
@@ -116,17 +136,134 @@ pub fn free_ports(host: IpAddr) -> (u16, u16) {
     )
 }
 
-/// A test CA and a server certificate from it for `localhost`, 127.0.0.1 and `host`, as
-/// (CA, leaf chain PEM, leaf key PEM, a rustls client trusting only the CA).
-pub fn test_pki(host: IpAddr) -> (TestCa, String, String, Arc<rustls::ClientConfig>) {
-    let ca = TestCa::new("imapdoctor test CA");
-    let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
-    if host != IpAddr::V4(Ipv4Addr::LOCALHOST) {
-        names.push(host.to_string());
+/// Where a server instance listens, and the CA its certificate comes from. Harness types
+/// `Deref` to it, so tests write `server.host`, `server.imaps_url()`.
+pub struct Endpoint {
+    /// The loopback address both listeners bind (normally 127.0.0.2, see [`loopback_host`]).
+    pub host: IpAddr,
+    /// Implicit TLS listener.
+    pub imaps_port: u16,
+    /// Plaintext listener offering STARTTLS.
+    pub imap_port: u16,
+    /// The test CA certificate, PEM (for `--ca-file`). The server certificate is valid for
+    /// `localhost`, 127.0.0.1 and [`Endpoint::host`].
+    pub ca_file: PathBuf,
+}
+
+impl Endpoint {
+    /// `imaps://HOST:PORT` for the implicit TLS listener.
+    pub fn imaps_url(&self) -> String {
+        format!("imaps://{}:{}", self.host, self.imaps_port)
     }
-    let leaf = ca.issue(&LeafSpec::valid_for(names));
-    let tls = Arc::new(client_config(&ca));
-    (ca, leaf.chain_pem(), leaf.key_pem.clone(), tls)
+
+    /// `imap://HOST:PORT` for the STARTTLS listener.
+    pub fn imap_url(&self) -> String {
+        format!("imap://{}:{}", self.host, self.imap_port)
+    }
+}
+
+/// A new instance's directory, name and endpoint, before its server-specific files.
+pub struct InstanceDir {
+    /// `$TMPDIR/<prefix>XXXXXX`, removed on drop.
+    pub dir: TempDir,
+    /// The random `XXXXXX`: unique per instance (for greetings and server names).
+    pub suffix: String,
+    /// Free ports on `host`, and `ca.pem` in the directory.
+    pub endpoint: Endpoint,
+}
+
+impl InstanceDir {
+    /// Creates the directory with `ca.pem` (the test CA), `server-chain.pem` (0644) and
+    /// `server-key.pem` (0600) from `pki`, and picks two free ports on `host`.
+    pub fn new(prefix: &str, host: IpAddr, pki: &TestPki) -> InstanceDir {
+        let dir = tempfile::Builder::new()
+            .prefix(prefix)
+            .tempdir()
+            .expect("creating the server's temp dir");
+        let root = dir.path();
+        let name = root.file_name().unwrap().to_string_lossy();
+        let suffix = name.trim_start_matches(prefix).to_string();
+        let ca_file = root.join("ca.pem");
+        write_file(&ca_file, &pki.ca.cert_pem, 0o644);
+        write_file(&root.join("server-chain.pem"), &pki.chain_pem, 0o644);
+        write_file(&root.join("server-key.pem"), &pki.key_pem, 0o600);
+        let (imap_port, imaps_port) = free_ports(host);
+        let endpoint = Endpoint {
+            host,
+            imaps_port,
+            imap_port,
+            ca_file,
+        };
+        InstanceDir {
+            dir,
+            suffix,
+            endpoint,
+        }
+    }
+
+    /// The directory's path.
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+}
+
+/// Calls `attempt` until it returns a ready server: again (with new ports) while it fails with
+/// [`StartFailure::PortTaken`], at most `attempts` times. Panics, with the diagnostics that come
+/// with the failure, on [`StartFailure::Fatal`] or when every attempt found a port taken.
+/// Hold [`start_lock`] around it.
+pub fn start_attempts<T>(
+    server: &str,
+    attempts: usize,
+    mut attempt: impl FnMut() -> Result<T, (StartFailure, String)>,
+) -> T {
+    let mut last = String::new();
+    for _ in 0..attempts {
+        match attempt() {
+            Ok(ready) => return ready,
+            Err((StartFailure::PortTaken, diagnostics)) => last = diagnostics,
+            Err((StartFailure::Fatal(why), diagnostics)) => {
+                panic!("{server} did not start: {why}\n{diagnostics}")
+            }
+        }
+    }
+    panic!("{server} could not bind free ports in {attempts} attempts\n{last}");
+}
+
+/// A test CA and a server certificate from it.
+pub struct TestPki {
+    /// The CA.
+    pub ca: TestCa,
+    /// The server's certificate chain, PEM.
+    pub chain_pem: String,
+    /// The server's private key, PEM.
+    pub key_pem: String,
+    /// A rustls client trusting only the CA.
+    pub tls: Arc<rustls::ClientConfig>,
+}
+
+impl TestPki {
+    /// A CA and a server certificate for `localhost`, 127.0.0.1 and `host`.
+    pub fn new(host: IpAddr) -> TestPki {
+        let ca = TestCa::new("imapdoctor test CA");
+        let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
+        if host != IpAddr::V4(Ipv4Addr::LOCALHOST) {
+            names.push(host.to_string());
+        }
+        let leaf = ca.issue(&LeafSpec::valid_for(names));
+        let tls = Arc::new(client_config(&ca));
+        TestPki {
+            chain_pem: leaf.chain_pem(),
+            key_pem: leaf.key_pem.clone(),
+            ca,
+            tls,
+        }
+    }
+}
+
+/// [`TestPki::new`] as a tuple: (CA, leaf chain PEM, leaf key PEM, a client trusting the CA).
+pub fn test_pki(host: IpAddr) -> (TestCa, String, String, Arc<rustls::ClientConfig>) {
+    let pki = TestPki::new(host);
+    (pki.ca, pki.chain_pem, pki.key_pem, pki.tls)
 }
 
 /// The first line a plaintext listener sends (bounded waits).
@@ -327,6 +464,105 @@ pub fn wait_greetings(
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// A stream [`ImapSession`] talks over: plain TCP or TLS.
+trait Stream: io::Read + io::Write + Send {}
+impl<T: io::Read + io::Write + Send> Stream for T {}
+
+/// A minimal blocking IMAP client for harnesses and tests: provisioning a server as its
+/// administrator, or holding a logged-in session open. Commands are tagged `t1`, `t2`, ….
+pub struct ImapSession {
+    io: BufReader<Box<dyn Stream>>,
+    /// The server's greeting line.
+    pub greeting: String,
+    next_tag: u32,
+}
+
+impl ImapSession {
+    /// Connects to a plaintext listener and reads the greeting.
+    pub fn plain(addr: SocketAddr) -> io::Result<ImapSession> {
+        let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
+        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        ImapSession::greeted(Box::new(stream))
+    }
+
+    /// Connects to an implicit TLS listener (trusting what `config` trusts) and reads the
+    /// greeting.
+    pub fn tls(addr: SocketAddr, config: &Arc<rustls::ClientConfig>) -> io::Result<ImapSession> {
+        let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
+        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        let connection = rustls::ClientConnection::new(config.clone(), ServerName::from(addr.ip()))
+            .map_err(io::Error::other)?;
+        ImapSession::greeted(Box::new(rustls::StreamOwned::new(connection, stream)))
+    }
+
+    fn greeted(stream: Box<dyn Stream>) -> io::Result<ImapSession> {
+        let mut session = ImapSession {
+            io: BufReader::new(stream),
+            greeting: String::new(),
+            next_tag: 1,
+        };
+        session.greeting = session.read_line()?;
+        Ok(session)
+    }
+
+    fn read_line(&mut self) -> io::Result<String> {
+        let mut line = String::new();
+        if self.io.read_line(&mut line)? == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the server closed the connection",
+            ));
+        }
+        Ok(line)
+    }
+
+    /// Sends `<tag> <command>\r\n` (literals in `command` must be non-synchronizing,
+    /// `{n+}`); returns the untagged lines and the tagged completion.
+    pub fn command(&mut self, command: &[u8]) -> io::Result<(Vec<String>, String)> {
+        let tag = format!("t{}", self.next_tag);
+        self.next_tag += 1;
+        let mut bytes = format!("{tag} ").into_bytes();
+        bytes.extend_from_slice(command);
+        bytes.extend_from_slice(b"\r\n");
+        let stream = self.io.get_mut();
+        stream.write_all(&bytes)?;
+        stream.flush()?;
+        let mut untagged = Vec::new();
+        loop {
+            let line = self.read_line()?;
+            if line.starts_with(&format!("{tag} ")) {
+                return Ok((untagged, line));
+            }
+            untagged.push(line);
+        }
+    }
+
+    /// As [`ImapSession::command`], and the completion must be `OK` (else an error naming it).
+    pub fn ok(&mut self, command: &[u8]) -> io::Result<Vec<String>> {
+        let (untagged, done) = self.command(command)?;
+        let status = done.split_whitespace().nth(1).unwrap_or_default();
+        if status != "OK" {
+            return Err(io::Error::other(format!(
+                "{} -> {}",
+                String::from_utf8_lossy(command)
+                    .lines()
+                    .next()
+                    .unwrap_or_default(),
+                done.trim_end()
+            )));
+        }
+        Ok(untagged)
+    }
+}
+
+/// `LOGIN user {n+}\r\n<password>`: a non-synchronizing literal (LITERAL+), which carries any
+/// password, 8-bit or with quotes, unchanged.
+pub fn login_literal(user: &str, password: &str) -> Vec<u8> {
+    let mut bytes = format!("LOGIN {user} {{{}+}}\r\n", password.len()).into_bytes();
+    bytes.extend_from_slice(password.as_bytes());
+    bytes
 }
 
 /// (name, uid, gid) of a user, via the reentrant NSS lookups (tests run on many threads).

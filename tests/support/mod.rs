@@ -4,6 +4,8 @@
 #[cfg(target_os = "linux")]
 pub mod courier;
 #[cfg(unix)]
+pub mod cyrus;
+#[cfg(unix)]
 pub mod dovecot;
 pub mod latency;
 #[cfg(unix)]
