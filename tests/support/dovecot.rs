@@ -50,6 +50,11 @@ pub const SPECIAL_MAILBOXES: [(&str, &str); 3] = [
     ("Trash", "\\Trash"),
 ];
 
+/// An existing mailbox besides the special-use ones.
+pub const ARCHIVE: &str = "Archive";
+/// An existing mailbox whose name needs modified UTF-7 (non-ASCII and a space).
+pub const NON_ASCII_MAILBOX: &str = "Entwürfe 2026";
+
 /// Set to `1` to make a missing Dovecot a test failure instead of a skip (CI).
 pub const REQUIRE_ENV: &str = "IMAPDOCTOR_REQUIRE_DOVECOT";
 
@@ -384,4 +389,14 @@ fn write_maildir(home: &Path) {
         message("Second message", "Tue, 14 Nov 2023 22:15:00 +0000"),
     )
     .unwrap();
+    // Maildir++ folders, named on disk in modified UTF-7.
+    for folder in EXTRA_MAILBOXES_ON_DISK {
+        for sub in ["cur", "new", "tmp"] {
+            fs::create_dir_all(maildir.join(folder).join(sub)).unwrap();
+        }
+    }
 }
+
+/// Folders besides INBOX and the special-use ones, as Maildir++ directories: [`ARCHIVE`] and
+/// [`NON_ASCII_MAILBOX`] (`Entw&APw-rfe 2026` on the wire).
+const EXTRA_MAILBOXES_ON_DISK: [&str; 2] = [".Archive", ".Entw&APw-rfe 2026"];
