@@ -277,11 +277,7 @@ pub fn parse_resolve(entry: &str) -> Result<(String, u16, Vec<IpAddr>), UsageErr
     }
     let host = crate::host::to_ascii(host)
         .map_err(|why| UsageError::Host("--resolve", entry.to_string(), why))?;
-    Ok((
-        host,
-        parse_port(port).map_err(|_| bad())?,
-        addrs,
-    ))
+    Ok((host, parse_port(port).map_err(|_| bad())?, addrs))
 }
 
 /// Parses a `--control HOST[:PORT]` entry (port defaults to 993).
@@ -323,7 +319,9 @@ pub fn load_ca_file(
             format!("certificate {} of {count}", i + 1)
         };
         if let Err(e) = x509_parser::parse_x509_certificate(cert) {
-            return Err(bad(format!("{which} is not a valid X.509 certificate: {e}")));
+            return Err(bad(format!(
+                "{which} is not a valid X.509 certificate: {e}"
+            )));
         }
         if let Err(e) = rustls::RootCertStore::empty().add(cert.clone()) {
             return Err(bad(format!("{which} is not usable as a trust anchor: {e}")));
@@ -368,7 +366,10 @@ mod tests {
         assert_eq!(t("[::1]:993").host, "::1");
         assert_eq!(t("::1").host, "::1");
         let idn = t("imaps://bücher.example:1993");
-        assert_eq!((idn.host.as_str(), idn.port), ("xn--bcher-kva.example", 1993));
+        assert_eq!(
+            (idn.host.as_str(), idn.port),
+            ("xn--bcher-kva.example", 1993)
+        );
         assert_eq!(idn.host_unicode().as_deref(), Some("bücher.example"));
         let none = Target::parse("h", None, Some(Security::None)).unwrap();
         assert_eq!(none.port, 143);

@@ -42,9 +42,7 @@ pub fn to_ascii(host: &str) -> Result<String, String> {
             Hyphens::Allow,
             DnsLength::Ignore,
         )
-        .map_err(|_| {
-            format!("{host:?} is not a valid internationalised domain name (UTS 46)")
-        })?;
+        .map_err(|_| format!("{host:?} is not a valid internationalised domain name (UTS 46)"))?;
     check_structure(&ascii)?;
     if ascii.eq_ignore_ascii_case(host) {
         Ok(host.to_string())
@@ -133,10 +131,19 @@ mod tests {
         ] {
             assert_eq!(to_ascii(ok).as_deref(), Ok(ok), "{ok}");
         }
-        let longest = [&"a".repeat(63)[..], &"b".repeat(63), &"c".repeat(63), &"d".repeat(61)].join(".");
+        let longest = [
+            &"a".repeat(63)[..],
+            &"b".repeat(63),
+            &"c".repeat(63),
+            &"d".repeat(61),
+        ]
+        .join(".");
         assert_eq!(longest.len(), 253);
         assert!(to_ascii(&longest).is_ok());
-        assert!(to_ascii(&format!("{longest}.")).is_ok(), "a root dot does not count");
+        assert!(
+            to_ascii(&format!("{longest}.")).is_ok(),
+            "a root dot does not count"
+        );
     }
 
     #[test]
