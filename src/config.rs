@@ -129,12 +129,14 @@ pub struct Config {
 }
 
 impl Config {
-    /// The override addresses for the target, if `--resolve` gave any.
+    /// The override addresses for the target, if `--resolve` gave any (names compare in their
+    /// A-label form, ignoring case and a trailing root dot).
     pub fn resolved_override(&self) -> Option<Vec<SocketAddr>> {
         let t = &self.target;
+        let name = |h: &str| h.trim_end_matches('.').to_ascii_lowercase();
         self.resolve
             .iter()
-            .find(|(h, p, _)| h.eq_ignore_ascii_case(&t.host) && *p == t.port)
+            .find(|(h, p, _)| name(h) == name(&t.host) && *p == t.port)
             .map(|(_, p, addrs)| addrs.iter().map(|a| SocketAddr::new(*a, *p)).collect())
     }
 }

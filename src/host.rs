@@ -97,6 +97,18 @@ fn check_structure(ascii: &str) -> Result<(), String> {
                 "{c:?} is not allowed in a host name (letters, digits, '-', '_' and '.' only)"
             ));
         }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err(format!("the label {label:?} starts or ends with '-'"));
+        }
+    }
+    if name
+        .rsplit('.')
+        .next()
+        .is_some_and(|last| last.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(format!(
+            "{ascii:?} is not a valid IP address, and a host name cannot end in a number"
+        ));
     }
     if name.len() > MAX_NAME {
         return Err(format!(
@@ -183,6 +195,10 @@ mod tests {
         assert!(why("mail.exa%mple.com").contains("'%' is not allowed"));
         assert!(why("mail/example").contains("not allowed"));
         assert!(why("xn--zz-.example").contains("internationalised"));
+        assert!(why("-mail.example.com").contains("starts or ends with '-'"));
+        assert!(why("mail-.example.com").contains("starts or ends with '-'"));
+        assert!(why("192.168.1.300").contains("not a valid IP address"));
+        assert!(why("10.1").contains("not a valid IP address"));
     }
 
     #[test]

@@ -67,6 +67,8 @@ fn invalid_host_names_are_usage_errors() {
         ("imaps://mail.example.com..:993", "empty label"),
         ("host:993:1", "more than one ':'"),
         ("mail.exa%mple.com", "'%' is not allowed"),
+        ("imaps://-mail.example.com", "starts or ends with '-'"),
+        ("192.168.1.300", "not a valid IP address"),
         (label64.as_str(), "at most 63"),
         (name254.as_str(), "at most 253"),
         ("[mail.example.com]:993", "brackets are only for IPv6"),
