@@ -394,7 +394,7 @@ fn success(details: TlsDetails) -> Check {
             }
             None => (
                 "insecure",
-                "--insecure: the certificate was not verified, by request (it would have verified)"
+                "--insecure: certificate verification was not enforced, by request (the certificate would have verified)"
                     .to_string(),
             ),
         }

@@ -5,7 +5,6 @@
 pub mod responses;
 pub mod rules;
 
-use crate::checks::tls::VerifyReason;
 use crate::report::{Check, CheckId, Details, Fault, Report, Status, Verdict};
 
 /// The server's words behind a failure: (response code, text), when a server response caused it.
@@ -294,7 +293,9 @@ fn healthy(report: &Report, evidence: Vec<String>) -> Verdict {
         _ if report.target.security == crate::config::Security::None => " (unencrypted)",
         Some(v) if v.insecure && !v.verified => {
             // A certificate that would fail verification leads the verdict, with its hints.
-            let reason = v.reason.unwrap_or(VerifyReason::Invalid);
+            let reason = v
+                .reason
+                .unwrap_or(crate::checks::tls::VerifyReason::Invalid);
             let would = format!("tls.{}", reason.error_code());
             if let Some(rule) = rules::lookup(&would) {
                 hints.extend(rule.hints.iter().map(|h| h.to_string()));
