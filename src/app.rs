@@ -127,6 +127,7 @@ pub async fn check(config: Config) -> Report {
         target: TargetInfo {
             input: crate::sanitize::terminal_text(&config.target.input),
             host: config.target.host.clone(),
+            host_unicode: config.target.host_unicode(),
             port: config.target.port,
             security: config.target.security,
             user: config.user.clone(),

@@ -45,7 +45,8 @@ impl Security {
 pub struct Target {
     /// The argument as given.
     pub input: String,
-    /// Host name or IP literal (without brackets).
+    /// IP literal (without brackets) or host name, a name in its A-label form (UTS 46): what DNS,
+    /// TLS and `--resolve` use. [`Target::host_unicode`] gives the Unicode form for display.
     pub host: String,
     /// TCP port.
     pub port: u16,
@@ -130,12 +131,14 @@ pub struct Config {
 }
 
 impl Config {
-    /// The override addresses for the target, if `--resolve` gave any.
+    /// The override addresses for the target, if `--resolve` gave any (names compare in their
+    /// A-label form, ignoring case and a trailing root dot).
     pub fn resolved_override(&self) -> Option<Vec<SocketAddr>> {
         let t = &self.target;
+        let name = |h: &str| h.trim_end_matches('.').to_ascii_lowercase();
         self.resolve
             .iter()
-            .find(|(h, p, _)| h.eq_ignore_ascii_case(&t.host) && *p == t.port)
+            .find(|(h, p, _)| name(h) == name(&t.host) && *p == t.port)
             .map(|(_, p, addrs)| addrs.iter().map(|a| SocketAddr::new(*a, *p)).collect())
     }
 }
@@ -145,7 +148,7 @@ impl Config {
 pub enum UsageError {
     /// The TARGET could not be understood.
     #[error("cannot understand target {0:?}: {1}")]
-    Target(String, &'static str),
+    Target(String, String),
     /// `--port` disagrees with the port in TARGET.
     #[error("--port {0} contradicts the port {1} in the target")]
     PortConflict(u16, u16),
@@ -155,6 +158,9 @@ pub enum UsageError {
     /// A `--control` entry could not be understood.
     #[error("--control {0:?}: expected HOST[:PORT]")]
     Control(String),
+    /// A host name in `--resolve` or `--control` is not valid (the option, the entry, why).
+    #[error("{0} {1:?}: {2}")]
+    Host(&'static str, String, String),
     /// The CA file could not be used.
     #[error("--ca-file {0}: {1}")]
     CaFile(String, String),
@@ -167,6 +173,9 @@ pub enum UsageError {
 fn split_host_port(s: &str) -> Result<(String, Option<u16>), &'static str> {
     if let Some(rest) = s.strip_prefix('[') {
         let (host, after) = rest.split_once(']').ok_or("unclosed '[' in IPv6 address")?;
+        if host.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err("brackets are only for IPv6 addresses");
+        }
         let port = match after {
             "" => None,
             p => Some(parse_port(p.strip_prefix(':').ok_or("junk after ']'")?)?),
@@ -177,6 +186,9 @@ fn split_host_port(s: &str) -> Result<(String, Option<u16>), &'static str> {
         return Ok((s.to_string(), None));
     }
     match s.rsplit_once(':') {
+        Some((host, _)) if host.contains(':') => Err(
+            "more than one ':' (give the port once; an IPv6 address goes in brackets, as [2001:db8::1]:993)",
+        ),
         Some((host, port)) => Ok((host.to_string(), Some(parse_port(port)?))),
         None => Ok((s.to_string(), None)),
     }
@@ -199,7 +211,7 @@ impl Target {
         port: Option<u16>,
         security: Option<Security>,
     ) -> Result<Target, UsageError> {
-        let bad = |why| UsageError::Target(input.to_string(), why);
+        let bad = |why: &str| UsageError::Target(input.to_string(), why.to_string());
         let (scheme_security, rest) = if let Some(r) = strip_scheme(input, "imaps://") {
             (Some(Security::Tls), r)
         } else if let Some(r) = strip_scheme(input, "imap://") {
@@ -214,12 +226,7 @@ impl Target {
             return Err(bad("give just a host and port, without user or path"));
         }
         let (host, url_port) = split_host_port(rest).map_err(bad)?;
-        if host.is_empty() {
-            return Err(bad("no host name"));
-        }
-        if host.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(bad("the host name contains spaces or control characters"));
-        }
+        let host = crate::host::to_ascii(&host).map_err(|why| bad(&why))?;
         let port_given = match (url_port, port) {
             (Some(a), Some(b)) if a != b => return Err(UsageError::PortConflict(b, a)),
             (a, b) => a.or(b),
@@ -239,6 +246,12 @@ impl Target {
     /// Whether the host is an IP literal.
     pub fn ip(&self) -> Option<IpAddr> {
         self.host.parse().ok()
+    }
+
+    /// The Unicode form of an internationalised host name (`bücher.example`), when it differs
+    /// from [`Target::host`].
+    pub fn host_unicode(&self) -> Option<String> {
+        crate::host::to_unicode(&self.host)
     }
 }
 
@@ -266,11 +279,9 @@ pub fn parse_resolve(entry: &str) -> Result<(String, u16, Vec<IpAddr>), UsageErr
     if host.is_empty() {
         return Err(bad());
     }
-    Ok((
-        host.to_string(),
-        parse_port(port).map_err(|_| bad())?,
-        addrs,
-    ))
+    let host = crate::host::to_ascii(host)
+        .map_err(|why| UsageError::Host("--resolve", entry.to_string(), why))?;
+    Ok((host, parse_port(port).map_err(|_| bad())?, addrs))
 }
 
 /// Parses a `--control HOST[:PORT]` entry (port defaults to 993).
@@ -280,30 +291,61 @@ pub fn parse_control(entry: &str) -> Result<ControlEndpoint, UsageError> {
     if host.is_empty() {
         return Err(UsageError::Control(entry.to_string()));
     }
+    let host = crate::host::to_ascii(&host)
+        .map_err(|why| UsageError::Host("--control", entry.to_string(), why))?;
     Ok(ControlEndpoint {
         host,
         port: port.unwrap_or(993),
     })
 }
 
-/// Reads PEM certificates from a file.
+/// Reads `--ca-file`: PEM certificates, each usable as a trust anchor (the test the verifier
+/// applies when it loads them). A file that fails here is the user's input, reported before any
+/// network activity, never a trust store "missing on this computer".
 pub fn load_ca_file(
     path: &std::path::Path,
 ) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, UsageError> {
     use rustls_pki_types::pem::PemObject;
     let shown = path.display().to_string();
-    let bytes =
-        std::fs::read(path).map_err(|e| UsageError::CaFile(shown.clone(), e.to_string()))?;
+    let bad = |why: String| UsageError::CaFile(shown.clone(), why);
+    let bytes = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
     let certs: Vec<_> = rustls_pki_types::CertificateDer::pem_slice_iter(&bytes)
         .collect::<Result<_, _>>()
-        .map_err(|e| UsageError::CaFile(shown.clone(), format!("not PEM certificates: {e}")))?;
+        .map_err(|e| bad(format!("not PEM certificates: {e}")))?;
     if certs.is_empty() {
-        return Err(UsageError::CaFile(
-            shown,
-            "no certificates in the file".into(),
-        ));
+        return Err(bad(no_certificate(&bytes).into()));
+    }
+    let count = certs.len();
+    for (i, cert) in certs.iter().enumerate() {
+        let which = if count == 1 {
+            "the certificate".to_string()
+        } else {
+            format!("certificate {} of {count}", i + 1)
+        };
+        if let Err(e) = x509_parser::parse_x509_certificate(cert) {
+            return Err(bad(format!(
+                "{which} is not a valid X.509 certificate: {e}"
+            )));
+        }
+        if let Err(e) = rustls::RootCertStore::empty().add(cert.clone()) {
+            return Err(bad(format!("{which} is not usable as a trust anchor: {e}")));
+        }
     }
     Ok(certs)
+}
+
+/// Why a file yielded no PEM certificate.
+fn no_certificate(bytes: &[u8]) -> &'static str {
+    let text = String::from_utf8_lossy(bytes);
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        "the file is empty"
+    } else if text.contains("PRIVATE KEY-----") {
+        "the file holds a private key but no certificate (-----BEGIN CERTIFICATE-----)"
+    } else if text.contains("-----BEGIN ") {
+        "the file holds PEM data but no certificate (-----BEGIN CERTIFICATE-----)"
+    } else {
+        "the file holds no PEM certificate (-----BEGIN CERTIFICATE-----); a DER certificate converts with: openssl x509 -inform der -in FILE -out FILE.pem"
+    }
 }
 
 #[cfg(test)]
@@ -327,6 +369,12 @@ mod tests {
         assert_eq!(t("IMAPS://mail.example.com:10993/").port, 10993);
         assert_eq!(t("[::1]:993").host, "::1");
         assert_eq!(t("::1").host, "::1");
+        let idn = t("imaps://bücher.example:1993");
+        assert_eq!(
+            (idn.host.as_str(), idn.port),
+            ("xn--bcher-kva.example", 1993)
+        );
+        assert_eq!(idn.host_unicode().as_deref(), Some("bücher.example"));
         let none = Target::parse("h", None, Some(Security::None)).unwrap();
         assert_eq!(none.port, 143);
         let forced = Target::parse("imaps://h", None, Some(Security::Starttls)).unwrap();
@@ -344,6 +392,11 @@ mod tests {
             "h/path",
             "[::1",
             "a b",
+            "host:993:1",
+            "a..b",
+            ".example.com",
+            "\"mail.example.com\"",
+            "[mail.example.com]:993",
         ] {
             assert!(
                 Target::parse(bad, None, None).is_err(),
@@ -371,6 +424,16 @@ mod tests {
         assert_eq!(both.len(), 2);
         assert!(both[0].is_ipv6() && both[1].is_ipv4());
         assert!(parse_resolve("h:993").is_err());
+        assert!(parse_resolve("a..b:993:127.0.0.1").is_err());
+        assert!(parse_control("a b:993").is_err());
+        assert_eq!(
+            parse_resolve("bücher.example:993:127.0.0.1").unwrap().0,
+            "xn--bcher-kva.example"
+        );
+        assert_eq!(
+            parse_control("bücher.example").unwrap().host,
+            "xn--bcher-kva.example"
+        );
         assert_eq!(parse_control("imap.gmail.com").unwrap().port, 993);
         assert_eq!(parse_control("imap.gmail.com:1993").unwrap().port, 1993);
     }

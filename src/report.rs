@@ -55,8 +55,13 @@ pub struct Tool {
 pub struct TargetInfo {
     /// The TARGET argument exactly as given.
     pub input: String,
-    /// Host name or IP address connected to.
+    /// Host name or IP address connected to; an internationalised name in its A-label form
+    /// (`xn--bcher-kva.example`), as DNS and TLS saw it.
     pub host: String,
+    /// The Unicode form of an internationalised host name (`bücher.example`); only when it
+    /// differs from `host`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_unicode: Option<String>,
     /// TCP port.
     pub port: u16,
     /// Connection security: `tls` (implicit TLS), `starttls` or `none`.

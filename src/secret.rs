@@ -30,29 +30,42 @@ pub const PASSWORD_ENV: &str = "IMAPDOCTOR_PASSWORD";
 /// Environment variable holding an OAuth2 bearer token.
 pub const TOKEN_ENV: &str = "IMAPDOCTOR_OAUTH_TOKEN";
 
-/// Where a password comes from, in order of preference.
+/// Where a password comes from, in order of preference. A password given explicitly but empty
+/// (an empty first line on stdin, `IMAPDOCTOR_PASSWORD=""`, Enter at the prompt) is a usage
+/// error: no server accepts it, and sending it would only blame the account.
 pub fn read_password(user: &str, from_stdin: bool) -> Result<Secret, String> {
+    let empty = |source: &str| format!("empty password ({source})");
     if from_stdin {
         let mut line = String::new();
-        std::io::stdin()
+        let read = std::io::stdin()
             .lock()
             .read_line(&mut line)
             .map_err(|e| format!("--password-stdin: {e}"))?;
+        if read == 0 {
+            return Err("--password-stdin: standard input held no password".into());
+        }
         let value = line.trim_end_matches(['\r', '\n']).to_string();
         if value.is_empty() {
-            return Err("--password-stdin: standard input held no password".into());
+            return Err(empty("the first line of standard input is empty"));
         }
         return Ok(Secret(value));
     }
-    if let Ok(value) = std::env::var(PASSWORD_ENV)
-        && !value.is_empty()
-    {
+    if let Some(value) = std::env::var_os(PASSWORD_ENV) {
+        let value = value
+            .into_string()
+            .map_err(|_| format!("{PASSWORD_ENV} is not valid UTF-8"))?;
+        if value.is_empty() {
+            return Err(empty(&format!("{PASSWORD_ENV} is set but empty")));
+        }
         return Ok(Secret(value));
     }
     if std::io::stdin().is_terminal() {
         let prompt = format!("Password for {}: ", crate::sanitize::terminal_text(user));
         let value =
             rpassword::prompt_password(prompt).map_err(|e| format!("password prompt: {e}"))?;
+        if value.is_empty() {
+            return Err(empty("nothing was typed at the prompt"));
+        }
         return Ok(Secret(value));
     }
     Err(format!(

@@ -65,19 +65,100 @@ async fn untrusted_issuer_without_ca_file() {
     expect(&run, 12, "tls", "server", "tls.unknown_issuer");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn insecure_accepts_a_bad_certificate_but_warns() {
-    let ca = TestCa::new("t");
-    let own = Leaf::self_signed(&LeafSpec::valid_for(["127.0.0.1"]));
-    let f = Fixture::start(tls_script(&own), &ca).await;
-    let run = f.check("imaps", &["--insecure"]).await;
-    assert_eq!(run.code, 0, "{}", run.stdout);
-    assert_eq!(run.status("tls"), "warn");
+/// A connectivity check with `--insecure` against a server presenting `leaf`, trusting `ca`; JSON
+/// and human output. Asserts what holds for every `--insecure` run: exit 0, tls `warn`, verdict
+/// `ok.with_warnings` (fault none) and never a "verified connection".
+async fn insecure(leaf: &Leaf, ca: &TestCa) -> (Run, Run) {
+    let f = Fixture::start(tls_script(leaf), ca).await;
+    let json = f.run_with(&["--json", "--insecure"], &[]).await;
+    let human = f.run_with(&["--no-color", "--insecure"], &[]).await;
+    for run in [&json, &human] {
+        assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+        assert!(
+            !run.stdout.contains("verified connection"),
+            "claims a verified connection:\n{}",
+            run.stdout
+        );
+    }
+    assert_eq!(json.status("tls"), "warn");
     assert_eq!(
-        run.check("tls")["details"]["verification"]["insecure"],
+        json.check("tls")["details"]["verification"]["insecure"],
         true
     );
-    assert_eq!(run.verdict("code"), "ok.with_warnings");
+    assert_eq!(json.verdict("code"), "ok.with_warnings");
+    assert_eq!(json.verdict("fault"), "none");
+    (json, human)
+}
+
+/// `--insecure` with a certificate that would fail: `tls.unverified`, led by the would-be failure.
+async fn insecure_would_fail(leaf: &Leaf, ca: &TestCa, would: &str) {
+    let (json, human) = insecure(leaf, ca).await;
+    let tls = json.check("tls");
+    assert_eq!(tls["warning"]["code"], "tls.unverified", "{}", json.stdout);
+    let message = tls["warning"]["message"].as_str().unwrap();
+    let lead = format!("the certificate would fail verification ({would})");
+    assert!(message.starts_with(&lead), "{message}");
+    assert_eq!(tls["details"]["verification"]["verified"], false);
+    assert_eq!(
+        tls["notes"][0], message,
+        "the would-be failure leads the notes"
+    );
+    assert!(json.verdict("summary").contains(would), "{}", json.stdout);
+    let hints = json.json.as_ref().unwrap()["verdict"]["hints"].to_string();
+    assert!(hints.contains("would fail verification"), "{hints}");
+    assert!(human.stdout.contains("NOT verified"), "{}", human.stdout);
+    assert!(human.stdout.contains("--insecure"), "{}", human.stdout);
+    assert!(
+        human.stdout.contains("Verdict [OK WITH WARNINGS]"),
+        "{}",
+        human.stdout
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn insecure_with_an_expired_certificate_is_unverified() {
+    let ca = TestCa::new("t");
+    let expired = ca.issue(&LeafSpec::expired(["127.0.0.1"]));
+    insecure_would_fail(&expired, &ca, "tls.certificate_expired").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn insecure_with_a_self_signed_certificate_is_unverified() {
+    let ca = TestCa::new("t");
+    let own = Leaf::self_signed(&LeafSpec::valid_for(["127.0.0.1"]));
+    insecure_would_fail(&own, &ca, "tls.self_signed").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn insecure_with_a_name_mismatch_is_unverified() {
+    let ca = TestCa::new("t");
+    let other = ca.issue(&LeafSpec::valid_for(["mail.example.net"]));
+    insecure_would_fail(&other, &ca, "tls.name_mismatch").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn insecure_with_an_unknown_issuer_is_unverified() {
+    let issuer = TestCa::new("Private Corp CA");
+    let trusted = TestCa::new("Some other CA");
+    insecure_would_fail(&leaf(&issuer), &trusted, "tls.unknown_issuer").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn insecure_with_a_good_certificate_says_it_would_have_verified() {
+    let ca = TestCa::new("t");
+    let (json, _) = insecure(&leaf(&ca), &ca).await;
+    let tls = json.check("tls");
+    assert_eq!(tls["warning"]["code"], "tls.insecure", "{}", json.stdout);
+    assert!(
+        tls["warning"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("would have verified")
+    );
+    assert!(
+        json.verdict("summary")
+            .contains("without certificate verification, by request")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -35,7 +35,7 @@ pub async fn run(config: &Config, deadline: tokio::time::Instant) -> (Check, Vec
         let shown: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
         let summary = format!(
             "{} → {} (from --resolve, not looked up)",
-            target.host,
+            crate::host::display(&target.host),
             shown.join(", ")
         );
         (pass(summary, "override", addrs.clone()), addrs)
@@ -64,7 +64,8 @@ pub async fn run(config: &Config, deadline: tokio::time::Instant) -> (Check, Vec
                     }
                 }
                 let shown: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
-                let summary = format!("{} → {}", target.host, shown.join(", "));
+                let shown_host = crate::host::display(&target.host);
+                let summary = format!("{shown_host} → {}", shown.join(", "));
                 (pass(summary, "system", addrs.clone()), addrs)
             }
             failed => {

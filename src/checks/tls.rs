@@ -38,6 +38,21 @@ pub enum VerifyReason {
     Invalid,
 }
 
+impl VerifyReason {
+    /// The `tls` check's error code (without `tls.`) when verification is enforced.
+    pub fn error_code(self) -> &'static str {
+        match self {
+            VerifyReason::Expired => "certificate_expired",
+            VerifyReason::NotYetValid => "certificate_not_yet_valid",
+            VerifyReason::NameMismatch => "name_mismatch",
+            VerifyReason::SelfSigned => "self_signed",
+            VerifyReason::UnknownIssuer => "unknown_issuer",
+            VerifyReason::Revoked => "certificate_revoked",
+            VerifyReason::Invalid => "certificate_invalid",
+        }
+    }
+}
+
 /// The certificate verification result.
 #[derive(Clone, Debug, Serialize)]
 pub struct Verification {
@@ -262,46 +277,43 @@ fn reason(error: &rustls::Error, chain: &[CertificateInfo]) -> VerifyReason {
     }
 }
 
+/// The check error code (without `tls.`) and message for a certificate that failed verification.
+fn verify_failure(reason: VerifyReason, details: &TlsDetails) -> (&'static str, String) {
+    let leaf = details.chain.first();
+    let message = match reason {
+        VerifyReason::Expired => format!(
+            "the server's certificate expired on {}",
+            leaf.map_or("?", |l| l.not_after.as_str())
+        ),
+        VerifyReason::NotYetValid => format!(
+            "the server's certificate is not valid until {}",
+            leaf.map_or("?", |l| l.not_before.as_str())
+        ),
+        VerifyReason::NameMismatch => format!(
+            "the certificate is not valid for {} (it names {})",
+            details.server_name,
+            leaf.map(|l| super::certificate::names_for_hint(l).join(", "))
+                .unwrap_or_default()
+        ),
+        VerifyReason::SelfSigned => {
+            "the server's certificate is self-signed and not trusted".into()
+        }
+        VerifyReason::UnknownIssuer => format!(
+            "the certificate's issuer is not trusted ({})",
+            details.chain.last().map_or("?", |c| c.issuer.as_str())
+        ),
+        VerifyReason::Revoked => "the server's certificate was revoked".into(),
+        VerifyReason::Invalid => format!(
+            "the server's certificate is invalid: {}",
+            details.verification.message.as_deref().unwrap_or("?")
+        ),
+    };
+    (reason.error_code(), message)
+}
+
 fn failure(error: std::io::Error, first_bytes: &[u8], mut details: TlsDetails) -> Check {
     if let Some(reason) = details.verification.reason {
-        let leaf = details.chain.first();
-        let message = match reason {
-            VerifyReason::Expired => format!(
-                "the server's certificate expired on {}",
-                leaf.map_or("?", |l| l.not_after.as_str())
-            ),
-            VerifyReason::NotYetValid => format!(
-                "the server's certificate is not valid until {}",
-                leaf.map_or("?", |l| l.not_before.as_str())
-            ),
-            VerifyReason::NameMismatch => format!(
-                "the certificate is not valid for {} (it names {})",
-                details.server_name,
-                leaf.map(|l| super::certificate::names_for_hint(l).join(", "))
-                    .unwrap_or_default()
-            ),
-            VerifyReason::SelfSigned => {
-                "the server's certificate is self-signed and not trusted".into()
-            }
-            VerifyReason::UnknownIssuer => format!(
-                "the certificate's issuer is not trusted ({})",
-                details.chain.last().map_or("?", |c| c.issuer.as_str())
-            ),
-            VerifyReason::Revoked => "the server's certificate was revoked".into(),
-            VerifyReason::Invalid => format!(
-                "the server's certificate is invalid: {}",
-                details.verification.message.as_deref().unwrap_or("?")
-            ),
-        };
-        let code = match reason {
-            VerifyReason::Expired => "certificate_expired",
-            VerifyReason::NotYetValid => "certificate_not_yet_valid",
-            VerifyReason::NameMismatch => "name_mismatch",
-            VerifyReason::SelfSigned => "self_signed",
-            VerifyReason::UnknownIssuer => "unknown_issuer",
-            VerifyReason::Revoked => "certificate_revoked",
-            VerifyReason::Invalid => "certificate_invalid",
-        };
+        let (code, message) = verify_failure(reason, &details);
         return Check::failed(CheckId::Tls, code, message, Details::Tls(Box::new(details)));
     }
     let looks_like_text =
@@ -354,8 +366,6 @@ fn failure(error: std::io::Error, first_bytes: &[u8], mut details: TlsDetails) -
 fn success(details: TlsDetails) -> Check {
     let leaf = details.chain.first().cloned();
     let version = details.version.clone().unwrap_or_default();
-    let insecure_failure = details.verification.insecure && !details.verification.verified;
-    let insecure = details.verification.insecure;
     let mut summary = format!(
         "{version}, {}",
         details.cipher_suite.clone().unwrap_or_default()
@@ -370,22 +380,35 @@ fn success(details: TlsDetails) -> Check {
             leaf.days_left
         ));
     }
-    let message = details.verification.message.clone();
-    let mut check = Check::passed(CheckId::Tls, summary, Details::Tls(Box::new(details)));
-    if insecure {
-        check.warn(
-            "insecure",
-            "--insecure: the certificate was NOT verified; this connection could be intercepted",
-        );
-        if insecure_failure {
-            check.notes.push(format!(
-                "verification would have failed: {}",
-                message.unwrap_or_default()
-            ));
+    // With --insecure the would-be verdict on the certificate leads the warnings.
+    let unverified = details.verification.insecure.then(|| {
+        match details.verification.reason {
+            Some(reason) => {
+                let (code, why) = verify_failure(reason, &details);
+                (
+                    "unverified",
+                    format!(
+                        "the certificate would fail verification (tls.{code}): {why}; --insecure accepted it, so this connection could be intercepted"
+                    ),
+                )
+            }
+            None => (
+                "insecure",
+                "--insecure: certificate verification was not enforced, by request (the certificate would have verified)"
+                    .to_string(),
+            ),
         }
+    });
+    if unverified.is_some() {
+        summary.push_str(" (NOT verified: --insecure)");
+    }
+    let mut check = Check::passed(CheckId::Tls, summary, Details::Tls(Box::new(details)));
+    if let Some((code, message)) = unverified {
+        check.warn(code, message);
     }
     if let Some(leaf) = leaf
         && leaf.days_left < EXPIRY_WARNING_DAYS
+        && leaf.days_left >= 0
     {
         let message = format!(
             "the certificate expires in {} days ({})",

@@ -329,18 +329,43 @@ fn healthy(report: &Report, evidence: Vec<String>) -> Verdict {
             evidence,
         };
     }
+    let tls = match &report.check(CheckId::Tls).details {
+        Details::Tls(tls) => Some(&tls.verification),
+        _ => None,
+    };
+    let mut opening = opening(Fault::None, "ok").to_string();
+    // How the connection was secured; with --insecure never "verified".
+    let connection = match tls {
+        _ if report.target.security == crate::config::Security::None => " (unencrypted)",
+        Some(v) if v.insecure && !v.verified => {
+            // A certificate that would fail verification leads the verdict, with its hints.
+            let reason = v
+                .reason
+                .unwrap_or(crate::checks::tls::VerifyReason::Invalid);
+            let would = format!("tls.{}", reason.error_code());
+            if let Some(rule) = rules::lookup(&would) {
+                hints.extend(rule.hints.iter().map(|h| h.to_string()));
+            }
+            opening = format!(
+                "It works only because of --insecure: the certificate would fail verification ({would}), so mail apps will refuse this server. Otherwise "
+            );
+            " without certificate verification"
+        }
+        Some(v) if v.insecure => {
+            " without certificate verification, by request (--insecure; the certificate would have verified)"
+        }
+        _ if connectivity_only => " over a verified connection",
+        _ => "",
+    };
     let summary = if connectivity_only {
         hints.push("Add --user to also test the login and the mailbox.".into());
-        "the server is reachable and speaks IMAP over a verified connection (login not tested)."
+        format!("the server is reachable and speaks IMAP{connection} (login not tested).")
     } else if preauthenticated(report) {
-        "the server is reachable and the mailbox opens, but the server pre-authenticated the connection (PREAUTH): no password was checked."
+        format!(
+            "the server is reachable and the mailbox opens{connection}, but the server pre-authenticated the connection (PREAUTH): no password was checked."
+        )
     } else {
-        "the server is reachable, the login works and the mailbox opens."
-    };
-    let summary = if report.target.security == crate::config::Security::None {
-        summary.replace(" over a verified connection", " (unencrypted)")
-    } else {
-        summary.to_string()
+        format!("the server is reachable, the login works and the mailbox opens{connection}.")
     };
     Verdict {
         fault: Fault::None,
@@ -349,7 +374,7 @@ fn healthy(report: &Report, evidence: Vec<String>) -> Verdict {
         } else {
             "ok.with_warnings".into()
         },
-        summary: format!("{}{}", opening(Fault::None, "ok"), summary),
+        summary: format!("{opening}{summary}"),
         hints,
         evidence,
     }

@@ -43,11 +43,16 @@ impl Render for Human {
             .as_deref()
             .map(|u| format!(" as {}", terminal_text(u)))
             .unwrap_or_default();
+        // An internationalised name shows both forms: bücher.example:993 (xn--bcher-kva.example; …).
+        let (shown, a_label) = match &t.host_unicode {
+            Some(unicode) => (unicode, format!("{}; ", terminal_text(&t.host))),
+            None => (&t.host, String::new()),
+        };
         writeln!(
             out,
-            "imapdoctor {} · {}:{} ({}){}",
+            "imapdoctor {} · {}:{} ({a_label}{}){}",
             report.tool.version,
-            terminal_text(&t.host),
+            terminal_text(shown),
             t.port,
             t.security.describe(),
             user
@@ -96,11 +101,14 @@ impl Render for Human {
         }
         writeln!(out)?;
         let v = &report.verdict;
+        let warned = v.fault == Fault::None && v.code != "ok";
         let style = match v.fault {
+            Fault::None if warned => Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold(),
             Fault::None => Style::new().fg_color(Some(AnsiColor::Green.into())).bold(),
             _ => Style::new().fg_color(Some(AnsiColor::Red.into())).bold(),
         };
         let fault = match v.fault {
+            Fault::None if warned => "OK WITH WARNINGS",
             Fault::None => "OK",
             Fault::Local => "LOCAL",
             Fault::Server => "SERVER",
