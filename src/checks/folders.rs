@@ -355,3 +355,50 @@ fn says_missing(text: &str) -> bool {
         .iter()
         .any(|w| text.contains(w))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn closest_prefers_case_then_namespace_then_near_misses() {
+        let listed = names(&[
+            "INBOX",
+            "INBOX.Archive",
+            "archive",
+            "INBOX.Archives",
+            "INBOX.Sent",
+        ]);
+        assert_eq!(
+            closest("Archive", &listed, Some('.')),
+            names(&["archive", "INBOX.Archive", "INBOX.Archives"])
+        );
+        assert_eq!(closest("Snet", &listed, Some('.')), names(&["INBOX.Sent"]));
+        assert!(closest("Zzyzx", &listed, Some('.')).is_empty());
+        // Without a delimiter the whole name is compared.
+        assert_eq!(
+            closest("Archive", &names(&["INBOX.Archive"]), None),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn recognises_enabled_utf8_and_missing_mailbox_wording() {
+        assert!(enables_utf8("ENABLED UTF8=ACCEPT"));
+        assert!(enables_utf8("enabled CONDSTORE utf8=accept"));
+        assert!(!enables_utf8("ENABLED CONDSTORE"));
+        assert!(!enables_utf8("FLAGS (UTF8=ACCEPT)"));
+        for text in [
+            "Mailbox does not exist",
+            "Mailbox doesn't exist: Foo",
+            "Folder not found",
+        ] {
+            assert!(says_missing(text), "{text}");
+        }
+        assert!(!says_missing("Permission denied"));
+    }
+}
