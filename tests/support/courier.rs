@@ -47,6 +47,7 @@ use super::loopback_server::{
     Identity, ServerProcess, StartFailure, chown_tree, find_executable, free_ports, greeting_plain,
     greeting_tls, loopback_host, required, start_lock, tail, test_pki, write_file,
 };
+use super::maildir;
 
 /// The main test account.
 pub const USER: &str = "doctor";
@@ -58,8 +59,6 @@ pub const CANARY_PASSWORD: &str = "Canary-c0e41b-pässword";
 pub const LOCKED_USER: &str = "locked";
 /// The locked account's password (also a canary).
 pub const LOCKED_PASSWORD: &str = "canary-locked-a7d95f";
-/// Messages pre-loaded into each account's INBOX (one seen, one new).
-pub const INBOX_MESSAGES: usize = 2;
 /// Mailboxes besides INBOX, as IMAP names them (Courier's `INBOX.` namespace, `.` separator).
 /// On disk Courier-IMAP 5 keeps folder names in UTF-8 (`Maildir/.Entwürfe 2026`); on the wire
 /// they are modified UTF-7 (`INBOX.Entw&APw-rfe 2026`) unless the client enabled UTF8=ACCEPT.
@@ -263,11 +262,13 @@ impl Courier {
         }
     }
 
-    /// Shuts both listeners down (SIGTERM to couriertcpd and its sessions, as
-    /// `/etc/init.d/courier-imap stop` does) without waiting.
+    /// Shuts both listeners down as `/etc/init.d/courier-imap stop` does (SIGTERM to
+    /// couriertcpd, which passes it on to its sessions), without waiting.
     pub fn shut_down(&self) {
-        signal_group(&self.imap, libc::SIGTERM);
-        signal_group(&self.imaps, libc::SIGTERM);
+        for tcpd in [&self.imap, &self.imaps] {
+            // SAFETY: a plain syscall on a process this harness started.
+            unsafe { libc::kill(tcpd.id() as libc::pid_t, libc::SIGTERM) };
+        }
     }
 
     /// Polls both ports until each greets as this configuration should (a process that exits
@@ -419,7 +420,9 @@ fn prepare(root: &Path, programs: &Programs, identity: &Identity, options: &Opti
         (LOCKED_USER, LOCKED_PASSWORD, "|options=disableimap=1"),
     ] {
         let home = root.join("mail").join(user);
-        write_maildir(&home.join("Maildir"));
+        // Courier-IMAP 5 names folders on disk in UTF-8: `.Entwürfe 2026`.
+        let folders = MAILBOXES.map(|mailbox| mailbox.trim_start_matches("INBOX"));
+        maildir::write(&home.join("Maildir"), &folders);
         // authlib's {SHA256}: base64 of the digest of the password.
         let digest = ring::digest::digest(&ring::digest::SHA256, password.as_bytes());
         let hash = base64::engine::general_purpose::STANDARD.encode(digest);
@@ -459,40 +462,6 @@ fn run(command: &mut Command) {
     );
 }
 
-/// `Maildir` with [`INBOX_MESSAGES`] messages and the folders of [`MAILBOXES`] (named on disk
-/// in UTF-8, as Courier-IMAP 5 keeps them).
-fn write_maildir(maildir: &Path) {
-    let mut folders = vec![maildir.to_path_buf()];
-    for mailbox in MAILBOXES {
-        let folder = maildir.join(mailbox.trim_start_matches("INBOX"));
-        fs::create_dir_all(&folder).unwrap();
-        fs::write(folder.join("maildirfolder"), "").unwrap();
-        folders.push(folder);
-    }
-    for folder in &folders {
-        for sub in ["cur", "new", "tmp"] {
-            fs::create_dir_all(folder.join(sub)).unwrap();
-        }
-    }
-    let message = |subject: &str, date: &str| {
-        format!(
-            "From: Alice <alice@example.test>\nTo: Doctor <doctor@example.test>\n\
-             Subject: {subject}\nDate: {date}\nMessage-ID: <{}@example.test>\n\
-             MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n\
-             This message was put here by imapdoctor's test harness.\n",
-            subject.to_lowercase().replace(' ', "-"),
-        )
-    };
-    let messages = [
-        ("cur/1700000000.M1P1.imapdoctor-test:2,S", "Welcome"),
-        ("new/1700000100.M2P1.imapdoctor-test", "Second message"),
-    ];
-    for (name, subject) in messages {
-        let body = message(subject, "Tue, 14 Nov 2023 22:13:20 +0000");
-        fs::write(maildir.join(name), body).unwrap();
-    }
-}
-
 /// What the processes of one instance are started from.
 struct Launch<'a> {
     root: &'a Path,
@@ -517,55 +486,59 @@ impl Launch<'_> {
     fn couriertcpd(&self, port: u16, tls: bool) -> ServerProcess {
         let (root, programs, options) = (self.root, self.programs, self.options);
         let mut command = Command::new(&programs.couriertcpd);
-        command
-            .env_clear()
-            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-            .env("IMAP_CAPABILITY", CAPABILITY)
-            .env("IMAP_CAPABILITY_TLS", format!("{CAPABILITY} AUTH=PLAIN"))
-            .env("IMAP_KEYWORDS", "1")
-            .env("IMAP_ACL", "1")
-            .env("IMAP_PROXY", "0")
-            .env("IMAP_IDLE_TIMEOUT", "60")
-            .env("IMAP_MAILBOX_SANITY_CHECK", "1")
-            .env("IMAP_USELOCKS", "1")
-            .env("IMAP_SHAREDINDEXFILE", root.join("etc/shared/index"))
-            .env("IMAP_TRASHFOLDERNAME", "Trash")
-            .env("IMAP_EMPTYTRASH", "Trash:7")
-            .env("COURIERTLS", &programs.couriertls)
-            .env("TLS_CERTFILE", root.join("etc/imapd.pem"))
-            .env("TLS_VERIFYPEER", "NONE")
-            .env(
-                "IMAP_TLS_REQUIRED",
-                if options.tls_required { "1" } else { "0" },
-            );
-        if tls {
-            command.env("IMAP_TLS", "1");
+        let capability_tls = format!("{CAPABILITY} AUTH=PLAIN");
+        let shared_index = root.join("etc/shared/index");
+        let certificate = root.join("etc/imapd.pem");
+        let couriertls = programs.couriertls.as_os_str();
+        let tls_required = if options.tls_required { "1" } else { "0" };
+        let (mode, on) = if tls {
+            ("IMAP_TLS", "1")
         } else {
-            command.env("IMAP_STARTTLS", "YES");
-        }
+            ("IMAP_STARTTLS", "YES")
+        };
+        command.env_clear().envs([
+            ("PATH", "/usr/sbin:/usr/bin:/sbin:/bin".as_ref()),
+            ("IMAP_CAPABILITY", CAPABILITY.as_ref()),
+            ("IMAP_CAPABILITY_TLS", capability_tls.as_ref()),
+            ("IMAP_KEYWORDS", "1".as_ref()),
+            ("IMAP_ACL", "1".as_ref()),
+            ("IMAP_PROXY", "0".as_ref()),
+            ("IMAP_IDLE_TIMEOUT", "60".as_ref()),
+            ("IMAP_MAILBOX_SANITY_CHECK", "1".as_ref()),
+            ("IMAP_USELOCKS", "1".as_ref()),
+            ("IMAP_SHAREDINDEXFILE", shared_index.as_os_str()),
+            ("IMAP_TRASHFOLDERNAME", "Trash".as_ref()),
+            ("IMAP_EMPTYTRASH", "Trash:7".as_ref()),
+            ("COURIERTLS", couriertls),
+            ("TLS_CERTFILE", certificate.as_os_str()),
+            ("TLS_VERIFYPEER", "NONE".as_ref()),
+            ("IMAP_TLS_REQUIRED", tls_required.as_ref()),
+            (mode, on.as_ref()),
+        ] as [(&str, &std::ffi::OsStr); 17]);
         command
             .arg(format!("-address={}", self.host))
             .arg("-maxprocs=40")
             .arg(format!("-maxperip={}", options.max_per_ip.unwrap_or(20)))
             .args(["-nodnslookup", "-noidentlookup"]);
         if let Some(message) = &options.deny_message {
+            let access = root.join("etc/imapaccess.dat");
             command
-                .arg(format!(
-                    "-access={}",
-                    root.join("etc/imapaccess.dat").display()
-                ))
+                .arg(format!("-access={}", access.display()))
                 .arg(format!("-denymsg={message}"));
         }
-        let user = format!("-user={}", self.identity.user);
-        if options.preauth && !tls {
-            // Nothing else drops privileges before imapd: couriertcpd itself does.
-            command.arg(&user);
+        let (user, group) = (&self.identity.user, &self.identity.group);
+        if options.preauth {
+            // Nothing between couriertcpd and imapd drops privileges: couriertcpd itself does.
+            command
+                .arg(format!("-user={user}"))
+                .arg(format!("-group={group}"));
         }
         command.arg(port.to_string());
         if tls {
-            command
-                .arg(&programs.couriertls)
-                .args(["-server", "-tcpd", &user]);
+            command.arg(couriertls).args(["-server", "-tcpd"]);
+            if !options.preauth {
+                command.arg(format!("-user={user}"));
+            }
         }
         if options.preauth {
             // imapd without imaplogin: logged in as USER from the start.
@@ -576,10 +549,8 @@ impl Launch<'_> {
                 .arg(&programs.imapd)
                 .arg(home.join("Maildir"));
         } else {
-            command
-                .arg(&programs.imaplogin)
-                .arg(&programs.imapd)
-                .arg("Maildir");
+            let imapd = [programs.imapd.as_os_str(), "Maildir".as_ref()];
+            command.arg(&programs.imaplogin).args(imapd);
         }
         self.spawn(command, if tls { "imaps" } else { "imap" })
     }

@@ -1,6 +1,7 @@
 //! Shared helpers for the integration tests. Each test binary uses only part of them.
 #![allow(dead_code, unused_imports)]
 
+pub mod cli;
 #[cfg(target_os = "linux")]
 pub mod courier;
 #[cfg(unix)]
@@ -10,6 +11,7 @@ pub mod dovecot;
 pub mod latency;
 #[cfg(unix)]
 pub mod loopback_server;
+pub mod maildir;
 #[cfg(target_os = "linux")]
 pub mod netns;
 pub mod scripted;
