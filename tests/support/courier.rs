@@ -115,10 +115,6 @@ pub struct Courier {
     /// The test CA certificate, PEM (for `--ca-file`); the server certificate is valid for
     /// `localhost`, 127.0.0.1 and [`Courier::host`].
     pub ca_file: PathBuf,
-    /// The main account ([`USER`]).
-    pub user: String,
-    /// Its password ([`CANARY_PASSWORD`]).
-    pub password: String,
     /// The options it was started with.
     pub options: Options,
     // Fields drop in order: the processes stop before the directory is removed.
@@ -146,20 +142,28 @@ impl Courier {
     }
 
     /// Starts a private Courier, or returns `None` (after printing "skipped: courier not
-    /// installed (…)" to stderr) when it isn't installed or the tests do not run as root. With
+    /// installed (…)", or "skipped: courier needs root (…)", to stderr). With
     /// `IMAPDOCTOR_REQUIRE_COURIER=1` that panics instead. Panics, with the tail of Courier's
     /// logs, if it does not come up.
     ///
     /// Call it on the thread that owns the result: on Linux the processes get SIGTERM when the
     /// thread that started them exits.
     pub fn start_with(options: Options) -> Option<Courier> {
+        // SAFETY: geteuid cannot fail.
+        let root = unsafe { libc::geteuid() } == 0;
         let programs = match find_programs() {
-            Ok(programs) => programs,
-            Err(why) => {
+            Ok(programs) if root => programs,
+            found => {
+                let why = match found {
+                    Err(why) => format!("courier not installed ({why})"),
+                    Ok(_) => "courier needs root (authlib's socket path is compiled in and is \
+                              made private with a mount namespace)"
+                        .to_string(),
+                };
                 if required(REQUIRE_ENV) {
-                    panic!("courier not usable: {why} (needed because {REQUIRE_ENV}=1)");
+                    panic!("{why}, needed because {REQUIRE_ENV}=1");
                 }
-                eprintln!("skipped: courier not installed ({why})");
+                eprintln!("skipped: {why}");
                 return None;
             }
         };
@@ -202,8 +206,6 @@ impl Courier {
                 imaps_port,
                 imap_port,
                 ca_file,
-                user: USER.to_string(),
-                password: CANARY_PASSWORD.to_string(),
                 options: options.clone(),
                 auth,
                 imap,
@@ -381,14 +383,6 @@ fn find_programs() -> Result<Programs, String> {
     };
     if !Path::new(AUTHLIB_ETC).is_dir() {
         return Err(format!("no {AUTHLIB_ETC}: run .ci/install-courier"));
-    }
-    // SAFETY: geteuid cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
-        return Err(
-            "needs root: authlib's socket path is compiled in and is made private \
-                    with a mount namespace"
-                .into(),
-        );
     }
     Ok(programs)
 }
