@@ -231,10 +231,17 @@ fn encryption_required_is_a_config_fault() {
         return;
     };
     let (url, args) = plaintext(&c);
+    // IMAP_TLS_REQUIRED=1: `* OK [CAPABILITY … IDLE ACL ACL2=UNION STARTTLS LOGINDISABLED
+    // ENABLE UTF8=ACCEPT] Courier-IMAP ready. …`: imapdoctor sends no credentials.
     let outcome = run(&c, &args, &url, CANARY_PASSWORD).run();
-    // IMAP_TLS_REQUIRED=1: `* OK [CAPABILITY … IDLE STARTTLS LOGINDISABLED ENABLE
-    // UTF8=ACCEPT] Courier-IMAP ready. …`; a LOGIN anyway would get `a NO STARTTLS required`.
     outcome.assert_failed_at("auth", "config");
+    outcome.assert_no_password_hint();
+    assert_no_provider_text(&outcome);
+    // A LOGIN forced anyway gets Courier's own words: `a1 NO STARTTLS required`.
+    let forced = [&args[..], &["--auth", "login"]].concat();
+    let outcome = run(&c, &forced, &url, CANARY_PASSWORD).run();
+    outcome.assert_failed_at("auth", "config");
+    outcome.assert_server_said("NO STARTTLS required");
     outcome.assert_no_password_hint();
     assert_no_provider_text(&outcome);
 }
@@ -341,11 +348,13 @@ fn per_address_connection_limit_is_not_a_password_or_local_problem() {
         .collect();
     wait_for(|| connections(&c) >= before + 2);
     // couriertcpd -maxperip=2: the third connection is accepted and closed at once, without
-    // a word (log: `ALERT: Maximum connection limit reached for ::ffff:127.0.0.1`).
+    // a word (log: `ALERT: Maximum connection limit reached for ::ffff:127.0.0.1`). The limit
+    // is per couriertcpd: the implicit TLS port still serves.
     let outcome = run(&c, &["--user", USER], &c.imap_url(), CANARY_PASSWORD).run();
-    drop(held);
-    outcome.assert_failed_at("capability", "server");
+    outcome.assert_fails(13, "capability", "server", "capability.closed");
     outcome.assert_no_password_hint();
+    run_tls(&c, &[]).assert_all_pass();
+    drop(held);
 }
 
 #[test]
