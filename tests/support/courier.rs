@@ -15,7 +15,7 @@
 //! Privacy, and why root: authlib's paths are compiled in (Debian: the daemon socket
 //! `/run/courier/authdaemon/socket`, `/etc/courier/authdaemonrc`, `/etc/courier/userdb.dat`);
 //! no environment variable or configuration moves them (`authdaemonrc`'s `authdaemonvar` is only
-//! read by the init script). So every process starts in a private mount namespace (`unshare`)
+//! read by the init script). So every process starts in a private mount namespace (`unshare(2)`)
 //! where the instance's `etc/` is bind-mounted on `/etc/courier` and its `authdaemon/` on
 //! `/run/courier/authdaemon`: each instance has its own daemon and users, the system's are never
 //! touched, and tests run in parallel. That needs root (CAP_SYS_ADMIN); as an ordinary user the
@@ -150,9 +150,9 @@ impl Courier {
     /// thread that started them exits.
     pub fn start_with(options: Options) -> Option<Courier> {
         // SAFETY: geteuid cannot fail.
-        let root = unsafe { libc::geteuid() } == 0;
+        let is_root = unsafe { libc::geteuid() } == 0;
         let programs = match find_programs() {
-            Ok(programs) if root => programs,
+            Ok(programs) if is_root => programs,
             found => {
                 let why = match found {
                     Err(why) => format!("courier not installed ({why})"),
