@@ -290,21 +290,32 @@ fn auth_backend_down_is_a_server_fault() {
 fn shutdown_message_is_a_server_fault() {
     // With `<configdirectory>/msg/shutdown`, Cyrus 3.6 still greets `* OK` and accepts the
     // login; right after the tagged OK it sends `* BYE [ALERT] Down for maintenance until 06:00
-    // UTC` (the file's first line) and closes: imapd checks the file at the top of its command
+    // UTC` (the file's first line) and exits: imapd checks the file at the top of its command
     // loop, and only once a user is logged in, so it never refuses in the greeting
-    // (`capability.bye`). imapdoctor's pipelined LIST/STATUS/EXAMINE meet the BYE.
+    // (`capability.bye`). imapdoctor's pipelined LIST/STATUS/EXAMINE meet the BYE
+    // (`folders.bye`), or, when they reach Cyrus before it exits, its kernel answers the unread
+    // commands with a TCP RST that discards the BYE still unread on our side: then the
+    // connection just closes after login (`folders.closed`, seen now and then with the whole
+    // suite running). Either way the server owns it.
     let Some(cy) = Cyrus::start() else { return };
     let message = "Down for maintenance until 06:00 UTC";
     cy.set_shutdown_message(message);
     let url = cy.imaps_url();
     let run = doctor(&cy, USER, CANARY_PASSWORD, &[], &url).run();
-    assert_server_said(&run, &format!("* BYE [ALERT] {message}"));
-    run.assert_fails(15, "folders", "server", "folders.bye");
+    assert_failed_at(&run, "folders", "server");
     let why = run.explain();
+    let code = run.verdict("code");
     assert!(
-        run.stdout.contains(message),
-        "the BYE text is reported\n{why}"
+        ["folders.bye", "folders.closed"].contains(&code.as_str()),
+        "{why}"
     );
+    if code == "folders.bye" {
+        assert_server_said(&run, &format!("* BYE [ALERT] {message}"));
+        assert!(
+            run.stdout.contains(message),
+            "the BYE text is reported\n{why}"
+        );
+    }
     assert_no_password_hint(&run);
 }
 
