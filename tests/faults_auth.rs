@@ -199,6 +199,16 @@ async fn exchange_authenticated_but_not_connected() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn imap_disabled_for_the_account_after_login() {
+    // Courier accepts the password, then: `* BYE IMAP access disabled for this account.`
+    let run = after_login(AfterLogin::Bye(
+        "IMAP access disabled for this account.".into(),
+    ))
+    .await;
+    expect(&run, 15, "folders", "account", "folders.imap_disabled");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn missing_mailbox() {
     let ca = TestCa::new("t");
     let f = Fixture::start(tls_script(&leaf(&ca)), &ca).await;

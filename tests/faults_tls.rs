@@ -173,6 +173,19 @@ async fn certificate_expiring_soon_warns() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_plaintext_bye_before_tls_is_the_servers_refusal() {
+    // Courier's couriertcpd -denymsg during maintenance: a bare BYE (LF only), then close,
+    // before any TLS, on the implicit-TLS port. The server speaks, so it is not "not TLS".
+    let ca = TestCa::new("t");
+    let bye = b"* BYE Server down for maintenance, back at 14:00 UTC.\n".to_vec();
+    let script = Script::healthy(Security::Plain).with_opening(Opening::RawThenClose(bye));
+    let f = Fixture::start(script, &ca).await;
+    let run = f.check("imaps", &[]).await;
+    expect(&run, 12, "tls", "server", "tls.bye");
+    assert!(run.summary("tls").contains("maintenance"), "{}", run.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn plaintext_greeting_on_a_tls_port() {
     let ca = TestCa::new("t");
     let script = Script::healthy(Security::Plain).with_account(USER, CANARY);

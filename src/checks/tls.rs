@@ -331,6 +331,13 @@ fn failure(error: std::io::Error, first_bytes: &[u8], mut details: TlsDetails) -
                     "the server sent a plaintext IMAP greeting instead of a TLS handshake: {shown}"
                 ),
             )
+        } else if first_bytes.starts_with(b"* BYE") {
+            (
+                "bye",
+                format!(
+                    "the server refused the connection with a plaintext BYE before any TLS: {shown}"
+                ),
+            )
         } else {
             (
                 "not_tls",

@@ -86,6 +86,10 @@ pub const RESPONSE_RULES: &[ResponseRule] = &[
     ResponseRule { matcher: text("internal error"), fault: Fault::Server, code: "server_bug", summary: "the mail server reports an internal error.", hints: &["Retry later; if it persists, contact the mail provider with the transcript (-v)."] },
     // The mechanism is not there.
     ResponseRule { matcher: text("Unsupported authentication mechanism"), fault: Fault::Config, code: "mechanism_not_offered", summary: "the server does not support the authentication mechanism used.", hints: &["Use a mechanism the server offers (see the capability check), with --auth."] },
+    // IMAP switched off for this account (Courier: `* BYE IMAP access disabled for this
+    // account.`; Gmail: `Your account is not enabled for IMAP use.`).
+    ResponseRule { matcher: text("IMAP access disabled"), fault: Fault::Account, code: "imap_disabled", summary: "IMAP access is disabled for this account (the password was accepted).", hints: &["Ask the mail administrator to enable IMAP for this account, or enable it in the account's webmail settings."] },
+    ResponseRule { matcher: text("not enabled for IMAP"), fault: Fault::Account, code: "imap_disabled", summary: "IMAP access is disabled for this account.", hints: &["Enable IMAP in the account's webmail settings (Gmail: Settings → Forwarding and POP/IMAP), or ask the administrator."] },
     // A per-user/per-address connection limit (Dovecot: mail_max_userip_connections).
     ResponseRule { matcher: text("Maximum number of connections"), fault: Fault::Account, code: "too_many_connections", summary: "the limit of simultaneous connections for this user from this address is reached (this is not a password problem).", hints: &["Close mail apps on other devices or other profiles on this computer, then retry."] },
     // RFC 5530 codes.

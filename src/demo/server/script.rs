@@ -125,6 +125,9 @@ pub enum AfterLogin {
     /// Answer every following command except LOGOUT with `<tag> BAD <text>` (Exchange's
     /// "User is authenticated but not connected.").
     Bad(String),
+    /// Answer the first command with `* BYE <text>` and close (Courier's "IMAP access disabled
+    /// for this account.").
+    Bye(String),
 }
 
 /// One mailbox the server serves.

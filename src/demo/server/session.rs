@@ -195,7 +195,7 @@ impl Session {
                             self.conn.send(&line).await?;
                         }
                     }
-                    AfterLogin::Serve | AfterLogin::Bad(_) => {}
+                    AfterLogin::Serve | AfterLogin::Bad(_) | AfterLogin::Bye(_) => {}
                 }
             }
             let result = match self.read_command().await {
@@ -305,6 +305,14 @@ impl Session {
             tag: tag.clone(),
             command: name.clone(),
         });
+        if self.authenticated()
+            && let AfterLogin::Bye(text) = &self.script().after_login
+        {
+            let line = format!("* BYE {text}");
+            self.conn.send_line(&line).await?;
+            self.conn.close().await;
+            return Ok(Flow::Close);
+        }
         if self.authenticated()
             && name != "LOGOUT"
             && let AfterLogin::Bad(text) = &self.script().after_login
