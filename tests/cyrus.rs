@@ -23,7 +23,7 @@ use support::cli::{CHECK_IDS, Imapdoctor, Run};
 use support::cyrus::{
     CANARY_PASSWORD, Cyrus, INBOX_MESSAGES, Options, UNICODE_MAILBOX, UNICODE_MAILBOX_MUTF7, USER,
 };
-use support::loopback_server::{ImapSession, login_literal};
+use support::imap_session::{ImapSession, login_literal};
 
 /// A wrong password that is a canary too.
 const WRONG_PASSWORD: &str = "Wrong-canary-8d07aa-pässword";

@@ -38,10 +38,11 @@ use std::time::Duration;
 
 use tempfile::TempDir;
 
+use super::imap_session::{ImapSession, login_literal};
 use super::loopback_server::{
-    Endpoint, Identity, ImapSession, InstanceDir, Listeners, ServerProcess, StartFailure, TestPki,
-    chown_tree, find_executable, installed_or_skip, login_literal, loopback_host, start_attempts,
-    start_lock, tail, wait_greetings, write_file,
+    Endpoint, Identity, InstanceDir, Listeners, ServerProcess, StartFailure, TestPki, chown_tree,
+    find_executable, installed_or_skip, loopback_host, start_attempts, start_lock, tail,
+    wait_greetings, write_file,
 };
 
 /// The test account.
