@@ -158,6 +158,14 @@ async fn too_many_connections_is_not_a_password_problem() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_per_address_login_limit_is_not_a_password_problem() {
+    // Cyrus with maxlogins_per_host.
+    let run = login_reply("NO Too many open connections (2 of 2 from localhost [127.0.0.1])").await;
+    expect(&run, 14, "auth", "account", "auth.too_many_connections");
+    assert!(run.verdict("summary").contains("not a password problem"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn privacy_required_is_a_settings_problem() {
     let run = login_reply("NO [PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure (SSL/TLS) connections.").await;
     expect(&run, 14, "auth", "config", "auth.privacy_required");

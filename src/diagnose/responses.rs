@@ -90,7 +90,9 @@ pub const RESPONSE_RULES: &[ResponseRule] = &[
     // account.`; Gmail: `Your account is not enabled for IMAP use.`).
     ResponseRule { matcher: text("IMAP access disabled"), fault: Fault::Account, code: "imap_disabled", summary: "IMAP access is disabled for this account (the password was accepted).", hints: &["Ask the mail administrator to enable IMAP for this account, or enable it in the account's webmail settings."] },
     ResponseRule { matcher: text("not enabled for IMAP"), fault: Fault::Account, code: "imap_disabled", summary: "IMAP access is disabled for this account.", hints: &["Enable IMAP in the account's webmail settings (Gmail: Settings → Forwarding and POP/IMAP), or ask the administrator."] },
-    // A per-user/per-address connection limit (Dovecot: mail_max_userip_connections).
+    // A per-user/per-address connection limit (Dovecot: mail_max_userip_connections; Cyrus:
+    // maxlogins_per_host, `Too many open connections (2 of 2 from host [addr])`).
+    ResponseRule { matcher: text("Too many open connections"), fault: Fault::Account, code: "too_many_connections", summary: "the server's limit of simultaneous logins from this address is reached (this is not a password problem).", hints: &["Close mail apps on other devices or other profiles on this computer (and, behind a shared address, ask who else is connected), then retry."] },
     ResponseRule { matcher: text("Maximum number of connections"), fault: Fault::Account, code: "too_many_connections", summary: "the limit of simultaneous connections for this user from this address is reached (this is not a password problem).", hints: &["Close mail apps on other devices or other profiles on this computer, then retry."] },
     // RFC 5530 codes.
     ResponseRule { matcher: code("UNAVAILABLE"), fault: Fault::Server, code: "unavailable", summary: "a subsystem of the mail server (often its authentication backend) is down.", hints: &["This is not a wrong password. Retry later; if it persists, contact the mail provider."] },
