@@ -339,6 +339,100 @@ async fn probe(
 mod tests {
     use super::*;
 
+    fn probe(outcome: &'static str) -> ControlProbe {
+        ControlProbe {
+            host: "ctl.test".into(),
+            port: 993,
+            outcome,
+            comparable: true,
+            reason: None,
+            error: None,
+            error_code: None,
+            duration_ms: 1,
+        }
+    }
+
+    const RESOLVED: TargetEvidence = TargetEvidence {
+        resolved: true,
+        answered: false,
+    };
+    const ANSWERED: TargetEvidence = TargetEvidence {
+        resolved: true,
+        answered: true,
+    };
+    const NOTHING: TargetEvidence = TargetEvidence {
+        resolved: false,
+        answered: false,
+    };
+
+    #[test]
+    fn a_control_that_fails_at_dns_while_the_target_resolved_is_not_evidence() {
+        let report = judge(vec![probe("dns_failed"), probe("dns_failed")], RESOLVED);
+        assert_eq!(report.status, "inconclusive");
+        assert_eq!(report.reachable(), None);
+        assert!(report.endpoints.iter().all(|p| !p.comparable));
+        assert_eq!(report.endpoints[0].reason, Some(NOT_COMPARABLE_DNS));
+        assert_eq!(report.note, Some(NO_INTERNET_DNS));
+        // Names failing for the target too: the same layer, comparable.
+        let report = judge(vec![probe("dns_failed")], NOTHING);
+        assert_eq!(report.status, "unreachable");
+        assert_eq!(report.reachable(), Some(false));
+        assert!(report.endpoints[0].comparable);
+        assert_eq!(report.note, None);
+    }
+
+    #[test]
+    fn an_unreachable_control_while_the_target_answered_means_no_internet() {
+        let report = judge(vec![probe("unreachable"), probe("dns_failed")], ANSWERED);
+        assert_eq!(report.status, "inconclusive");
+        assert_eq!(report.note, Some(NO_INTERNET));
+        assert_eq!(report.endpoints[0].reason, Some(NOT_COMPARABLE_ANSWERED));
+        let report = judge(vec![probe("unreachable")], RESOLVED);
+        assert_eq!(report.status, "unreachable");
+        assert_eq!(report.note, None);
+    }
+
+    #[test]
+    fn a_control_cut_off_by_the_deadline_is_inconclusive_without_a_note() {
+        for target in [NOTHING, RESOLVED, ANSWERED] {
+            let report = judge(vec![probe("cut_off"), probe("unreachable")], target);
+            assert_eq!(report.status, "inconclusive", "{target:?}");
+            assert_eq!(report.reachable(), None);
+            assert_eq!(report.endpoints[0].reason, Some(NOT_COMPARABLE_CUT_OFF));
+            assert_eq!(report.note, None);
+        }
+        assert_eq!(judge(Vec::new(), NOTHING).status, "inconclusive");
+    }
+
+    #[test]
+    fn a_refused_control_proves_the_network_works() {
+        let report = judge(vec![probe("refused"), probe("cut_off")], NOTHING);
+        assert_eq!(report.status, "reachable");
+        assert_eq!(report.reachable(), Some(true));
+        assert!(report.only_refused());
+        let report = judge(vec![probe("refused"), probe("reachable")], NOTHING);
+        assert!(!report.only_refused());
+        let report = judge(vec![probe("tls_failed")], RESOLVED);
+        assert_eq!(report.status, "reachable");
+        assert!(!report.only_refused());
+        assert!(!judge(vec![probe("unreachable")], NOTHING).only_refused());
+    }
+
+    #[test]
+    fn target_evidence_reads_the_dns_and_tcp_checks() {
+        use crate::report::Details;
+        let dns = Check::passed(CheckId::Dns, "ok", Details::None);
+        let refused = Check::failed(CheckId::Tcp, "refused", "refused", Details::None);
+        let timeout = Check::failed(CheckId::Tcp, "timeout", "timeout", Details::None);
+        let connected = Check::passed(CheckId::Tcp, "ok", Details::None);
+        let dns_failed = Check::failed(CheckId::Dns, "nxdomain", "no", Details::None);
+        let of = |checks: &[Check]| TargetEvidence::of(checks);
+        assert_eq!(of(&[dns.clone(), refused]), ANSWERED);
+        assert_eq!(of(&[dns.clone(), connected]), ANSWERED);
+        assert_eq!(of(&[dns, timeout]), RESOLVED);
+        assert_eq!(of(&[dns_failed]), NOTHING);
+    }
+
     #[test]
     fn never_probes_the_targets_own_provider() {
         let hosts: Vec<String> = default_controls("outlook.office365.com")

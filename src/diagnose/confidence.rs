@@ -33,6 +33,9 @@ pub const IMPLICIT_TLS_ALTERNATIVE: (Fault, &str) = (
     "the port may expect implicit TLS (a TLS handshake first)",
 );
 
+/// The local alternative when no known-good endpoint could be compared with the target.
+const UNCOMPARED_NETWORK: &str = "this computer's network may be failing or blocking the server: no known-good endpoint could be compared with it";
+
 /// The rules that are `likely` rather than `certain`.
 #[rustfmt::skip]
 pub const DOUBTS: &[Doubt] = &[
@@ -147,7 +150,12 @@ pub fn assess(e: &Evidence) -> (Confidence, Vec<Alternative>) {
         .iter()
         .filter(|a| !(e.tls_ruled_out && **a == IMPLICIT_TLS_ALTERNATIVE))
         .filter(|(fault, _)| *fault != e.fault)
-        .map(|a| alternative(*a))
+        .map(|&(fault, summary)| match (confidence, fault) {
+            // Without the control, the whole network is in question, not only a firewall.
+            (Confidence::Inconclusive, Fault::Local) => (fault, UNCOMPARED_NETWORK),
+            _ => (fault, summary),
+        })
+        .map(alternative)
         .collect();
     (confidence, alternatives)
 }
@@ -186,6 +194,7 @@ mod tests {
         let (c, alts) = assess(&evidence("tcp.timeout", ControlVerdict::Missing));
         assert_eq!(c, Confidence::Inconclusive);
         assert_eq!(alts[0].fault, Fault::Local);
+        assert_eq!(alts[0].summary, UNCOMPARED_NETWORK);
         let (c, _) = assess(&evidence("tcp.timeout", ControlVerdict::Works));
         assert_eq!(c, Confidence::Likely);
         // A silent port after a connect does not rest on the control.
