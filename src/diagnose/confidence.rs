@@ -69,6 +69,11 @@ pub fn lookup(code: &str) -> Option<&'static Doubt> {
     DOUBTS.iter().find(|d| d.code == code)
 }
 
+/// Whether the rule's owner rests on the control probe.
+pub fn control_decides(code: &str) -> bool {
+    lookup(code).is_some_and(|d| d.control == ControlRole::Decides)
+}
+
 /// The confidence a rule has as such, in words for the decision table.
 pub fn describe(code: &str) -> &'static str {
     match lookup(code).map(|d| d.control) {

@@ -206,6 +206,7 @@ pub fn diagnose(report: &Report) -> Verdict {
                     "{summary} The known-good control endpoints are reachable from here, so this computer's network works in general."
                 );
             }
+            None if !confidence::control_decides(&code) => {}
             None => {
                 let other = if fault == Fault::Local {
                     "the server's side"

@@ -31,15 +31,7 @@ impl Run {
 
     /// The verdict's confidence and the owners of its alternatives.
     pub fn confidence(&self) -> (&str, Vec<&str>) {
-        let verdict = &self.json.as_ref().unwrap()["verdict"];
-        let alternatives = verdict["alternatives"].as_array().unwrap();
-        (
-            verdict["confidence"].as_str().unwrap(),
-            alternatives
-                .iter()
-                .map(|a| a["fault"].as_str().unwrap())
-                .collect(),
-        )
+        confidence_of(self.json.as_ref().unwrap())
     }
 
     /// The control section's status, and each endpoint's outcome.
@@ -166,6 +158,19 @@ pub fn leaf(ca: &TestCa) -> Leaf {
 
 pub fn tls_script(leaf: &Leaf) -> Script {
     Script::healthy(Security::ImplicitTls(leaf.server_config())).with_account(USER, CANARY)
+}
+
+/// A JSON report's verdict confidence and the owners of its alternatives.
+pub fn confidence_of(report: &Value) -> (&str, Vec<&str>) {
+    let verdict = &report["verdict"];
+    let alternatives = verdict["alternatives"].as_array().unwrap();
+    (
+        verdict["confidence"].as_str().unwrap(),
+        alternatives
+            .iter()
+            .map(|a| a["fault"].as_str().unwrap())
+            .collect(),
+    )
 }
 
 /// Asserts exit code, failing check, fault and verdict code.
