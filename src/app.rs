@@ -140,6 +140,8 @@ pub async fn check(config: Config) -> Report {
             fault: crate::report::Fault::None,
             code: String::new(),
             summary: String::new(),
+            confidence: crate::report::Confidence::Certain,
+            alternatives: vec![],
             hints: vec![],
             evidence: vec![],
         },
@@ -152,11 +154,12 @@ pub async fn check(config: Config) -> Report {
             .is_some_and(crate::diagnose::needs_control);
         report.control = Some(if needed {
             trigger.start_now();
-            match probe.await {
+            let endpoints = match probe.await {
                 Ok(Some(found)) => found,
-                // The target connected, then went silent: probe now.
+                // The target connected, then failed later: probe now.
                 _ => control::probe_all(config.clone(), run_deadline).await,
-            }
+            };
+            control::judge(endpoints, control::TargetEvidence::of(&report.checks))
         } else {
             probe.abort();
             control::not_needed()

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::checks::{dns, tcp, tls};
 use crate::config::{Config, ControlEndpoint, Security, Target};
-use crate::report::Status;
+use crate::report::{Check, CheckId, Status};
 use crate::transcript::Transcript;
 
 /// Public IMAP endpoints of different providers, used when no `--control` is given.
@@ -30,9 +30,16 @@ pub struct ControlProbe {
     pub host: String,
     /// Port.
     pub port: u16,
-    /// `reachable` (TCP connected and TLS answered), `tls_failed`, `unreachable` (TCP failed) or
-    /// `dns_failed`.
+    /// `reachable` (TCP connected; the TLS handshake answered unless the run deadline cut it
+    /// off), `tls_failed`, `refused` (the host answered with a reset: the path works),
+    /// `unreachable` (TCP got no answer or no route), `dns_failed`, or `cut_off` (the run deadline
+    /// ended it before DNS or TCP had an answer).
     pub outcome: &'static str,
+    /// Whether this result can be compared with the target's (see `reason` when not).
+    pub comparable: bool,
+    /// Why the result cannot be compared with the target's (only when `comparable` is false).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
     /// What failed, if anything (the failing layer's summary).
     pub error: Option<String>,
     /// The failing layer's error code (e.g. `tls.certificate_expired`), if anything failed.
@@ -41,18 +48,32 @@ pub struct ControlProbe {
     pub duration_ms: u64,
 }
 
+impl ControlProbe {
+    /// Whether the endpoint shows that this computer's network works: it connected, or its host
+    /// answered with a reset.
+    pub fn network_works(&self) -> bool {
+        matches!(self.outcome, "reachable" | "tls_failed" | "refused")
+    }
+}
+
 /// The control section of the report.
 #[derive(Clone, Debug, Serialize)]
 pub struct ControlReport {
-    /// `reachable` (at least one endpoint answered), `unreachable` (none did), or `not_needed`
-    /// (the target's network layers passed, so the probe was cancelled).
+    /// `reachable` (a comparable endpoint answered), `unreachable` (every endpoint is comparable
+    /// and none answered), `inconclusive` (none answered, and some results cannot be compared with
+    /// the target's), or `not_needed` (the target's network layers passed, so the probe was
+    /// cancelled).
     pub status: &'static str,
     /// Per-endpoint results (empty when not needed).
     pub endpoints: Vec<ControlProbe>,
+    /// A fact about this network the comparison revealed (e.g. that it has no internet access).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<&'static str>,
 }
 
 impl ControlReport {
-    /// Whether at least one endpoint answered.
+    /// Whether at least one endpoint answered; `None` when the probe was not needed or its
+    /// results cannot be compared with the target's.
     pub fn reachable(&self) -> Option<bool> {
         match self.status {
             "reachable" => Some(true),
@@ -60,7 +81,87 @@ impl ControlReport {
             _ => None,
         }
     }
+
+    /// Whether the network works only in the sense that every answering endpoint refused (no
+    /// completed handshake anywhere).
+    pub fn only_refused(&self) -> bool {
+        let answered = self.endpoints.iter().filter(|p| p.network_works());
+        answered.clone().count() > 0 && answered.into_iter().all(|p| p.outcome == "refused")
+    }
 }
+
+/// What the target's own checks showed, for deciding which control results compare with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TargetEvidence {
+    /// The target's name resolved (or needed no lookup).
+    pub resolved: bool,
+    /// The target's host answered at TCP: it connected, or refused the port.
+    pub answered: bool,
+}
+
+impl TargetEvidence {
+    /// From the finished checklist.
+    pub fn of(checks: &[Check]) -> TargetEvidence {
+        let status = |id| checks.iter().find(|c| c.id == id).map(|c| c.status);
+        let passed = |id| matches!(status(id), Some(Status::Pass | Status::Warn));
+        let refused = checks
+            .iter()
+            .any(|c| c.id == CheckId::Tcp && c.error_code() == Some("tcp.refused"));
+        TargetEvidence {
+            resolved: passed(CheckId::Dns),
+            answered: passed(CheckId::Tcp) || refused,
+        }
+    }
+}
+
+/// Why a control result that failed says nothing about the target, if it does not.
+const NOT_COMPARABLE_DNS: &str = "its name does not resolve while the target's did (no internet access, or DNS that serves only local names): that says nothing about the path to the target";
+const NOT_COMPARABLE_ANSWERED: &str = "the target's host answered, so the path to it works: an unreachable control only shows that the internet is not reachable from here";
+const NOT_COMPARABLE_CUT_OFF: &str = "cut off by --max-time before it had an answer";
+
+/// The control section from the endpoints' results, compared with what the target showed.
+pub fn judge(mut endpoints: Vec<ControlProbe>, target: TargetEvidence) -> ControlReport {
+    for probe in &mut endpoints {
+        probe.reason = match probe.outcome {
+            "cut_off" => Some(NOT_COMPARABLE_CUT_OFF),
+            "dns_failed" if target.resolved => Some(NOT_COMPARABLE_DNS),
+            "unreachable" if target.answered => Some(NOT_COMPARABLE_ANSWERED),
+            _ => None,
+        };
+        probe.comparable = probe.reason.is_none();
+    }
+    let works = endpoints.iter().any(|p| p.comparable && p.network_works());
+    let all_comparable = !endpoints.is_empty() && endpoints.iter().all(|p| p.comparable);
+    let status = if works {
+        "reachable"
+    } else if all_comparable {
+        "unreachable"
+    } else {
+        "inconclusive"
+    };
+    // Every endpoint failed where the target got through: this network has no internet access.
+    let isolated =
+        |p: &ControlProbe| matches!(p.reason, Some(NOT_COMPARABLE_DNS | NOT_COMPARABLE_ANSWERED));
+    let note = (!works && !endpoints.is_empty() && endpoints.iter().all(isolated)).then(|| {
+        if endpoints.iter().all(|p| p.outcome == "dns_failed") {
+            NO_INTERNET_DNS
+        } else {
+            NO_INTERNET
+        }
+    });
+    ControlReport {
+        status,
+        endpoints,
+        note,
+    }
+}
+
+/// The note for a network whose control endpoints do not resolve while the target does.
+pub const NO_INTERNET_DNS: &str =
+    "this network has no internet access (the control endpoints cannot be resolved)";
+/// The note for a network whose control endpoints cannot be reached while the target can.
+pub const NO_INTERNET: &str =
+    "this network has no internet access (the control endpoints cannot be reached)";
 
 /// How long the target may take to connect before the control probe starts anyway. A healthy
 /// target connects well within it, so a healthy check never touches the control endpoints.
@@ -94,7 +195,7 @@ impl Trigger {
 pub fn spawn(
     config: Config,
     run_deadline: Option<tokio::time::Instant>,
-) -> (Trigger, tokio::task::JoinHandle<Option<ControlReport>>) {
+) -> (Trigger, tokio::task::JoinHandle<Option<Vec<ControlProbe>>>) {
     let (tx, mut rx) = tokio::sync::watch::channel(Signal::Waiting);
     let task = tokio::spawn(async move {
         tokio::select! {
@@ -131,11 +232,11 @@ pub fn default_controls(target_host: &str) -> Vec<ControlEndpoint> {
         .collect()
 }
 
-/// Probes every control endpoint concurrently.
+/// Probes every control endpoint concurrently; [`judge`] compares the results with the target.
 pub async fn probe_all(
     config: Config,
     run_deadline: Option<tokio::time::Instant>,
-) -> ControlReport {
+) -> Vec<ControlProbe> {
     let mut set = tokio::task::JoinSet::new();
     for (index, endpoint) in config.controls.iter().cloned().enumerate() {
         let config = config.clone();
@@ -147,16 +248,7 @@ pub async fn probe_all(
         endpoints.extend(joined.ok());
     }
     endpoints.sort_by_key(|(index, _)| *index);
-    let endpoints: Vec<ControlProbe> = endpoints.into_iter().map(|(_, p)| p).collect();
-    let status = if endpoints
-        .iter()
-        .any(|p| p.outcome == "reachable" || p.outcome == "tls_failed")
-    {
-        "reachable"
-    } else {
-        "unreachable"
-    };
-    ControlReport { status, endpoints }
+    endpoints.into_iter().map(|(_, p)| p).collect()
 }
 
 /// The report section when the probe was cancelled because the target's network layers passed.
@@ -164,6 +256,7 @@ pub fn not_needed() -> ControlReport {
     ControlReport {
         status: "not_needed",
         endpoints: Vec::new(),
+        note: None,
     }
 }
 
@@ -194,10 +287,16 @@ async fn probe(
         let step = (tokio::time::Instant::now() + config.step_timeout).min(probe_deadline);
         run_deadline.map_or(step, |run| run.min(step))
     };
-    let result = |outcome, failed: Option<crate::report::Check>| ControlProbe {
+    // A failure when the run deadline (earlier than the probe's own) has come is no answer.
+    let cut_off = || {
+        run_deadline.is_some_and(|run| run < probe_deadline && tokio::time::Instant::now() >= run)
+    };
+    let result = |outcome, failed: Option<Check>| ControlProbe {
         host: endpoint.host.clone(),
         port: endpoint.port,
         outcome,
+        comparable: true,
+        reason: None,
         error: failed.as_ref().map(|c| c.summary.clone()),
         error_code: failed
             .as_ref()
@@ -206,11 +305,19 @@ async fn probe(
     };
     let (check, addrs) = dns::run(&control, step()).await;
     if check.status == Status::Fail {
-        return result("dns_failed", Some(check));
+        return result(
+            if cut_off() { "cut_off" } else { "dns_failed" },
+            Some(check),
+        );
     }
     let (check, stream) = tcp::run(&addrs, step()).await;
     let Some(stream) = stream else {
-        return result("unreachable", Some(check));
+        let outcome = match check.error_code() {
+            Some("tcp.refused") => "refused",
+            _ if cut_off() => "cut_off",
+            _ => "unreachable",
+        };
+        return result(outcome, Some(check));
     };
     let transcript = Transcript::new(started);
     let (check, _) = tls::run(
@@ -221,6 +328,8 @@ async fn probe(
     )
     .await;
     match check.status {
+        // TCP connected: the network works, whatever the deadline did to the handshake.
+        Status::Fail if cut_off() => result("reachable", Some(check)),
         Status::Fail => result("tls_failed", Some(check)),
         _ => result("reachable", None),
     }
@@ -229,6 +338,100 @@ async fn probe(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn probe(outcome: &'static str) -> ControlProbe {
+        ControlProbe {
+            host: "ctl.test".into(),
+            port: 993,
+            outcome,
+            comparable: true,
+            reason: None,
+            error: None,
+            error_code: None,
+            duration_ms: 1,
+        }
+    }
+
+    const RESOLVED: TargetEvidence = TargetEvidence {
+        resolved: true,
+        answered: false,
+    };
+    const ANSWERED: TargetEvidence = TargetEvidence {
+        resolved: true,
+        answered: true,
+    };
+    const NOTHING: TargetEvidence = TargetEvidence {
+        resolved: false,
+        answered: false,
+    };
+
+    #[test]
+    fn a_control_that_fails_at_dns_while_the_target_resolved_is_not_evidence() {
+        let report = judge(vec![probe("dns_failed"), probe("dns_failed")], RESOLVED);
+        assert_eq!(report.status, "inconclusive");
+        assert_eq!(report.reachable(), None);
+        assert!(report.endpoints.iter().all(|p| !p.comparable));
+        assert_eq!(report.endpoints[0].reason, Some(NOT_COMPARABLE_DNS));
+        assert_eq!(report.note, Some(NO_INTERNET_DNS));
+        // Names failing for the target too: the same layer, comparable.
+        let report = judge(vec![probe("dns_failed")], NOTHING);
+        assert_eq!(report.status, "unreachable");
+        assert_eq!(report.reachable(), Some(false));
+        assert!(report.endpoints[0].comparable);
+        assert_eq!(report.note, None);
+    }
+
+    #[test]
+    fn an_unreachable_control_while_the_target_answered_means_no_internet() {
+        let report = judge(vec![probe("unreachable"), probe("dns_failed")], ANSWERED);
+        assert_eq!(report.status, "inconclusive");
+        assert_eq!(report.note, Some(NO_INTERNET));
+        assert_eq!(report.endpoints[0].reason, Some(NOT_COMPARABLE_ANSWERED));
+        let report = judge(vec![probe("unreachable")], RESOLVED);
+        assert_eq!(report.status, "unreachable");
+        assert_eq!(report.note, None);
+    }
+
+    #[test]
+    fn a_control_cut_off_by_the_deadline_is_inconclusive_without_a_note() {
+        for target in [NOTHING, RESOLVED, ANSWERED] {
+            let report = judge(vec![probe("cut_off"), probe("unreachable")], target);
+            assert_eq!(report.status, "inconclusive", "{target:?}");
+            assert_eq!(report.reachable(), None);
+            assert_eq!(report.endpoints[0].reason, Some(NOT_COMPARABLE_CUT_OFF));
+            assert_eq!(report.note, None);
+        }
+        assert_eq!(judge(Vec::new(), NOTHING).status, "inconclusive");
+    }
+
+    #[test]
+    fn a_refused_control_proves_the_network_works() {
+        let report = judge(vec![probe("refused"), probe("cut_off")], NOTHING);
+        assert_eq!(report.status, "reachable");
+        assert_eq!(report.reachable(), Some(true));
+        assert!(report.only_refused());
+        let report = judge(vec![probe("refused"), probe("reachable")], NOTHING);
+        assert!(!report.only_refused());
+        let report = judge(vec![probe("tls_failed")], RESOLVED);
+        assert_eq!(report.status, "reachable");
+        assert!(!report.only_refused());
+        assert!(!judge(vec![probe("unreachable")], NOTHING).only_refused());
+    }
+
+    #[test]
+    fn target_evidence_reads_the_dns_and_tcp_checks() {
+        use crate::report::Details;
+        let dns = Check::passed(CheckId::Dns, "ok", Details::None);
+        let refused = Check::failed(CheckId::Tcp, "refused", "refused", Details::None);
+        let timeout = Check::failed(CheckId::Tcp, "timeout", "timeout", Details::None);
+        let connected = Check::passed(CheckId::Tcp, "ok", Details::None);
+        let dns_failed = Check::failed(CheckId::Dns, "nxdomain", "no", Details::None);
+        let of = |checks: &[Check]| TargetEvidence::of(checks);
+        assert_eq!(of(&[dns.clone(), refused]), ANSWERED);
+        assert_eq!(of(&[dns.clone(), connected]), ANSWERED);
+        assert_eq!(of(&[dns, timeout]), RESOLVED);
+        assert_eq!(of(&[dns_failed]), NOTHING);
+    }
 
     #[test]
     fn never_probes_the_targets_own_provider() {

@@ -217,10 +217,47 @@ pub struct Verdict {
     pub code: String,
     /// Plain-language conclusion naming the side.
     pub summary: String,
+    /// How firmly the evidence supports `fault`.
+    pub confidence: Confidence,
+    /// The other sides that remain possible (empty when the evidence names one owner).
+    pub alternatives: Vec<Alternative>,
     /// What to do next.
     pub hints: Vec<String>,
     /// The facts the verdict rests on (which checks, the control probe's result).
     pub evidence: Vec<String>,
+}
+
+/// How firmly the evidence supports a verdict's owner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// The evidence proves it (the server said so, a protocol fact, a refused port).
+    Certain,
+    /// One owner is probable, another remains possible (see `alternatives`).
+    Likely,
+    /// The evidence that would decide it is missing or not comparable (the control probe was
+    /// off, cut off by `--max-time`, or could not be compared with the target).
+    Inconclusive,
+}
+
+impl Confidence {
+    /// As written in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Certain => "certain",
+            Confidence::Likely => "likely",
+            Confidence::Inconclusive => "inconclusive",
+        }
+    }
+}
+
+/// Another side that may own the problem.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Alternative {
+    /// That side.
+    pub fault: Fault,
+    /// Why it remains possible, for a person.
+    pub summary: String,
 }
 
 impl Check {

@@ -374,6 +374,9 @@ async fn slow_login_beyond_the_timeout() {
     let summary = run.verdict("summary");
     assert!(summary.contains("throttling failed logins"), "{summary}");
     assert!(summary.contains("account"), "{summary}");
+    let verdict = &run.json.as_ref().unwrap()["verdict"];
+    assert_eq!(verdict["confidence"], "likely");
+    assert_eq!(verdict["alternatives"][0]["fault"], "account", "{verdict}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

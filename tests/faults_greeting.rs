@@ -37,6 +37,10 @@ async fn bye_greeting_with_unavailable_code() {
 async fn silent_server_times_out_on_the_greeting() {
     let run = opening_run(Opening::Silent, &["--timeout", "1"]).await;
     expect(&run, 13, "capability", "server", "capability.timeout");
+    // Inside implicit TLS already: no hint to use TLS.
+    let hints = run.json.as_ref().unwrap()["verdict"]["hints"].to_string();
+    assert!(!hints.contains("--security tls"), "{hints}");
+    assert_eq!(run.confidence(), ("likely", vec!["local"]));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -139,11 +143,88 @@ async fn starttls_happy_path() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn starttls_against_an_implicit_tls_port() {
+async fn starttls_against_an_implicit_tls_port_ends_as_soon_as_tls_answers() {
     let ca = TestCa::new("t");
     let f = Fixture::start(tls_script(&leaf(&ca)), &ca).await;
-    let run = f.check("imap", &["--timeout", "1"]).await;
+    let run = f.check("imap", &["--timeout", "10", "-v"]).await;
     expect(&run, 13, "capability", "config", "capability.tls_port");
+    assert_eq!(run.confidence(), ("certain", vec![]));
+    assert_eq!(run.check("capability")["details"]["tls_probe"], "tls");
+    // The probe starts after a second of silence and answers within a round trip, long before
+    // the 10 s --timeout.
+    let took = run.check("capability")["duration_ms"].as_u64().unwrap();
+    assert!((1000..5000).contains(&took), "capability took {took} ms");
+    assert!(transcript_says(
+        &run,
+        "trying a TLS handshake on a second connection"
+    ));
+    assert!(transcript_says(&run, "TLS probe: the port answered in TLS"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn silent_plaintext_port_that_does_not_speak_tls_either() {
+    let ca = TestCa::new("t");
+    let script = Script::healthy(Security::Plain).with_opening(Opening::Silent);
+    let f = Fixture::start(script, &ca).await;
+    let run = f.check("imap", &["--timeout", "2.5", "-v"]).await;
+    expect(&run, 13, "capability", "server", "capability.timeout");
+    assert_eq!(run.check("capability")["details"]["tls_probe"], "no_answer");
+    assert!(transcript_says(&run, "TLS probe: no answer"));
+    // TLS was ruled out: neither the hint nor the alternative suggests it.
+    let hints = run.json.as_ref().unwrap()["verdict"]["hints"].to_string();
+    assert!(!hints.contains("--security tls"), "{hints}");
+    assert_eq!(run.confidence(), ("likely", vec!["local"]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn silent_plaintext_port_that_answers_tls_with_garbage() {
+    // First connection: silence. Second (the TLS probe): an HTTP error page.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (silent, _) = listener.accept().await.unwrap();
+        let (mut probe, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 512];
+        let _ = probe.read(&mut buf).await;
+        let _ = probe.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
+        drop(probe);
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        drop(silent);
+    });
+    let target = format!("imap://127.0.0.1:{port}");
+    let run = run(
+        &["--json", "-v", "--no-control", "--timeout", "2", &target],
+        &[],
+    )
+    .await;
+    server.abort();
+    expect(&run, 13, "capability", "server", "capability.timeout");
+    assert_eq!(run.check("capability")["details"]["tls_probe"], "not_tls");
+    assert!(transcript_says(&run, "does not speak TLS either"));
+    let hints = run.json.as_ref().unwrap()["verdict"]["hints"].to_string();
+    assert!(!hints.contains("--security tls"), "{hints}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn silent_plaintext_port_without_time_for_the_probe_keeps_the_tls_hint() {
+    let ca = TestCa::new("t");
+    let script = Script::healthy(Security::Plain).with_opening(Opening::Silent);
+    let f = Fixture::start(script, &ca).await;
+    let run = f.check("imap", &["--timeout", "0.8"]).await;
+    expect(&run, 13, "capability", "server", "capability.timeout");
+    assert!(run.check("capability")["details"]["tls_probe"].is_null());
+    let hints = run.json.as_ref().unwrap()["verdict"]["hints"].to_string();
+    assert!(hints.contains("--security tls"), "{hints}");
+    assert_eq!(run.confidence(), ("likely", vec!["config", "local"]));
+}
+
+fn transcript_says(run: &Run, text: &str) -> bool {
+    run.json.as_ref().unwrap()["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|line| line["text"].as_str().unwrap().contains(text))
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -67,6 +67,14 @@ impl World {
         run
     }
 
+    /// Checks the mail server, with ctl.test as the control and `extra`.
+    fn check_mail(&self, extra: &[&str]) -> Run {
+        let control = World::control();
+        let mut args = vec!["--control", &control];
+        args.extend_from_slice(extra);
+        self.check(&World::mail_target(), &args)
+    }
+
     fn mail_target() -> String {
         format!("imaps://{MAIL_HOST}:{PORT}")
     }
@@ -104,6 +112,11 @@ fn control_status(run: &Run) -> &str {
         .unwrap_or_default()
 }
 
+/// The verdict's confidence and the owners of its alternatives.
+fn confidence(run: &Run) -> (&str, Vec<&str>) {
+    support::scripted::confidence_of(run.json.as_ref().unwrap())
+}
+
 /// Asserts the exit code and the verdict's fault (and code, when given).
 fn expect(run: &Run, exit: i32, fault: &str, code: Option<&str>) {
     assert_eq!(run.code, exit, "exit code:\n{}", run.dump());
@@ -125,6 +138,27 @@ table inet imapdoctor_blackhole {
         type filter hook input priority filter; policy accept;
         ip daddr 10.77.0.1 tcp dport 10993 drop
         ip6 daddr 2001:db8:77::1 tcp dport 10993 drop
+    }
+}
+";
+
+/// Drops DNS in "the internet": the nameserver's host is up, but no query gets an answer.
+const NO_DNS: &str = "
+table inet imapdoctor_no_dns {
+    chain input {
+        type filter hook input priority filter; policy accept;
+        udp dport 53 drop
+        tcp dport 53 drop
+    }
+}
+";
+
+/// Drops TCP to the IMAP port of every host in "the internet", control included.
+const BLACKHOLE_ALL_IMAP: &str = "
+table inet imapdoctor_blackhole_all {
+    chain input {
+        type filter hook input priority filter; policy accept;
+        tcp dport 10993 drop
     }
 }
 ";
@@ -163,26 +197,25 @@ fn healthy_through_namespaces() {
 fn laptop_offline() {
     let Some(w) = World::start() else { return };
     w.lab.client_offline().unwrap();
-    let control = World::control();
-    let run = w.check(
-        &World::mail_target(),
-        &["--control", &control, "--timeout", "2"],
-    );
+    let run = w.check_mail(&["--timeout", "2"]);
     expect(&run, 10, "local", None);
     assert_eq!(status(&run, "dns"), "fail", "{}", run.dump());
+    assert_eq!(confidence(&run), ("certain", vec![]), "{}", run.dump());
 }
 
 #[test]
 fn imap_port_blackholed_with_control_reachable() {
     let Some(w) = World::start() else { return };
     w.lab.nft(w.lab.net(), BLACKHOLE_IMAP_PORT).unwrap();
-    let control = World::control();
-    let run = w.check(
-        &World::mail_target(),
-        &["--control", &control, "--timeout", "2"],
-    );
+    let run = w.check_mail(&["--timeout", "2"]);
     expect(&run, 11, "server", Some("tcp.timeout"));
     assert_eq!(control_status(&run), "reachable", "{}", run.dump());
+    assert_eq!(
+        confidence(&run),
+        ("likely", vec!["local"]),
+        "{}",
+        run.dump()
+    );
     // "Within --timeout plus one second", with room for a loaded machine.
     assert!(
         run.elapsed < Duration::from_millis(3500),
@@ -193,18 +226,36 @@ fn imap_port_blackholed_with_control_reachable() {
 }
 
 #[test]
-fn imap_port_blocked_but_443_open() {
+fn imap_port_blocked_but_443_open_ends_early() {
     let Some(mut w) = World::start() else { return };
     w.lab
         .listen(&addrs(MAIL_V4.into(), MAIL_V6.into(), 443))
         .unwrap();
     w.lab.nft(w.lab.net(), BLACKHOLE_IMAP_PORT).unwrap();
-    let control = World::control();
-    let run = w.check(
-        &World::mail_target(),
-        &["--control", &control, "--timeout", "2"],
-    );
+    let run = w.check_mail(&["--timeout", "10"]);
     expect(&run, 11, "local", Some("tcp.port_blocked"));
+    assert_eq!(
+        confidence(&run),
+        ("likely", vec!["server"]),
+        "{}",
+        run.dump()
+    );
+    // Conclusive once the IMAP port has been silent for max(3 s, 10 × the 443 round trip): a
+    // sub-millisecond round trip here, so 3 s, not the 10 s --timeout.
+    let tcp = check(&run, "tcp");
+    let tcp_ms = tcp["duration_ms"].as_u64().unwrap_or(u64::MAX);
+    assert!(
+        (2900..4500).contains(&tcp_ms),
+        "tcp took {tcp_ms} ms:\n{}",
+        run.dump()
+    );
+    assert_eq!(tcp["details"]["port_443"], "connected", "{}", run.dump());
+    assert!(
+        run.elapsed < Duration::from_secs(6),
+        "took {:?}:\n{}",
+        run.elapsed,
+        run.dump()
+    );
 }
 
 #[test]
@@ -220,34 +271,17 @@ table inet imapdoctor_offline {
 }
 ";
     w.lab.nft(w.lab.client(), ruleset).unwrap();
-    let control = World::control();
-    let run = w.check(
-        &World::mail_target(),
-        &["--control", &control, "--timeout", "2"],
-    );
-    expect(&run, 11, "local", None);
+    let run = w.check_mail(&["--timeout", "2"]);
+    expect(&run, 11, "local", Some("network.nothing_reachable"));
     assert_eq!(control_status(&run), "unreachable", "{}", run.dump());
+    assert_eq!(confidence(&run), ("certain", vec![]), "{}", run.dump());
 }
 
 #[test]
 fn resolver_down() {
     let Some(w) = World::start() else { return };
-    // The nameserver's host is up, but DNS gets no answer at all.
-    let ruleset = "
-table inet imapdoctor_no_dns {
-    chain input {
-        type filter hook input priority filter; policy accept;
-        udp dport 53 drop
-        tcp dport 53 drop
-    }
-}
-";
-    w.lab.nft(w.lab.net(), ruleset).unwrap();
-    let control = World::control();
-    let run = w.check(
-        &World::mail_target(),
-        &["--control", &control, "--timeout", "2"],
-    );
+    w.lab.nft(w.lab.net(), NO_DNS).unwrap();
+    let run = w.check_mail(&["--timeout", "2"]);
     expect(&run, 10, "local", Some("dns.no_nameserver_answers"));
 }
 
@@ -260,6 +294,12 @@ fn nxdomain() {
         &["--control", &control, "--timeout", "2"],
     );
     expect(&run, 10, "config", Some("dns.nxdomain"));
+    assert_eq!(
+        confidence(&run),
+        ("likely", vec!["local"]),
+        "{}",
+        run.dump()
+    );
 }
 
 #[test]
@@ -274,11 +314,7 @@ table inet imapdoctor_no_v6 {
 }
 ";
     w.lab.nft(w.lab.net(), ruleset).unwrap();
-    let control = World::control();
-    let run = w.check(
-        &World::mail_target(),
-        &["--control", &control, "--timeout", "5"],
-    );
+    let run = w.check_mail(&["--timeout", "5"]);
     // The premise: the resolver offers IPv6 first, so the first attempt is the broken one.
     let first = &check(&run, "tcp")["details"]["attempts"][0]["address"];
     assert_eq!(
@@ -298,4 +334,119 @@ table inet imapdoctor_no_v6 {
     );
     assert_eq!(status(&run, "tcp"), "warn", "tcp status:\n{}", run.dump());
     expect(&run, 0, "local", Some("tcp.ipv6_broken"));
+    assert_eq!(
+        confidence(&run),
+        ("likely", vec!["server"]),
+        "{}",
+        run.dump()
+    );
+}
+
+/// Control endpoints whose names the lab's DNS does not know (NXDOMAIN, and REFUSED from a
+/// resolver without upstream servers), as on an intranet without internet access.
+const UNKNOWN_CONTROLS: [&str; 4] = [
+    "--control",
+    "nosuch.test:993",
+    "--control",
+    "imap.example.net:993",
+];
+
+const NO_INTERNET: &str = "this network has no internet access";
+
+#[test]
+fn no_internet_access_makes_the_control_inconclusive_never_local() {
+    let Some(w) = World::start() else { return };
+    w.lab.nft(w.lab.net(), BLACKHOLE_IMAP_PORT).unwrap();
+    let mut args = UNKNOWN_CONTROLS.to_vec();
+    args.extend(["--timeout", "2"]);
+    let run = w.check(&World::mail_target(), &args);
+    expect(&run, 11, "server", Some("tcp.timeout"));
+    assert_eq!(control_status(&run), "inconclusive", "{}", run.dump());
+    assert_eq!(
+        confidence(&run),
+        ("inconclusive", vec!["local"]),
+        "{}",
+        run.dump()
+    );
+    let control = &run.json.as_ref().unwrap()["control"];
+    for endpoint in control["endpoints"].as_array().unwrap() {
+        assert_eq!(endpoint["outcome"], "dns_failed", "{}", run.dump());
+        assert_eq!(endpoint["comparable"], false, "{}", run.dump());
+    }
+    assert!(
+        control["note"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(NO_INTERNET),
+        "{}",
+        run.dump()
+    );
+}
+
+#[test]
+fn no_internet_access_is_said_once_beside_a_closed_port() {
+    let Some(w) = World::start() else { return };
+    // Nothing listens on 10994: the mail host answers with a reset.
+    let target = format!("imaps://{MAIL_HOST}:10994");
+    let mut args = UNKNOWN_CONTROLS.to_vec();
+    args.extend(["--timeout", "2"]);
+    let run = w.check(&target, &args);
+    expect(&run, 11, "server", Some("tcp.refused"));
+    assert_eq!(confidence(&run), ("certain", vec![]), "{}", run.dump());
+    let evidence = run.json.as_ref().unwrap()["verdict"]["evidence"].to_string();
+    assert_eq!(evidence.matches(NO_INTERNET).count(), 1, "{}", run.dump());
+    let mut human = vec!["--no-color"];
+    human.extend_from_slice(&args);
+    human.push(&target);
+    let run = w.lab.run(BIN, &human, &[]);
+    assert_eq!(run.code, 11, "{}", run.dump());
+    assert_eq!(run.stdout.matches(NO_INTERNET).count(), 1, "{}", run.dump());
+    assert!(run.stdout.contains("Verdict [SERVER]"), "{}", run.dump());
+    // The refused port proves the path works: the control's absence casts no doubt.
+    assert!(!run.stdout.contains("not ruled out"), "{}", run.dump());
+}
+
+#[test]
+fn control_cut_off_by_max_time_is_inconclusive() {
+    let Some(w) = World::start() else { return };
+    // Both the mail server's and the control's IMAP port blackholed: with the control's own
+    // bound (--timeout) far away, --max-time ends it before it has an answer.
+    w.lab.nft(w.lab.net(), BLACKHOLE_ALL_IMAP).unwrap();
+    let run = w.check_mail(&["--timeout", "10", "--max-time", "1.5"]);
+    expect(&run, 11, "server", Some("tcp.timeout"));
+    assert_eq!(control_status(&run), "inconclusive", "{}", run.dump());
+    let endpoint = &run.json.as_ref().unwrap()["control"]["endpoints"][0];
+    assert_eq!(endpoint["outcome"], "cut_off", "{}", run.dump());
+    assert_eq!(
+        confidence(&run),
+        ("inconclusive", vec!["local"]),
+        "{}",
+        run.dump()
+    );
+    assert_within_max_time(&run, 1500);
+}
+
+#[test]
+fn resolver_down_ends_within_max_time() {
+    let Some(w) = World::start() else { return };
+    // getaddrinfo cannot be cancelled and waits for resolv.conf's own timeouts (5 s and more).
+    w.lab.nft(w.lab.net(), NO_DNS).unwrap();
+    let run = w.check_mail(&["--timeout", "30", "--max-time", "1.5"]);
+    expect(&run, 10, "local", Some("dns.no_nameserver_answers"));
+    assert_within_max_time(&run, 1500);
+}
+
+/// The run's own duration within `max_ms` + 100 ms; spawn to exit (through `ip netns exec`)
+/// within another second.
+fn assert_within_max_time(run: &Run, max_ms: u64) {
+    let own = run.json.as_ref().unwrap()["duration_ms"]
+        .as_u64()
+        .unwrap_or(u64::MAX);
+    assert!(own <= max_ms + 100, "duration_ms {own}:\n{}", run.dump());
+    assert!(
+        run.elapsed < Duration::from_millis(max_ms + 1000),
+        "took {:?}:\n{}",
+        run.elapsed,
+        run.dump()
+    );
 }

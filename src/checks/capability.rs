@@ -48,6 +48,10 @@ pub struct CapabilityDetails {
     pub starttls: Option<StartTls>,
     /// Who answered, from the host name and the greeting.
     pub provider: crate::providers::Identification,
+    /// A plaintext port that stayed silent: what a TLS handshake on a second connection found
+    /// (`tls`, `not_tls`, `no_answer`, `cut_off`, `no_connection`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_probe: Option<super::tls_probe::TlsProbe>,
 }
 
 impl CapabilityDetails {

@@ -11,6 +11,7 @@ pub mod folders;
 pub mod nameservers;
 pub mod tcp;
 pub mod tls;
+pub mod tls_probe;
 pub mod token;
 pub mod trust;
 
@@ -147,10 +148,11 @@ async fn walk(
             Connection::new(Transport::Plain(socket), transcript.clone())
         }
     };
-    let mut progress = match capability::greet(&mut conn, &config.target.host, list.step()).await {
+    let (host, port) = (&config.target.host, config.target.port);
+    let mut progress = match tls_probe::greet(&mut conn, host, peer, port, list.step()).await {
         Ok(p) => p,
         Err(check) => {
-            list.record(tls_port_instead(check, peer, config).await);
+            list.record(check);
             return;
         }
     };
@@ -205,29 +207,6 @@ async fn walk(
     }
 }
 
-/// A plaintext greeting that never came may mean the port expects implicit TLS: if a TLS
-/// handshake succeeds there, say so.
-async fn tls_port_instead(
-    check: Check,
-    peer: Option<std::net::SocketAddr>,
-    config: &Config,
-) -> Check {
-    let (Some(peer), Some("capability.timeout")) = (peer, check.error_code()) else {
-        return check;
-    };
-    let bound = Instant::now() + config.step_timeout.min(std::time::Duration::from_secs(3));
-    if !tls::speaks_tls(peer, &config.target.host, bound).await {
-        return check;
-    }
-    let message = format!(
-        "no plaintext greeting: port {} expects a TLS handshake first (implicit TLS)",
-        config.target.port
-    );
-    let mut replaced = Check::failed(CheckId::Capability, "tls_port", message, check.details);
-    replaced.duration_ms = check.duration_ms;
-    replaced
-}
-
 async fn after_capability(
     config: &Config,
     list: &mut Checklist,
@@ -245,7 +224,7 @@ async fn after_capability(
         let tag = conn.tag();
         let line = format!("{tag} LOGOUT");
         let _ = conn.send(&line, &line, list.step()).await;
-        conn.shutdown().await;
+        let _ = tokio::time::timeout_at(list.step(), conn.shutdown()).await;
         return;
     };
     let check = if caps.preauthenticated() {
@@ -254,7 +233,7 @@ async fn after_capability(
         auth::run(config, creds, &caps, &mut conn, list.login_step()).await
     };
     if !list.record(check) {
-        conn.shutdown().await;
+        let _ = tokio::time::timeout_at(list.step(), conn.shutdown()).await;
         return;
     }
     let check = folders::run(&mut conn, &config.mailbox, list.step()).await;

@@ -18,6 +18,14 @@ const ATTEMPT_DELAY: Duration = Duration::from_millis(250);
 /// port blocked on the path from a host that is down.
 const PORT_443_AFTER: Duration = Duration::from_millis(1000);
 
+/// When port 443 connects while the IMAP port stays silent, the step ends this long after the
+/// IMAP connect started, or after [`BLOCKED_RTTS`] round trips to port 443 if that is longer:
+/// by then a SYN has been retransmitted twice, and a live port would have answered.
+const BLOCKED_AFTER: Duration = Duration::from_secs(3);
+
+/// Round trips to port 443 that the IMAP port may take before it counts as blocked.
+const BLOCKED_RTTS: u32 = 10;
+
 /// The outcome of one connection attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -58,9 +66,12 @@ pub struct TcpDetails {
     /// The address that connected.
     pub connected: Option<SocketAddr>,
     /// When the IMAP port stayed silent: whether the same host accepts TCP on port 443
-    /// (`open`, `refused`, `timed_out`, …).
+    /// (`connected`, `refused`, `timed_out`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub port_443: Option<Outcome>,
+    /// How long the connect to port 443 took, milliseconds (its round trip, when it connected).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port_443_ms: Option<u64>,
 }
 
 /// Connects to one of `addrs` before `deadline`.
@@ -72,9 +83,11 @@ pub async fn run(addrs: &[SocketAddr], deadline: Instant) -> (Check, Option<TcpS
     let mut set: JoinSet<(usize, std::io::Result<TcpStream>)> = JoinSet::new();
     let mut next_start = Instant::now();
     let mut stream = None;
-    let mut port_443: Option<Outcome> = None;
+    let mut port_443: Option<(Outcome, Duration)> = None;
     let probe_443_at = started + PORT_443_AFTER;
-    let mut probe_443: Option<tokio::task::JoinHandle<Outcome>> = None;
+    let mut probe_443: Option<tokio::task::JoinHandle<(Outcome, Duration)>> = None;
+    // Set when port 443 connected: the IMAP port counts as blocked if still silent then.
+    let mut blocked_at: Option<Instant> = None;
     loop {
         if attempts.len() < order.len() && (set.is_empty() || Instant::now() >= next_start) {
             let index = attempts.len();
@@ -94,6 +107,9 @@ pub async fn run(addrs: &[SocketAddr], deadline: Instant) -> (Check, Option<TcpS
             break;
         }
         let more_to_start = attempts.len() < order.len();
+        let silent = attempts
+            .iter()
+            .all(|a| a.error.is_none() || a.outcome == Outcome::TimedOut);
         tokio::select! {
             joined = set.join_next() => {
                 let Some(Ok((index, result))) = joined else { continue };
@@ -117,23 +133,32 @@ pub async fn run(addrs: &[SocketAddr], deadline: Instant) -> (Check, Option<TcpS
             _ = tokio::time::sleep_until(probe_443_at), if probe_443.is_none() && order.iter().all(|a| a.port() != 443) => {
                 let host = SocketAddr::new(order[0].ip(), 443);
                 probe_443 = Some(tokio::spawn(async move {
-                    match tokio::time::timeout_at(deadline, TcpStream::connect(host)).await {
+                    let started = Instant::now();
+                    let outcome = match tokio::time::timeout_at(deadline, TcpStream::connect(host)).await {
                         Ok(Ok(_)) => Outcome::Connected,
                         Ok(Err(e)) => classify(&e),
                         Err(_) => Outcome::TimedOut,
-                    }
+                    };
+                    (outcome, started.elapsed())
                 }));
             }
+            Some(found) = join_443(&mut probe_443), if port_443.is_none() => {
+                port_443 = Some(found);
+                if found.0 == Outcome::Connected {
+                    blocked_at = Some(started + BLOCKED_AFTER.max(found.1 * BLOCKED_RTTS));
+                }
+            }
+            _ = sleep_until_some(blocked_at), if silent => break,
             _ = tokio::time::sleep_until(deadline) => break,
         }
     }
     set.abort_all();
-    if let Some(probe) = probe_443 {
+    if let Some(probe) = probe_443.filter(|_| port_443.is_none()) {
         if stream.is_some() {
             probe.abort();
         } else {
             // The probe shares the deadline: it is done or about to be.
-            port_443 = tokio::time::timeout(Duration::from_millis(100), probe)
+            port_443 = tokio::time::timeout(Duration::from_millis(20), probe)
                 .await
                 .ok()
                 .and_then(Result::ok);
@@ -156,12 +181,32 @@ pub async fn run(addrs: &[SocketAddr], deadline: Instant) -> (Check, Option<TcpS
     (check, stream)
 }
 
+/// The port-443 probe's result once it has one; `None` when there is no probe (or it panicked).
+async fn join_443(
+    probe: &mut Option<tokio::task::JoinHandle<(Outcome, Duration)>>,
+) -> Option<(Outcome, Duration)> {
+    match probe {
+        Some(probe) => probe.await.ok(),
+        None => std::future::pending().await,
+    }
+}
+
+/// Sleeps until `at`, or forever when there is no `at`.
+async fn sleep_until_some(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
 fn verdict(
     attempts: &[Attempt],
     connected: Option<SocketAddr>,
     total: usize,
-    port_443: Option<Outcome>,
+    port_443: Option<(Outcome, Duration)>,
 ) -> Check {
+    let port_443_ms = port_443.map(|(_, took)| took.as_millis() as u64);
+    let port_443 = port_443.map(|(outcome, _)| outcome);
     let failed: Vec<&Attempt> = attempts
         .iter()
         .filter(|a| !matches!(a.outcome, Outcome::Connected | Outcome::Abandoned))
@@ -170,6 +215,7 @@ fn verdict(
         attempts: attempts.to_vec(),
         connected,
         port_443,
+        port_443_ms,
     });
     if let Some(addr) = connected {
         let mut check = Check::passed(CheckId::Tcp, format!("connected to {addr}"), details);
@@ -218,7 +264,7 @@ fn verdict(
         ("failed", "could not connect")
     };
     let tried = attempts.len();
-    let message = if tried < total {
+    let mut message = if tried < total {
         format!("{what} ({tried} of {total} addresses tried before the time limit)")
     } else {
         format!(
@@ -226,6 +272,12 @@ fn verdict(
             if tried == 1 { "" } else { "es" }
         )
     };
+    if let (Some(ms), "port_blocked") = (port_443_ms, code) {
+        let silent_ms = attempts.iter().map(|a| a.duration_ms).max().unwrap_or(0);
+        message.push_str(&format!(
+            "; port 443 connected in {ms} ms, the IMAP port stayed silent for {silent_ms} ms"
+        ));
+    }
     Check::failed(CheckId::Tcp, code, message, details)
 }
 

@@ -131,8 +131,12 @@ async fn handshake(
         received_instead: None,
         origin: Default::default(),
     };
-    let tls_config =
-        trust::recording_config(&config.extra_roots, config.insecure, captured.clone());
+    let tls_config = trust::recording_config(
+        &config.extra_roots,
+        config.insecure,
+        captured.clone(),
+        deadline.into_std(),
+    );
     let Ok(name) = ServerName::try_from(host.clone()) else {
         let message = format!("{host:?} is not a valid TLS server name");
         return (
@@ -424,27 +428,4 @@ fn success(details: TlsDetails) -> Check {
         check.warn("expires_soon", message);
     }
     check
-}
-
-/// Whether `addr` completes a TLS handshake (used when a plaintext greeting never came: the port
-/// may expect implicit TLS). No data is exchanged after the handshake.
-pub async fn speaks_tls(
-    addr: std::net::SocketAddr,
-    host: &str,
-    deadline: tokio::time::Instant,
-) -> bool {
-    let config = trust::probing_config();
-    let name = ServerName::try_from(host.to_string())
-        .unwrap_or_else(|_| ServerName::IpAddress(addr.ip().into()));
-    let attempt = async {
-        let socket = tokio::net::TcpStream::connect(addr).await.ok()?;
-        tokio_rustls::TlsConnector::from(config)
-            .connect(name, socket)
-            .await
-            .ok()
-    };
-    matches!(
-        tokio::time::timeout_at(deadline, attempt).await,
-        Ok(Some(_))
-    )
 }

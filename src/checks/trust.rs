@@ -5,6 +5,7 @@
 //! probe whether a port speaks TLS at all).
 
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::time::Instant;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
@@ -35,14 +36,22 @@ impl PendingTrust {
         pending
     }
 
-    /// Blocks until the store is loaded (it usually is by the time a certificate arrives).
-    fn wait(&self) -> Trust {
+    /// Blocks until the store is loaded (it usually is by the time a certificate arrives), or
+    /// until `deadline`: `None` when it was not loaded by then.
+    fn wait(&self, deadline: Instant) -> Option<Trust> {
         let mut slot = self.slot.lock().unwrap_or_else(|p| p.into_inner());
         loop {
             if let Some(trust) = slot.as_ref() {
-                return trust.clone();
+                return Some(trust.clone());
             }
-            slot = self.ready.wait(slot).unwrap_or_else(|p| p.into_inner());
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            slot = match self.ready.wait_timeout(slot, left) {
+                Ok((slot, _)) => slot,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
         }
     }
 }
@@ -94,6 +103,8 @@ struct RecordingVerifier {
     provider: Arc<CryptoProvider>,
     insecure: bool,
     captured: Arc<Mutex<Captured>>,
+    /// The step's deadline: the handshake never waits for the trust store beyond it.
+    deadline: Instant,
 }
 
 impl ServerCertVerifier for RecordingVerifier {
@@ -108,7 +119,18 @@ impl ServerCertVerifier for RecordingVerifier {
         let Some(trust) = &self.trust else {
             return Ok(ServerCertVerified::assertion());
         };
-        let trust = trust.wait();
+        let Some(trust) = trust.wait(self.deadline) else {
+            let late =
+                rustls::Error::General("the trust store did not load before the time limit".into());
+            let mut captured = self.captured.lock().unwrap_or_else(|p| p.into_inner());
+            captured.no_trust_store = true;
+            captured.error = Some(late.clone());
+            return if self.insecure {
+                Ok(ServerCertVerified::assertion())
+            } else {
+                Err(late)
+            };
+        };
         let result = match &trust {
             Ok(verifier) => {
                 verifier.verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
@@ -176,11 +198,13 @@ fn config_with(
     Arc::new(config)
 }
 
-/// A client configuration that verifies against the trust store and records into `captured`.
+/// A client configuration that verifies against the trust store (waiting for it at most until
+/// `deadline`) and records into `captured`.
 pub fn recording_config(
     extra_roots: &[CertificateDer<'static>],
     insecure: bool,
     captured: Arc<Mutex<Captured>>,
+    deadline: Instant,
 ) -> Arc<rustls::ClientConfig> {
     let provider = Arc::new(provider());
     let verifier = RecordingVerifier {
@@ -188,6 +212,7 @@ pub fn recording_config(
         provider: provider.clone(),
         insecure,
         captured,
+        deadline,
     };
     config_with(Arc::new(verifier), provider)
 }
@@ -200,6 +225,7 @@ pub fn probing_config() -> Arc<rustls::ClientConfig> {
         provider: provider.clone(),
         insecure: true,
         captured: Arc::default(),
+        deadline: Instant::now(),
     };
     config_with(Arc::new(verifier), provider)
 }

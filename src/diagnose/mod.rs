@@ -2,10 +2,12 @@
 //! codes and provider strings) and by the control probe (was anything else reachable?), decides
 //! which side owns the problem. Checks report facts; this module decides; renderers only lay out.
 
+pub mod confidence;
 pub mod responses;
 pub mod rules;
 
-use crate::report::{Check, CheckId, Details, Fault, Report, Status, Verdict};
+use crate::report::{Check, CheckId, Confidence, Details, Fault, Report, Status, Verdict};
+use confidence::ControlVerdict;
 
 /// The server's words behind a failure: (response code, text), when a server response caused it.
 fn server_words(check: &Check) -> Option<(Option<String>, String)> {
@@ -30,25 +32,22 @@ fn server_words(check: &Check) -> Option<(Option<String>, String)> {
 }
 
 /// Whether the failure is one the control probe can speak to: nothing (or only a SERVFAIL, which a
-/// home router with a dead uplink also gives) came back from the target. A nameserver's NXDOMAIN,
-/// a refused port or a TLS error already prove the network works.
+/// home router with a dead uplink also gives) came back from the target; a refused port, to tell a
+/// closed port from a network that rejects it; or a certificate out of its validity period, to
+/// check this computer's clock. A nameserver's NXDOMAIN, or a target that completed a TCP handshake
+/// and then failed, already prove the path to it works.
 pub fn needs_control(code: &str) -> bool {
     matches!(
         code,
         "dns.no_nameserver_answers"
             | "dns.no_nameservers"
-            | "dns.timeout"
             | "dns.servfail"
             | "tcp.timeout"
             | "tcp.unreachable"
             | "tcp.failed"
             | "tcp.refused"
-            | "tls.timeout"
-            | "tls.closed"
             | "tls.certificate_expired"
             | "tls.certificate_not_yet_valid"
-            | "capability.timeout"
-            | "capability.closed"
     )
 }
 
@@ -77,14 +76,16 @@ pub fn decision_table_markdown() -> String {
         Fault::Account => "account",
         Fault::Config => "config",
     };
-    let mut out = String::from("| symptom | fault | code | hint |\n|---|---|---|---|\n");
-    out.push_str("| every check passes | none | `ok` (`ok.with_warnings`) | — |\n");
+    let mut out =
+        String::from("| symptom | fault | confidence | code | hint |\n|---|---|---|---|---|\n");
+    out.push_str("| every check passes | none | certain | `ok` (`ok.with_warnings`) | — |\n");
     for rule in rules::RULES {
         let hint = rule.hints.first().copied().unwrap_or_default();
         out.push_str(&format!(
-            "| {} | {} | `{}` | {} |\n",
+            "| {} | {} | {} | `{}` | {} |\n",
             rule.summary,
             fault(rule.fault),
+            confidence::describe(rule.code),
             rule.code,
             hint
         ));
@@ -102,7 +103,7 @@ pub fn decision_table_markdown() -> String {
         };
         let hint = rule.hints.first().copied().unwrap_or_default();
         out.push_str(&format!(
-            "| {said}: {} | {} | `<check>.{}` | {} |\n",
+            "| {said}: {} | {} | certain | `<check>.{}` | {} |\n",
             rule.summary,
             fault(rule.fault),
             rule.code,
@@ -125,20 +126,27 @@ pub fn diagnose(report: &Report) -> Verdict {
         let probes: Vec<String> = control
             .endpoints
             .iter()
-            .map(|p| format!("{}:{} {}", p.host, p.port, p.outcome))
+            .map(|p| match p.reason {
+                Some(why) => format!(
+                    "{}:{} {} (not comparable: {why})",
+                    p.host, p.port, p.outcome
+                ),
+                None => format!("{}:{} {}", p.host, p.port, p.outcome),
+            })
             .collect();
-        evidence.push(
-            format!("control: {} {}", control.status, probes.join(", "))
-                .trim_end()
-                .to_string(),
-        );
+        let mut line = format!("control: {} {}", control.status, probes.join(", "));
+        if let Some(note) = control.note {
+            line = format!("{}; {note}", line.trim_end());
+        }
+        evidence.push(line.trim_end().to_string());
     }
     let Some(failed) = report.first_failure() else {
         return healthy(report, evidence);
     };
     let code = failed.error_code().unwrap_or("unknown").to_string();
-    let (mut fault, mut verdict_code, mut summary, mut hints) = match lookup(report, failed, &code)
-    {
+    let found = lookup(report, failed, &code);
+    let known = found.is_some();
+    let (mut fault, mut verdict_code, mut summary, mut hints) = match found {
         Some(found) => found,
         None => (
             Fault::Server,
@@ -147,6 +155,7 @@ pub fn diagnose(report: &Report) -> Verdict {
             vec!["Run again with -v and look at the transcript.".to_string()],
         ),
     };
+    let mut used = ControlVerdict::Unused;
     let time_error = matches!(
         code.as_str(),
         "tls.certificate_expired" | "tls.certificate_not_yet_valid"
@@ -166,6 +175,12 @@ pub fn diagnose(report: &Report) -> Verdict {
         summary = rule.summary.to_string();
         hints = rule.hints.iter().map(|h| h.to_string()).collect();
     } else if needs_control(&code) && !time_error {
+        used = match control.and_then(|c| c.reachable()) {
+            Some(true) if fault == Fault::Local => ControlVerdict::WorksElsewhere,
+            Some(true) => ControlVerdict::Works,
+            Some(false) => ControlVerdict::Fails,
+            None => ControlVerdict::Missing,
+        };
         match control.and_then(|c| c.reachable()) {
             Some(false)
                 if code.starts_with("dns.")
@@ -200,8 +215,27 @@ pub fn diagnose(report: &Report) -> Verdict {
                     "{summary} The known-good control endpoints are reachable from here, so this computer's network works in general."
                 );
             }
-            None => {}
+            None if !confidence::control_decides(&code) => {}
+            None => {
+                let other = if fault == Fault::Local {
+                    "the server's side"
+                } else {
+                    "this computer's network"
+                };
+                summary = match control {
+                    Some(_) => format!(
+                        "{summary} The known-good control endpoints could not be compared with the target (see control), so {other} is not ruled out."
+                    ),
+                    None => format!(
+                        "{summary} Without the control probe (--no-control), {other} is not ruled out."
+                    ),
+                };
+            }
         }
+    }
+    let tls_ruled_out = tls_ruled_out(report, failed);
+    if tls_ruled_out {
+        hints.retain(|h| h != rules::IMPLICIT_TLS_HINT);
     }
     if let Details::Auth(auth) = &failed.details {
         let findings = auth.token.iter().flat_map(|t| &t.findings);
@@ -216,10 +250,23 @@ pub fn diagnose(report: &Report) -> Verdict {
     if fault == Fault::Server && provider_id(report) == Some("microsoft") {
         hints.push("Check the Microsoft 365 admin center's Service health page for an Exchange Online incident.".into());
     }
+    let (confidence, alternatives) = if known {
+        confidence::assess(&confidence::Evidence {
+            code: &verdict_code,
+            fault,
+            control: used,
+            report: control,
+            tls_ruled_out,
+        })
+    } else {
+        (Confidence::Inconclusive, Vec::new())
+    };
     Verdict {
         fault,
         code: verdict_code,
         summary: format!("{}{}", opening(fault, &code), summary),
+        confidence,
+        alternatives,
         hints,
         evidence,
     }
@@ -252,6 +299,18 @@ fn fact_hints(report: &Report, failed: &Check, verdict_code: &str) -> Vec<String
 /// Whether the server logged the connection in by itself (a PREAUTH greeting).
 fn preauthenticated(report: &Report) -> bool {
     matches!(&report.check(CheckId::Auth).details, Details::Auth(a) if a.mechanism == Some("PREAUTH"))
+}
+
+/// Whether implicit TLS is ruled out for a port that sent no greeting: the connection already used
+/// TLS, or a TLS probe on a second connection found no TLS there.
+fn tls_ruled_out(report: &Report, failed: &Check) -> bool {
+    if report.target.security == crate::config::Security::Tls {
+        return true;
+    }
+    matches!(
+        &failed.details,
+        Details::Capability(c) if c.tls_probe.is_some_and(|p| p.rules_out_tls())
+    )
 }
 
 /// The provider, from the greeting when one arrived, else from the host name.
@@ -321,10 +380,19 @@ fn healthy(report: &Report, evidence: Vec<String>) -> Verdict {
         .find_map(|w| rules::lookup(&w.code));
     if let Some(rule) = owned {
         hints.extend(rule.hints.iter().map(|h| h.to_string()));
+        let (confidence, alternatives) = confidence::assess(&confidence::Evidence {
+            code: rule.code,
+            fault: rule.fault,
+            control: ControlVerdict::Unused,
+            report: report.control.as_ref(),
+            tls_ruled_out: true,
+        });
         return Verdict {
             fault: rule.fault,
             code: rule.code.to_string(),
             summary: format!("{}{}", opening(rule.fault, rule.code), rule.summary),
+            confidence,
+            alternatives,
             hints,
             evidence,
         };
@@ -375,6 +443,8 @@ fn healthy(report: &Report, evidence: Vec<String>) -> Verdict {
             "ok.with_warnings".into()
         },
         summary: format!("{opening}{summary}"),
+        confidence: Confidence::Certain,
+        alternatives: Vec::new(),
         hints,
         evidence,
     }

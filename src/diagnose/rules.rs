@@ -16,6 +16,10 @@ pub struct Rule {
     pub hints: &'static [&'static str],
 }
 
+/// The hint for a silent plaintext port; dropped when implicit TLS is ruled out there.
+pub const IMPLICIT_TLS_HINT: &str =
+    "If this port expects implicit TLS, use --security tls (usually port 993).";
+
 /// The table. Order does not matter; codes are unique.
 #[rustfmt::skip]
 pub const RULES: &[Rule] = &[
@@ -52,7 +56,7 @@ pub const RULES: &[Rule] = &[
     Rule { code: "tls.no_trust_store", fault: Fault::Local, summary: "this computer has no usable certificate trust store.", hints: &["Install the system CA certificates (e.g. the ca-certificates package), or pass --ca-file."] },
     Rule { code: "tls.bad_server_name", fault: Fault::Config, summary: "the server name is not valid for TLS.", hints: &["Check the host name."] },
     Rule { code: "capability.bye", fault: Fault::Server, summary: "the server refused the session in its greeting.", hints: &["The greeting text says why (see the capability check); it is usually overload or maintenance: retry later, or contact the mail provider."] },
-    Rule { code: "capability.timeout", fault: Fault::Server, summary: "the server accepted the connection but sent no greeting.", hints: &["If this port expects implicit TLS, use --security tls (usually port 993).", "Otherwise the server is overloaded or hung: contact the mail provider."] },
+    Rule { code: "capability.timeout", fault: Fault::Server, summary: "the server accepted the connection but sent no greeting.", hints: &[IMPLICIT_TLS_HINT, "The server may be overloaded or hung: retry later, or contact the mail provider."] },
     Rule { code: "capability.closed", fault: Fault::Server, summary: "the server closed the connection right after accepting it.", hints: &["The server may be overloaded, or rejects this computer's address: contact the mail provider."] },
     Rule { code: "capability.too_long", fault: Fault::Server, summary: "the server sends an endless line instead of a greeting.", hints: &["The server is broken or this is not an IMAP server: check the host and port."] },
     Rule { code: "capability.tls_port", fault: Fault::Config, summary: "this port speaks implicit TLS, not plaintext IMAP / STARTTLS.", hints: &["Use imaps://host (or --security tls), usually port 993."] },

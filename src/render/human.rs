@@ -6,7 +6,7 @@ use std::io::Write;
 use anstyle::{AnsiColor, Style};
 
 use super::Render;
-use crate::report::{Fault, Report, Status};
+use crate::report::{Confidence, Fault, Report, Status, Verdict};
 use crate::sanitize::terminal_text;
 
 /// The human renderer.
@@ -98,6 +98,9 @@ impl Render for Human {
                 control.status,
                 probes.join(", ")
             )?;
+            if let Some(note) = control.note {
+                writeln!(out, "           · {note}")?;
+            }
         }
         writeln!(out)?;
         let v = &report.verdict;
@@ -122,6 +125,9 @@ impl Render for Human {
             terminal_text(&v.summary)
         )?;
         writeln!(out, "  code: {}", v.code)?;
+        if v.fault != Fault::None || v.confidence != Confidence::Certain {
+            writeln!(out, "  {}", confidence_line(v))?;
+        }
         for hint in &v.hints {
             writeln!(out, "  → {}", terminal_text(hint))?;
         }
@@ -139,4 +145,28 @@ impl Render for Human {
         }
         writeln!(out, "\nFinished in {} ms.", report.duration_ms)
     }
+}
+
+/// "Confidence: likely — it may also be on this computer or its network: …".
+fn confidence_line(v: &Verdict) -> String {
+    let mut line = format!("Confidence: {}", v.confidence.as_str());
+    let others: Vec<String> = v
+        .alternatives
+        .iter()
+        .map(|a| {
+            let side = match a.fault {
+                Fault::None => "nothing",
+                Fault::Local => "on this computer or its network",
+                Fault::Server => "at the mail server",
+                Fault::Account => "with the account",
+                Fault::Config => "in the settings used",
+            };
+            format!("{side}: {}", terminal_text(&a.summary))
+        })
+        .collect();
+    if !others.is_empty() {
+        line.push_str(&format!(" — it may also be {}", others.join("; or ")));
+    }
+    line.push('.');
+    line
 }

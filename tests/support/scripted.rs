@@ -18,6 +18,8 @@ pub struct Run {
     pub stdout: String,
     pub stderr: String,
     pub json: Option<Value>,
+    /// Wall time from spawn to exit.
+    pub elapsed: Duration,
 }
 
 impl Run {
@@ -25,6 +27,24 @@ impl Run {
         self.json.as_ref().unwrap()["verdict"][field]
             .as_str()
             .unwrap_or_default()
+    }
+
+    /// The verdict's confidence and the owners of its alternatives.
+    pub fn confidence(&self) -> (&str, Vec<&str>) {
+        confidence_of(self.json.as_ref().unwrap())
+    }
+
+    /// The control section's status, and each endpoint's outcome.
+    pub fn control(&self) -> (&str, Vec<&str>) {
+        let control = &self.json.as_ref().unwrap()["control"];
+        let endpoints = control["endpoints"].as_array().unwrap();
+        (
+            control["status"].as_str().unwrap(),
+            endpoints
+                .iter()
+                .map(|p| p["outcome"].as_str().unwrap())
+                .collect(),
+        )
     }
 
     pub fn status(&self, id: &str) -> &str {
@@ -67,12 +87,15 @@ pub async fn run(args: &[&str], env: &[(&str, &str)]) -> Run {
     for (k, v) in env {
         cmd.env(k, v);
     }
+    let started = std::time::Instant::now();
     let output = tokio::time::timeout(Duration::from_secs(30), cmd.output())
         .await
         .expect("imapdoctor hung")
         .expect("run imapdoctor");
+    let elapsed = started.elapsed();
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     Run {
+        elapsed,
         code: output.status.code().unwrap_or(-1),
         json: serde_json::from_str(&stdout).ok(),
         stdout,
@@ -135,6 +158,19 @@ pub fn leaf(ca: &TestCa) -> Leaf {
 
 pub fn tls_script(leaf: &Leaf) -> Script {
     Script::healthy(Security::ImplicitTls(leaf.server_config())).with_account(USER, CANARY)
+}
+
+/// A JSON report's verdict confidence and the owners of its alternatives.
+pub fn confidence_of(report: &Value) -> (&str, Vec<&str>) {
+    let verdict = &report["verdict"];
+    let alternatives = verdict["alternatives"].as_array().unwrap();
+    (
+        verdict["confidence"].as_str().unwrap(),
+        alternatives
+            .iter()
+            .map(|a| a["fault"].as_str().unwrap())
+            .collect(),
+    )
 }
 
 /// Asserts exit code, failing check, fault and verdict code.
