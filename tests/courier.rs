@@ -42,7 +42,7 @@ fn run_tls(courier: &Courier, args: &[&str]) -> Run {
 
 /// `imap://HOST:PORT` with `--security none --allow-plaintext-auth`: LOGIN without TLS.
 fn plaintext(courier: &Courier) -> (String, [&'static str; 5]) {
-    let url = format!("imap://{}:{}", courier.host, courier.imap_port);
+    let url = courier.imap_url();
     (
         url,
         [
@@ -170,9 +170,11 @@ fn imap_disabled_for_the_account_is_an_account_fault() {
     // userdb `options=disableimap=1`: the password is right (`a1 OK LOGIN Ok.`), then the
     // pipelined LIST / STATUS / EXAMINE get `* BYE IMAP access disabled for this account.` and
     // the connection closes. The account's IMAP permission needs changing, not the server.
-    outcome.assert_failed_at("folders", "account");
-    outcome.assert_server_said("* BYE IMAP access disabled for this account.");
-    outcome.assert_no_password_hint();
+    outcome.assert_failed_not_password(
+        "folders",
+        "account",
+        "* BYE IMAP access disabled for this account.",
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -240,9 +242,7 @@ fn encryption_required_is_a_config_fault() {
     // A LOGIN forced anyway gets Courier's own words: `a1 NO STARTTLS required`.
     let forced = [&args[..], &["--auth", "login"]].concat();
     let outcome = run(&c, &forced, &url, CANARY_PASSWORD).run();
-    outcome.assert_failed_at("auth", "config");
-    outcome.assert_server_said("NO STARTTLS required");
-    outcome.assert_no_password_hint();
+    outcome.assert_failed_not_password("auth", "config", "NO STARTTLS required");
     assert_no_provider_text(&outcome);
 }
 
@@ -255,9 +255,11 @@ fn auth_backend_down_is_a_server_fault() {
     let outcome = run_tls(&c, &[]);
     // imaplogin finds nobody on the authdaemon socket (log: `ERR: authdaemon: s_connect()
     // failed: Connection refused`) and says `* BYE Temporary problem, please try again later`.
-    outcome.assert_failed_at("auth", "server");
-    outcome.assert_server_said("* BYE Temporary problem, please try again later");
-    outcome.assert_no_password_hint();
+    outcome.assert_failed_not_password(
+        "auth",
+        "server",
+        "* BYE Temporary problem, please try again later",
+    );
 }
 
 #[test]

@@ -19,7 +19,7 @@ mod support;
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use support::cli::{CHECK_IDS, Imapdoctor, Run};
+use support::cli::{Imapdoctor, Run};
 use support::cyrus::{
     CANARY_PASSWORD, Cyrus, INBOX_MESSAGES, Options, UNICODE_MAILBOX, UNICODE_MAILBOX_MUTF7, USER,
 };
@@ -116,55 +116,28 @@ fn doctor<'a>(
         .context(|| cy.log())
 }
 
-/// Exit code, the first failing check (every check after it skipped), and the verdict's fault.
-fn assert_failed_at(run: &Run, failing: &str, fault: &str) {
+/// [`doctor`] as [`USER`] with the right password, run.
+fn run_as_user(cy: &Cyrus, args: &[&str], url: &str) -> Run {
+    doctor(cy, USER, CANARY_PASSWORD, args, url).run()
+}
+
+/// [`doctor`] as `user` with `password`, which Cyrus refuses after its failedloginpause with a
+/// line containing `words`: the auth check fails, with `fault` and an `auth.` verdict.
+fn slow_login_refused(cy: &Cyrus, user: &str, password: &str, words: &str, fault: &str) -> Run {
+    let run = doctor(cy, user, password, &[], &cy.imaps_url())
+        .step_timeout(SLOW_LOGIN_TIMEOUT)
+        .run();
+    run.assert_server_said(words);
+    run.assert_failed_at("auth", fault);
     let why = run.explain();
-    let position = CHECK_IDS.iter().position(|id| *id == failing).unwrap();
-    assert_eq!(run.code, 10 + position as i32, "exit code\n{why}");
-    assert_eq!(
-        run.failing().as_deref(),
-        Some(failing),
-        "failing check\n{why}"
-    );
-    let after: Vec<String> = run.statuses()[position + 1..]
-        .iter()
-        .map(|(_, status)| status.clone())
-        .collect();
-    assert!(after.iter().all(|s| s == "skip"), "{after:?}\n{why}");
-    assert_eq!(run.verdict("fault"), fault, "verdict.fault\n{why}");
-}
-
-/// The verdict must not tell the user to check their password (the failure is not about it):
-/// no sentence of the summary or hints says both "check" and "password".
-fn assert_no_password_hint(run: &Run) {
-    let text = run.verdict_text().to_lowercase();
-    let blames = text.split(['.', '\n']).find(|sentence| {
-        sentence
-            .find("check")
-            .is_some_and(|at| sentence[at..].contains("password"))
-    });
-    assert!(
-        blames.is_none(),
-        "the verdict sends the user to the password: {blames:?}\n{}",
-        run.explain()
-    );
-}
-
-/// A line Cyrus sent, from the transcript.
-fn assert_server_said(run: &Run, words: &str) {
-    let lines = run.server_lines();
-    assert!(
-        lines.iter().any(|line| line.contains(words)),
-        "Cyrus did not say {words:?}: {lines:#?}\n{}",
-        run.explain()
-    );
+    assert!(run.verdict("code").starts_with("auth."), "{why}");
+    run
 }
 
 #[test]
 fn implicit_tls_all_checks_pass() {
     let Some(cy) = Cyrus::start() else { return };
-    let url = cy.imaps_url();
-    let run = doctor(&cy, USER, CANARY_PASSWORD, &[], &url).run();
+    let run = run_as_user(&cy, &[], &cy.imaps_url());
     run.assert_all_pass();
     let report = run.report();
     assert_eq!(report["target"]["security"], "tls", "{}", run.explain());
@@ -181,25 +154,17 @@ fn starttls_all_checks_pass() {
     // Cyrus: `* OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE STARTTLS LOGINDISABLED] <servername>
     // Cyrus IMAP 3.6.1-Debian-3.6.1-4+deb12u5 server ready`, then `OK Begin TLS negotiation now`.
     let Some(cy) = Cyrus::start() else { return };
-    let url = cy.imap_url();
-    let run = doctor(&cy, USER, CANARY_PASSWORD, &[], &url).run();
+    let run = run_as_user(&cy, &[], &cy.imap_url());
     run.assert_all_pass();
     let why = run.explain();
     assert_eq!(run.report()["target"]["security"], "starttls", "{why}");
-    assert_server_said(&run, "LOGINDISABLED");
+    run.assert_server_said("LOGINDISABLED");
 }
 
 /// Logs in as `user` with `password`, which Cyrus refuses: an account fault.
 fn assert_login_rejected(user: &str, password: &str) {
     let Some(cy) = Cyrus::start() else { return };
-    let url = cy.imaps_url();
-    let run = doctor(&cy, user, password, &[], &url)
-        .step_timeout(SLOW_LOGIN_TIMEOUT)
-        .run();
-    assert_server_said(&run, "authentication failure");
-    assert_failed_at(&run, "auth", "account");
-    let why = run.explain();
-    assert!(run.verdict("code").starts_with("auth."), "{why}");
+    slow_login_refused(&cy, user, password, "authentication failure", "account");
 }
 
 #[test]
@@ -223,9 +188,9 @@ fn missing_mailbox_is_a_config_fault() {
     // Cyrus answers STATUS and EXAMINE `NO Mailbox does not exist` (no response code).
     let Some(cy) = Cyrus::start() else { return };
     let url = cy.imaps_url();
-    let run = doctor(&cy, USER, CANARY_PASSWORD, &["--mailbox", "Nope"], &url).run();
+    let run = run_as_user(&cy, &["--mailbox", "Nope"], &url);
     run.assert_fails(15, "folders", "config", "folders.mailbox_missing");
-    assert_server_said(&run, "Mailbox does not exist");
+    run.assert_server_said("Mailbox does not exist");
 }
 
 #[test]
@@ -235,16 +200,9 @@ fn mailbox_with_non_ascii_and_space_opens() {
     // to `EXAMINE "Entwürfe 2026"` sent in UTF-8.
     let Some(cy) = Cyrus::start() else { return };
     let url = cy.imaps_url();
-    let run = doctor(
-        &cy,
-        USER,
-        CANARY_PASSWORD,
-        &["--mailbox", UNICODE_MAILBOX],
-        &url,
-    )
-    .run();
+    let run = run_as_user(&cy, &["--mailbox", UNICODE_MAILBOX], &url);
     run.assert_all_pass();
-    assert_server_said(&run, UNICODE_MAILBOX_MUTF7);
+    run.assert_server_said(UNICODE_MAILBOX_MUTF7);
 }
 
 #[test]
@@ -255,12 +213,10 @@ fn plaintext_login_refused_is_a_config_fault() {
     // tls_required; otherwise no mechanism is on offer). imapdoctor honours LOGINDISABLED and
     // sends no credentials. TLS is required; the password is not the problem.
     let Some(cy) = Cyrus::start() else { return };
-    let url = format!("imap://{}:{}", cy.host, cy.imap_port);
+    let url = cy.imap_url();
     let args = ["--security", "none", "--allow-plaintext-auth"];
-    let run = doctor(&cy, USER, CANARY_PASSWORD, &args, &url).run();
-    assert_failed_at(&run, "auth", "config");
-    assert_server_said(&run, "LOGINDISABLED");
-    assert_no_password_hint(&run);
+    let run = run_as_user(&cy, &args, &url);
+    run.assert_failed_not_password("auth", "config", "LOGINDISABLED");
 }
 
 #[test]
@@ -275,15 +231,8 @@ fn auth_backend_down_is_a_server_fault() {
     let Some(cy) = Cyrus::start_with(options) else {
         return;
     };
-    let url = cy.imaps_url();
-    let run = doctor(&cy, USER, CANARY_PASSWORD, &[], &url)
-        .step_timeout(SLOW_LOGIN_TIMEOUT)
-        .run();
-    assert_server_said(&run, "generic failure");
-    assert_failed_at(&run, "auth", "server");
-    let why = run.explain();
-    assert!(run.verdict("code").starts_with("auth."), "{why}");
-    assert_no_password_hint(&run);
+    let run = slow_login_refused(&cy, USER, CANARY_PASSWORD, "generic failure", "server");
+    run.assert_no_password_hint();
 }
 
 #[test]
@@ -301,8 +250,8 @@ fn shutdown_message_is_a_server_fault() {
     let message = "Down for maintenance until 06:00 UTC";
     cy.set_shutdown_message(message);
     let url = cy.imaps_url();
-    let run = doctor(&cy, USER, CANARY_PASSWORD, &[], &url).run();
-    assert_failed_at(&run, "folders", "server");
+    let run = run_as_user(&cy, &[], &url);
+    run.assert_failed_at("folders", "server");
     let why = run.explain();
     let code = run.verdict("code");
     assert!(
@@ -310,13 +259,13 @@ fn shutdown_message_is_a_server_fault() {
         "{why}"
     );
     if code == "folders.bye" {
-        assert_server_said(&run, &format!("* BYE [ALERT] {message}"));
+        run.assert_server_said(&format!("* BYE [ALERT] {message}"));
         assert!(
             run.stdout.contains(message),
             "the BYE text is reported\n{why}"
         );
     }
-    assert_no_password_hint(&run);
+    run.assert_no_password_hint();
 }
 
 #[test]
@@ -334,8 +283,8 @@ fn per_address_connection_limit_is_an_account_fault() {
     };
     let _holder = cy.logged_in_session().expect("the first session logs in");
     let url = cy.imaps_url();
-    let run = doctor(&cy, USER, CANARY_PASSWORD, &[], &url).run();
-    assert_server_said(&run, "Too many open connections");
+    let run = run_as_user(&cy, &[], &url);
+    run.assert_server_said("Too many open connections");
     run.assert_fails(14, "auth", "account", "auth.too_many_connections");
-    assert_no_password_hint(&run);
+    run.assert_no_password_hint();
 }

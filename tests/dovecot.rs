@@ -12,14 +12,15 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use base64::Engine;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use serde_json::Value;
+use support::cli::{CHECK_IDS, Imapdoctor};
 use support::dovecot::{
     CANARY_PASSWORD, Dovecot, INBOX_MESSAGES, QUOTER_PASSWORD, QUOTER_USER, SPECIAL_MAILBOXES, USER,
 };
+use support::imap_session::login_literal;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
@@ -56,14 +57,6 @@ async fn command<S: AsyncRead + AsyncWrite + Unpin>(
         }
         untagged.push(line);
     }
-}
-
-/// `LOGIN user {n+}\r\n<password>`: a non-synchronizing literal (LITERAL+), which carries any
-/// password, 8-bit or with quotes, unchanged.
-fn login_literal(user: &str, password: &str) -> Vec<u8> {
-    let mut bytes = format!("LOGIN {user} {{{}+}}\r\n", password.len()).into_bytes();
-    bytes.extend_from_slice(password.as_bytes());
-    bytes
 }
 
 /// A TLS connector trusting only the CA in `dc.ca_file`.
@@ -221,140 +214,32 @@ fn harness_instances_are_independent() {
 /// A wrong password that is a canary too.
 const WRONG_PASSWORD: &str = "Wrong-canary-3e1fd2-pässword";
 
-/// The checks, in report order.
-const CHECK_IDS: [&str; 6] = ["dns", "tcp", "tls", "capability", "auth", "folders"];
-
-/// (exit code, stdout, stderr, the JSON document if `--json` was passed and stdout parsed).
-type Outcome = (i32, String, String, Option<Value>);
-
-/// Runs `imapdoctor --no-control --no-color --timeout 10 <args>` in an empty environment (PATH
-/// only, plus IMAPDOCTOR_PASSWORD when `password` is given), and checks that no canary password
-/// appears in its output, in any form.
-fn run(args: &[&str], password: Option<&str>) -> Outcome {
-    execute(args, password, None)
+/// Registers every test password as a secret that must not leak, in any form.
+fn secrets(doctor: Imapdoctor) -> Imapdoctor {
+    doctor
+        .secret(USER, CANARY_PASSWORD, "7f3a9c")
+        .secret(QUOTER_USER, QUOTER_PASSWORD, "9d2b41e7")
+        .secret(USER, WRONG_PASSWORD, "3e1fd2")
 }
 
-/// As [`run`], with `--password-stdin` and the password on standard input.
-fn run_stdin(args: &[&str], password: &str) -> Outcome {
-    let args = [&["--password-stdin"], args].concat();
-    execute(&args, None, Some(format!("{password}\n")))
-}
-
-fn execute(args: &[&str], env_password: Option<&str>, stdin: Option<String>) -> Outcome {
-    // The path cargo compiled in (unlike `Command::cargo_bin`, this also works when the test
-    // binary is run directly, e.g. as another user).
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_imapdoctor"));
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .args(["--no-control", "--no-color", "--timeout", "10"])
-        .args(args)
-        .write_stdin(stdin.unwrap_or_default())
-        .timeout(Duration::from_secs(60));
-    if let Some(password) = env_password {
-        cmd.env("IMAPDOCTOR_PASSWORD", password);
-    }
-    let output = cmd.output().expect("running imapdoctor");
-    let code = output.status.code().unwrap_or(-1);
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    for needle in leak_needles() {
-        assert!(
-            !stdout.contains(&needle) && !stderr.contains(&needle),
-            "secret {needle:?} leaked (args {args:?})\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
-        );
-    }
-    let json = args
-        .contains(&"--json")
-        .then(|| serde_json::from_str(&stdout).ok())
-        .flatten();
-    (code, stdout, stderr, json)
-}
-
-/// Every form in which a test password could leak: verbatim, base64 (AUTHENTICATE LOGIN), the
-/// AUTHENTICATE PLAIN blob, and each canary's distinctive core, which survives any quoting or
-/// escaping (`\"`, `\u00e4`, percent-encoding).
-fn leak_needles() -> Vec<String> {
-    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
-    let mut needles = vec!["7f3a9c".to_string(), "9d2b41e7".into(), "3e1fd2".into()];
-    for (user, password) in [
-        (USER, CANARY_PASSWORD),
-        (QUOTER_USER, QUOTER_PASSWORD),
-        (USER, WRONG_PASSWORD),
-    ] {
-        needles.push(password.to_string());
-        needles.push(b64(password));
-        needles.push(b64(&format!("\0{user}\0{password}")));
-    }
-    needles
-}
-
-/// The outcome, for assertion messages.
-fn explain(outcome: &Outcome, dc: Option<&Dovecot>) -> String {
-    let (code, stdout, stderr, _) = outcome;
-    let log = dc.map(Dovecot::log).unwrap_or_default();
-    format!(
-        "exit {code}\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}\n--- dovecot.log ---\n{log}"
-    )
-}
-
-/// The JSON report, or a panic explaining why there is none.
-fn report<'a>(outcome: &'a Outcome, dc: Option<&Dovecot>) -> &'a Value {
-    outcome
-        .3
-        .as_ref()
-        .unwrap_or_else(|| panic!("no JSON report on stdout\n{}", explain(outcome, dc)))
-}
-
-/// (id, status) of each check, in order.
-fn statuses(report: &Value) -> Vec<(String, String)> {
-    report["checks"]
-        .as_array()
-        .expect("checks is an array")
-        .iter()
-        .map(|c| {
-            (
-                c["id"].as_str().unwrap_or_default().to_string(),
-                c["status"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
-}
-
-/// The check with this id.
-fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .and_then(|checks| checks.iter().find(|c| c["id"] == id))
-        .unwrap_or_else(|| panic!("no {id} check in {report:#}"))
-}
-
-/// Exit 0, the six checks in order, all passing, fault none.
-fn assert_all_pass(outcome: &Outcome, dc: &Dovecot) {
-    let why = explain(outcome, Some(dc));
-    assert_eq!(outcome.0, 0, "{why}");
-    let report = report(outcome, Some(dc));
-    let expected: Vec<(String, String)> = CHECK_IDS
-        .iter()
-        .map(|id| (id.to_string(), "pass".to_string()))
-        .collect();
-    assert_eq!(statuses(report), expected, "{why}");
-    assert_eq!(report["verdict"]["fault"], "none", "{why}");
-}
-
-/// The `--ca-file` argument.
-fn ca(dc: &Dovecot) -> &str {
-    dc.ca_file.to_str().expect("a UTF-8 temp path")
+/// `imapdoctor <args> --user <user> --ca-file <test CA> <url>`, every test password a secret
+/// that must not leak, Dovecot's log in the explanation.
+fn doctor<'a>(dc: &'a Dovecot, args: &[&str], user: &str, url: &str) -> Imapdoctor<'a> {
+    let ca = dc.ca_file.to_str().expect("a UTF-8 temp path");
+    let args = [args, &["--user", user, "--ca-file", ca, url]].concat();
+    secrets(Imapdoctor::new(&args)).context(|| format!("--- dovecot.log ---\n{}", dc.log()))
 }
 
 #[test]
 fn implicit_tls_all_checks_pass() {
     let Some(dc) = Dovecot::start() else { return };
     let url = dc.imaps_url();
-    let args = ["--json", "--user", &dc.user, "--ca-file", ca(&dc), &url];
-    let outcome = run(&args, Some(&dc.password));
-    assert_all_pass(&outcome, &dc);
-    let report = report(&outcome, Some(&dc));
-    let why = explain(&outcome, Some(&dc));
+    let run = doctor(&dc, &["--json"], &dc.user, &url)
+        .password(&dc.password)
+        .run();
+    run.assert_all_pass();
+    let report = run.report();
+    let why = run.explain();
     assert_eq!(report["schema_version"], 1, "{why}");
     assert_eq!(report["tool"]["name"], "imapdoctor", "{why}");
     assert_eq!(report["target"]["input"], url.as_str(), "{why}");
@@ -369,117 +254,75 @@ fn implicit_tls_all_checks_pass() {
 fn starttls_all_checks_pass() {
     let Some(dc) = Dovecot::start() else { return };
     let url = dc.imap_url();
-    let args = ["--json", "--user", &dc.user, "--ca-file", ca(&dc), &url];
-    let outcome = run(&args, Some(&dc.password));
-    assert_all_pass(&outcome, &dc);
-    let report = report(&outcome, Some(&dc));
-    let why = explain(&outcome, Some(&dc));
-    assert_eq!(report["target"]["security"], "starttls", "{why}");
-    assert_eq!(report["target"]["port"], dc.imap_port, "{why}");
-    assert_eq!(check(report, "capability")["status"], "pass", "{why}");
+    let run = doctor(&dc, &["--json"], &dc.user, &url)
+        .password(&dc.password)
+        .run();
+    run.assert_all_pass();
+    let why = run.explain();
+    assert_eq!(run.report()["target"]["security"], "starttls", "{why}");
+    assert_eq!(run.report()["target"]["port"], dc.imap_port, "{why}");
+    assert_eq!(run.check("capability")["status"], "pass", "{why}");
 }
 
 #[test]
 fn authenticate_plain_forced() {
     let Some(dc) = Dovecot::start() else { return };
-    let url = dc.imaps_url();
-    let args = [
-        "--json",
-        "--auth",
-        "plain",
-        "--user",
-        &dc.user,
-        "--ca-file",
-        ca(&dc),
-        &url,
-    ];
-    assert_all_pass(&run(&args, Some(&dc.password)), &dc);
+    let args = ["--json", "--auth", "plain"];
+    let invocation = doctor(&dc, &args, &dc.user, &dc.imaps_url());
+    invocation.password(&dc.password).run().assert_all_pass();
 }
 
 #[test]
 fn login_command_forced() {
     let Some(dc) = Dovecot::start() else { return };
-    let url = dc.imaps_url();
-    let args = [
-        "--json",
-        "--auth",
-        "login",
-        "--user",
-        &dc.user,
-        "--ca-file",
-        ca(&dc),
-        &url,
-    ];
-    assert_all_pass(&run(&args, Some(&dc.password)), &dc);
+    let args = ["--json", "--auth", "login"];
+    let invocation = doctor(&dc, &args, &dc.user, &dc.imaps_url());
+    invocation.password(&dc.password).run().assert_all_pass();
 }
 
 #[test]
 fn login_command_quotes_the_password() {
     let Some(dc) = Dovecot::start() else { return };
-    let url = dc.imaps_url();
-    let args = [
-        "--json",
-        "-v",
-        "--auth",
-        "login",
-        "--user",
-        &dc.quoter_user,
-        "--ca-file",
-        ca(&dc),
-        &url,
-    ];
-    assert_all_pass(&run(&args, Some(&dc.quoter_password)), &dc);
+    let args = ["--json", "-v", "--auth", "login"];
+    let invocation = doctor(&dc, &args, &dc.quoter_user, &dc.imaps_url());
+    invocation
+        .password(&dc.quoter_password)
+        .run()
+        .assert_all_pass();
 }
 
 #[test]
 fn wrong_password_is_an_account_fault() {
     let Some(dc) = Dovecot::start() else { return };
     let url = dc.imaps_url();
-    let args = [
-        "--json",
-        "-v",
-        "--user",
-        &dc.user,
-        "--ca-file",
-        ca(&dc),
-        &url,
-    ];
-    let outcome = run(&args, Some(WRONG_PASSWORD));
-    let why = explain(&outcome, Some(&dc));
-    assert_eq!(outcome.0, 14, "{why}");
-    let report = report(&outcome, Some(&dc));
-    assert_eq!(report["verdict"]["fault"], "account", "{why}");
-    let statuses = statuses(report);
+    let run = doctor(&dc, &["--json", "-v"], &dc.user, &url)
+        .password(WRONG_PASSWORD)
+        .run();
+    let why = run.explain();
+    assert_eq!(run.code, 14, "{why}");
+    assert_eq!(run.verdict("fault"), "account", "{why}");
     let expected = ["pass", "pass", "pass", "pass", "fail", "skip"];
     let expected: Vec<(String, String)> = CHECK_IDS
         .iter()
         .zip(expected)
         .map(|(id, status)| (id.to_string(), status.to_string()))
         .collect();
-    assert_eq!(statuses, expected, "{why}");
+    assert_eq!(run.statuses(), expected, "{why}");
 }
 
 #[test]
 fn missing_mailbox_fails_folders() {
     let Some(dc) = Dovecot::start() else { return };
     let url = dc.imaps_url();
-    let args = [
-        "--json",
-        "--mailbox",
-        "NoSuchBox",
-        "--user",
-        &dc.user,
-        "--ca-file",
-        ca(&dc),
-        &url,
-    ];
-    let outcome = run(&args, Some(&dc.password));
-    let why = explain(&outcome, Some(&dc));
-    assert_eq!(outcome.0, 15, "{why}");
-    let report = report(&outcome, Some(&dc));
-    assert_eq!(check(report, "auth")["status"], "pass", "{why}");
-    assert_eq!(check(report, "folders")["status"], "fail", "{why}");
-    assert_ne!(report["verdict"]["fault"], "none", "{why}");
+    let args = ["--json", "--mailbox", "NoSuchBox"];
+    let run = doctor(&dc, &args, &dc.user, &url)
+        .password(&dc.password)
+        .run();
+    let why = run.explain();
+    assert_eq!(run.code, 15, "{why}");
+    assert_eq!(run.check("auth")["status"], "pass", "{why}");
+    assert_eq!(run.check("folders")["status"], "fail", "{why}");
+    assert_ne!(run.verdict("fault"), "none", "{why}");
 }
 
 #[test]
@@ -490,12 +333,11 @@ fn nothing_listening_fails_tcp() {
         listener.local_addr().unwrap().port()
     };
     let url = format!("imaps://127.0.0.1:{port}");
-    let outcome = run(&["--json", &url], None);
-    let why = explain(&outcome, None);
-    assert_eq!(outcome.0, 11, "{why}");
-    let report = report(&outcome, None);
-    assert_eq!(check(report, "tcp")["status"], "fail", "{why}");
-    assert_ne!(report["verdict"]["fault"], "none", "{why}");
+    let run = secrets(Imapdoctor::new(&["--json", &url])).run();
+    let why = run.explain();
+    assert_eq!(run.code, 11, "{why}");
+    assert_eq!(run.check("tcp")["status"], "fail", "{why}");
+    assert_ne!(run.verdict("fault"), "none", "{why}");
 }
 
 #[test]
@@ -503,21 +345,13 @@ fn verbose_human_report_does_not_leak_the_password() {
     let Some(dc) = Dovecot::start() else { return };
     let url = dc.imap_url();
     for auth in ["login", "plain"] {
-        let args = [
-            "-v",
-            "--auth",
-            auth,
-            "--user",
-            &dc.user,
-            "--ca-file",
-            ca(&dc),
-            &url,
-        ];
         // `run` asserts that no canary appears in stdout or stderr.
-        let outcome = run(&args, Some(&dc.password));
-        let why = explain(&outcome, Some(&dc));
-        assert_eq!(outcome.0, 0, "{why}");
-        assert!(!outcome.1.trim().is_empty(), "{why}");
+        let run = doctor(&dc, &["-v", "--auth", auth], &dc.user, &url)
+            .password(&dc.password)
+            .run();
+        let why = run.explain();
+        assert_eq!(run.code, 0, "{why}");
+        assert!(!run.stdout.trim().is_empty(), "{why}");
     }
 }
 
@@ -525,22 +359,13 @@ fn verbose_human_report_does_not_leak_the_password() {
 fn verbose_json_transcript_redacts_the_login() {
     let Some(dc) = Dovecot::start() else { return };
     let url = dc.imaps_url();
-    let args = [
-        "--json",
-        "-v",
-        "--auth",
-        "login",
-        "--user",
-        &dc.user,
-        "--ca-file",
-        ca(&dc),
-        &url,
-    ];
-    let outcome = run(&args, Some(&dc.password));
-    assert_all_pass(&outcome, &dc);
-    let report = report(&outcome, Some(&dc));
-    let why = explain(&outcome, Some(&dc));
-    let transcript = report["transcript"]
+    let args = ["--json", "-v", "--auth", "login"];
+    let run = doctor(&dc, &args, &dc.user, &url)
+        .password(&dc.password)
+        .run();
+    run.assert_all_pass();
+    let why = run.explain();
+    let transcript = run.report()["transcript"]
         .as_array()
         .unwrap_or_else(|| panic!("-v --json has a transcript array\n{why}"));
     // What the client sent (entries are objects with `direction` and `text`; plain strings are
@@ -573,6 +398,9 @@ fn verbose_json_transcript_redacts_the_login() {
 fn password_from_stdin() {
     let Some(dc) = Dovecot::start() else { return };
     let url = dc.imaps_url();
-    let args = ["--json", "--user", &dc.user, "--ca-file", ca(&dc), &url];
-    assert_all_pass(&run_stdin(&args, &dc.password), &dc);
+    let invocation = doctor(&dc, &["--json"], &dc.user, &url);
+    invocation
+        .password_stdin(&dc.password)
+        .run()
+        .assert_all_pass();
 }

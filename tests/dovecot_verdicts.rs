@@ -31,12 +31,6 @@ fn check(dc: &Dovecot, password: &str, args: &[&str]) -> Run {
         .run()
 }
 
-fn expect(run: &Run, exit: i32, fault: &str, code: &str) {
-    assert_eq!(run.code, exit, "{}", run.explain());
-    assert_eq!(run.verdict("fault"), fault, "{}", run.explain());
-    assert_eq!(run.verdict("code"), code, "{}", run.explain());
-}
-
 #[test]
 fn plaintext_before_starttls_is_refused_as_encryption_required() {
     let Some(dc) = Dovecot::start() else { return };
@@ -49,7 +43,7 @@ fn plaintext_before_starttls_is_refused_as_encryption_required() {
         let args = [&["--security", "none"][..], extra, &[&url]].concat();
         let run = check(&dc, CANARY_PASSWORD, &args);
         // Dovecot: `* OK [CAPABILITY IMAP4rev1 … STARTTLS LOGINDISABLED] …`, no AUTH= at all.
-        expect(&run, 14, "config", "auth.encryption_required");
+        run.assert_verdict(14, "config", "auth.encryption_required");
         let verdict = run.report()["verdict"].to_string();
         assert!(!verdict.contains("allow-plaintext-auth"), "{verdict}");
         assert!(!verdict.contains("password"), "{verdict}");
@@ -66,7 +60,7 @@ fn authentication_backend_down_is_the_servers_problem() {
     let Some(dc) = Dovecot::start() else { return };
     break_the_passdb(&dc);
     let run = check(&dc, CANARY_PASSWORD, &[&dc.imaps_url()]);
-    expect(&run, 14, "server", "auth.unavailable");
+    run.assert_verdict(14, "server", "auth.unavailable");
     assert!(
         !run.verdict("summary").contains("rejected the credentials"),
         "{}",
@@ -109,9 +103,9 @@ fn a_login_held_back_after_failures_is_throttling_not_a_dead_backend() {
     // A failure makes Dovecot delay the next login from this address (its auth penalty: 2 s,
     // doubling up to 15 s).
     let first = check(&dc, WRONG, &[&url]);
-    expect(&first, 14, "account", "auth.rejected");
+    first.assert_verdict(14, "account", "auth.rejected");
     let held = check(&dc, WRONG, &["--login-timeout", "1", &url]);
-    expect(&held, 14, "server", "auth.timeout");
+    held.assert_verdict(14, "server", "auth.timeout");
     let summary = held.verdict("summary");
     assert!(summary.contains("throttling failed logins"), "{summary}");
     assert!(!summary.contains("backend is down"), "{summary}");
@@ -120,10 +114,11 @@ fn a_login_held_back_after_failures_is_throttling_not_a_dead_backend() {
 #[test]
 fn a_non_ascii_mailbox_opens() {
     let Some(dc) = Dovecot::start() else { return };
+    let url = dc.imaps_url();
     let run = check(
         &dc,
         CANARY_PASSWORD,
-        &["--mailbox", NON_ASCII_MAILBOX, &dc.imaps_url()],
+        &["--mailbox", NON_ASCII_MAILBOX, &url],
     );
     assert_eq!(run.code, 0, "{}", run.explain());
     let folders = &run.check("folders")["details"];
@@ -143,12 +138,9 @@ fn a_non_ascii_mailbox_opens() {
 fn a_missing_mailbox_names_the_closest_existing_one() {
     let Some(dc) = Dovecot::start() else { return };
     let wanted = ARCHIVE.to_lowercase();
-    let run = check(
-        &dc,
-        CANARY_PASSWORD,
-        &["--mailbox", &wanted, &dc.imaps_url()],
-    );
-    expect(&run, 15, "config", "folders.mailbox_missing");
+    let url = dc.imaps_url();
+    let run = check(&dc, CANARY_PASSWORD, &["--mailbox", &wanted, &url]);
+    run.assert_verdict(15, "config", "folders.mailbox_missing");
     assert_eq!(
         run.check("folders")["details"]["closest"][0],
         ARCHIVE,

@@ -27,6 +27,8 @@ mod latency;
 #[allow(dead_code)]
 #[path = "../../tests/support/loopback_server.rs"]
 mod loopback_server;
+#[path = "../../tests/support/maildir.rs"]
+mod maildir;
 
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};

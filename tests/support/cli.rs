@@ -1,12 +1,13 @@
 //! Runs the `imapdoctor` binary the way the real-server tests need it: in an empty environment
-//! (PATH only), always `--no-control --no-color`, a password only through `IMAPDOCTOR_PASSWORD`,
-//! and every run checked for leaked secrets in any form before its output is looked at. [`Run`]
-//! then reads the `--json` report: statuses, a check, the verdict, the first failing check.
+//! (PATH only), always `--no-control --no-color`, a password only through `IMAPDOCTOR_PASSWORD`
+//! or standard input (`--password-stdin`), and every run checked for leaked secrets in any form
+//! before its output is looked at. [`Run`] then reads the `--json` report: statuses, a check,
+//! the verdict, the first failing check.
 //!
 //! ```ignore
 //! let run = Imapdoctor::new(&["--json", "--user", USER, &url])
 //!     .password(PASSWORD)
-//!     .secret(USER, PASSWORD)
+//!     .secret(USER, PASSWORD, "core")
 //!     .run();
 //! assert_eq!(run.code, 14, "{}", run.explain());
 //! ```
@@ -28,6 +29,7 @@ type Context<'a> = Box<dyn Fn() -> String + Send + 'a>;
 pub struct Imapdoctor<'a> {
     args: Vec<String>,
     password: Option<String>,
+    stdin: String,
     step_timeout: u64,
     needles: Vec<String>,
     context: Vec<Context<'a>>,
@@ -39,6 +41,7 @@ impl<'a> Imapdoctor<'a> {
         Imapdoctor {
             args: args.iter().map(|a| a.to_string()).collect(),
             password: None,
+            stdin: String::new(),
             step_timeout: 10,
             needles: Vec::new(),
             context: Vec::new(),
@@ -48,6 +51,13 @@ impl<'a> Imapdoctor<'a> {
     /// Passes `password` in `IMAPDOCTOR_PASSWORD` (never in argv).
     pub fn password(mut self, password: &str) -> Imapdoctor<'a> {
         self.password = Some(password.to_string());
+        self
+    }
+
+    /// Passes `password` on standard input (a line), with `--password-stdin`.
+    pub fn password_stdin(mut self, password: &str) -> Imapdoctor<'a> {
+        self.args.insert(0, "--password-stdin".to_string());
+        self.stdin = format!("{password}\n");
         self
     }
 
@@ -87,7 +97,7 @@ impl<'a> Imapdoctor<'a> {
             .args(["--no-control", "--no-color", "--timeout"])
             .arg(self.step_timeout.to_string())
             .args(&self.args)
-            .write_stdin("")
+            .write_stdin(self.stdin.as_str())
             .timeout(Duration::from_secs(60));
         if let Some(password) = &self.password {
             cmd.env("IMAPDOCTOR_PASSWORD", password);
@@ -215,17 +225,23 @@ impl Run {
         assert_eq!(self.verdict("fault"), "none", "{why}");
     }
 
-    /// Asserts the exit code, the first failing check, and the verdict's fault and code.
-    pub fn assert_fails(&self, code: i32, check: &str, fault: &str, verdict_code: &str) {
+    /// Asserts the exit code, and the verdict's fault and code.
+    pub fn assert_verdict(&self, code: i32, fault: &str, verdict_code: &str) {
         let why = self.explain();
         assert_eq!(self.code, code, "exit code\n{why}");
+        assert_eq!(self.verdict("fault"), fault, "verdict.fault\n{why}");
+        assert_eq!(self.verdict("code"), verdict_code, "verdict.code\n{why}");
+    }
+
+    /// As [`Run::assert_verdict`], and `check` is the first failing check.
+    pub fn assert_fails(&self, code: i32, check: &str, fault: &str, verdict_code: &str) {
+        self.assert_verdict(code, fault, verdict_code);
         assert_eq!(
             self.failing().as_deref(),
             Some(check),
-            "failing check\n{why}"
+            "failing check\n{}",
+            self.explain()
         );
-        assert_eq!(self.verdict("fault"), fault, "verdict.fault\n{why}");
-        assert_eq!(self.verdict("code"), verdict_code, "verdict.code\n{why}");
     }
 
     /// Asserts that `check` failed, with its exit code and the verdict's `fault` (whatever the
@@ -285,6 +301,15 @@ impl Run {
             "the verdict sends the user to the password: {blames:?}\n{why}"
         );
         assert_ne!(self.verdict("code"), "auth.rejected", "{why}");
+    }
+
+    /// Asserts a failure that is not about the password, in the server's words:
+    /// [`Run::assert_failed_at`] with `check` and `fault`, [`Run::assert_server_said`] with
+    /// `words`, and [`Run::assert_no_password_hint`].
+    pub fn assert_failed_not_password(&self, check: &str, fault: &str, words: &str) {
+        self.assert_failed_at(check, fault);
+        self.assert_server_said(words);
+        self.assert_no_password_hint();
     }
 
     /// Asserts that the server sent a line containing `words` (needs `-v`).

@@ -32,20 +32,22 @@
 use std::ffi::CString;
 use std::fs;
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
+use std::ops::Deref;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine;
 use tempfile::TempDir;
 
 use super::loopback_server::{
-    Identity, ServerProcess, StartFailure, chown_tree, find_executable, free_ports, greeting_plain,
-    greeting_tls, loopback_host, required, start_lock, tail, test_pki, write_file,
+    Endpoint, Identity, InstanceDir, Listeners, ServerProcess, StartFailure, TestPki, chown_tree,
+    find_executable, loopback_host, required, start_attempts, start_lock, tail, wait_greetings,
+    write_file,
 };
 use super::maildir;
 
@@ -104,17 +106,12 @@ pub struct Options {
     pub preauth: bool,
 }
 
-/// A running private Courier-IMAP. Dropping it stops it and removes its directory.
+/// A running private Courier-IMAP. Dropping it stops it and removes its directory. Derefs to
+/// its [`Endpoint`] (`host`, `imaps_port`, `imap_port`, `ca_file`, `imaps_url()`, `imap_url()`).
 pub struct Courier {
-    /// The loopback address both listeners bind (normally 127.0.0.2).
-    pub host: IpAddr,
-    /// Implicit TLS listener (couriertcpd → couriertls → imaplogin).
-    pub imaps_port: u16,
-    /// Plaintext listener offering STARTTLS (couriertcpd → imaplogin).
-    pub imap_port: u16,
-    /// The test CA certificate, PEM (for `--ca-file`); the server certificate is valid for
-    /// `localhost`, 127.0.0.1 and [`Courier::host`].
-    pub ca_file: PathBuf,
+    /// Where it listens: implicit TLS (couriertcpd → couriertls → imaplogin) and plaintext
+    /// offering STARTTLS (couriertcpd → imaplogin).
+    pub endpoint: Endpoint,
     /// The options it was started with.
     pub options: Options,
     // Fields drop in order: the processes stop before the directory is removed.
@@ -122,6 +119,14 @@ pub struct Courier {
     imap: ServerProcess,
     imaps: ServerProcess,
     dir: TempDir,
+}
+
+impl Deref for Courier {
+    type Target = Endpoint;
+
+    fn deref(&self) -> &Endpoint {
+        &self.endpoint
+    }
 }
 
 /// The installed programs.
@@ -169,68 +174,51 @@ impl Courier {
         };
         let identity = Identity::current("courier");
         let (host, _) = loopback_host();
-        let (ca, chain_pem, key_pem, tls) = test_pki(host);
+        let pki = TestPki::new(host);
         // authlib's compiled-in socket directory (normally created by courier-authdaemon's
         // init script) must exist to be mounted over.
         fs::create_dir_all(AUTHLIB_RUN).expect("creating /run/courier/authdaemon");
-
         let _serial = start_lock();
-        let mut last = String::new();
-        for _ in 0..START_ATTEMPTS {
-            let dir = tempfile::Builder::new()
-                .prefix(TEMP_PREFIX)
-                .tempdir()
-                .expect("creating the Courier temp dir");
-            let root = dir.path().to_path_buf();
-            let ca_file = root.join("ca.pem");
-            fs::write(&ca_file, &ca.cert_pem).unwrap();
-            prepare(&root, &programs, &identity, &options);
-            // couriertls reads the key as the `courier` user.
-            let pem = root.join("etc/imapd.pem");
-            write_file(&pem, &format!("{key_pem}{chain_pem}"), 0o600);
-            std::os::unix::fs::chown(&pem, Some(identity.uid), Some(identity.gid)).unwrap();
-
-            let (imap_port, imaps_port) = free_ports(host);
-            let launch = Launch {
-                root: &root,
-                programs: &programs,
-                identity: &identity,
-                options: &options,
-                host,
-            };
-            let auth = Some(launch.authdaemond());
-            let imap = launch.couriertcpd(imap_port, false);
-            let imaps = launch.couriertcpd(imaps_port, true);
-            let mut courier = Courier {
-                host,
-                imaps_port,
-                imap_port,
-                ca_file,
-                options: options.clone(),
-                auth,
-                imap,
-                imaps,
-                dir,
-            };
-            match courier.wait_ready(&tls) {
-                Ok(()) => return Some(courier),
-                Err(StartFailure::PortTaken) => last = courier.log(),
-                Err(StartFailure::Fatal(why)) => {
-                    panic!("Courier did not start: {why}\n{}", tail(&courier.log(), 40))
-                }
+        Some(start_attempts("Courier", START_ATTEMPTS, || {
+            let mut courier = Courier::spawn(&programs, &identity, &options, host, &pki);
+            match courier.wait_ready(&pki.tls) {
+                Ok(()) => Ok(courier),
+                Err(failure) => Err((failure, tail(&courier.log(), 40))),
             }
+        }))
+    }
+
+    /// Writes a new instance's files and runs its processes (not yet waiting for them).
+    fn spawn(
+        programs: &Programs,
+        identity: &Identity,
+        options: &Options,
+        host: IpAddr,
+        pki: &TestPki,
+    ) -> Courier {
+        let instance = InstanceDir::new(TEMP_PREFIX, host, pki);
+        let root = instance.path();
+        prepare(&root, programs, identity, options);
+        // couriertls reads the key as the `courier` user.
+        let pem = root.join("etc/imapd.pem");
+        write_file(&pem, &format!("{}{}", pki.key_pem, pki.chain_pem), 0o600);
+        std::os::unix::fs::chown(&pem, Some(identity.uid), Some(identity.gid)).unwrap();
+        let endpoint = instance.endpoint;
+        let launch = Launch {
+            root: &root,
+            programs,
+            identity,
+            options,
+            host,
+        };
+        Courier {
+            auth: Some(launch.authdaemond()),
+            imap: launch.couriertcpd(endpoint.imap_port, false),
+            imaps: launch.couriertcpd(endpoint.imaps_port, true),
+            endpoint,
+            options: options.clone(),
+            dir: instance.dir,
         }
-        panic!("Courier could not bind free ports in {START_ATTEMPTS} attempts\n{last}");
-    }
-
-    /// `imaps://HOST:PORT` for the implicit TLS listener.
-    pub fn imaps_url(&self) -> String {
-        format!("imaps://{}:{}", self.host, self.imaps_port)
-    }
-
-    /// `imap://HOST:PORT` for the STARTTLS listener.
-    pub fn imap_url(&self) -> String {
-        format!("imap://{}:{}", self.host, self.imap_port)
     }
 
     /// The instance's temporary directory (`etc/`, `mail/<user>/Maildir`, logs).
@@ -240,14 +228,7 @@ impl Courier {
 
     /// Every log so far (authdaemond, then each listener's sessions), for assertion messages.
     pub fn log(&self) -> String {
-        ["authdaemond", "imap", "imaps"]
-            .iter()
-            .map(|name| {
-                let text = fs::read_to_string(self.dir().join(format!("{name}.stderr")));
-                format!("--- {name}.stderr ---\n{}", text.unwrap_or_default())
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
+        log_in(self.dir())
     }
 
     /// Stops authdaemond (and waits until it has exited): logins then find nobody on the
@@ -276,63 +257,24 @@ impl Courier {
     /// Polls both ports until each greets as this configuration should (a process that exits
     /// first is a taken port or a fatal error).
     fn wait_ready(&mut self, tls: &Arc<rustls::ClientConfig>) -> Result<(), StartFailure> {
-        let deadline = Instant::now() + READY_TIMEOUT;
-        let expected = match (&self.options.deny_message, self.options.preauth) {
-            (Some(message), _) => message.clone(),
-            (None, true) => "* PREAUTH Ready.".to_string(),
-            (None, false) => GREETING.to_string(),
+        let (greeting, tls) = match (&self.options.deny_message, self.options.preauth) {
+            // A denying couriertcpd answers before any TLS: read it as plaintext.
+            (Some(message), _) => (message.as_str(), None),
+            (None, true) => ("* PREAUTH Ready.", Some(tls)),
+            (None, false) => (GREETING, Some(tls)),
         };
-        let denied = self.options.deny_message.is_some();
-        let (mut plain_ok, mut tls_ok) = (false, false);
-        let mut last_error = String::from("no attempt yet");
-        loop {
-            let exited = [&mut self.imap, &mut self.imaps]
-                .into_iter()
-                .find_map(ServerProcess::try_wait);
-            if let Some(status) = exited {
-                return Err(if self.log().contains("Address already in use") {
-                    StartFailure::PortTaken
-                } else {
-                    StartFailure::Fatal(format!("couriertcpd exited early ({status})"))
-                });
-            }
-            if let Some(status) = self.auth.as_mut().and_then(ServerProcess::try_wait) {
-                return Err(StartFailure::Fatal(format!(
-                    "authdaemond exited early ({status})"
-                )));
-            }
-            let plain = SocketAddr::new(self.host, self.imap_port);
-            let secure = SocketAddr::new(self.host, self.imaps_port);
-            if !plain_ok {
-                match greeting_plain(plain) {
-                    Ok(line) if line.contains(&expected) => plain_ok = true,
-                    Ok(line) => last_error = format!("imap port greeted {line:?}"),
-                    Err(e) => last_error = format!("imap port: {e}"),
-                }
-            }
-            if plain_ok && !tls_ok {
-                // A denying couriertcpd answers before any TLS: read it as plaintext.
-                let greeting = if denied {
-                    greeting_plain(secure)
-                } else {
-                    greeting_tls(secure, tls)
-                };
-                match greeting {
-                    Ok(line) if line.contains(&expected) => tls_ok = true,
-                    Ok(line) => last_error = format!("imaps port greeted {line:?}"),
-                    Err(e) => last_error = format!("imaps port: {e}"),
-                }
-            }
-            if plain_ok && tls_ok {
-                return Ok(());
-            }
-            if Instant::now() > deadline {
-                return Err(StartFailure::Fatal(format!(
-                    "not ready after {READY_TIMEOUT:?} (last: {last_error})"
-                )));
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let listeners = Listeners {
+            endpoint: &self.endpoint,
+            tls,
+            greeting,
+            timeout: READY_TIMEOUT,
+        };
+        let mut processes = vec![
+            ("couriertcpd", &mut self.imap),
+            ("couriertcpd", &mut self.imaps),
+        ];
+        processes.extend(self.auth.as_mut().map(|auth| ("authdaemond", auth)));
+        wait_greetings(&mut processes, &listeners, || log_in(self.dir.path()))
     }
 }
 
@@ -344,6 +286,18 @@ impl Drop for Courier {
         }
         // The fields' drops stop every process group, then remove the directory.
     }
+}
+
+/// Every log in `root`: authdaemond's, then each listener's sessions.
+fn log_in(root: &Path) -> String {
+    ["authdaemond", "imap", "imaps"]
+        .iter()
+        .map(|name| {
+            let text = fs::read_to_string(root.join(format!("{name}.stderr")));
+            format!("--- {name}.stderr ---\n{}", text.unwrap_or_default())
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Sends `signal` to the process group `process` leads (couriertcpd makes itself the leader of

@@ -231,16 +231,15 @@ impl Cyrus {
 
     fn wait_ready(&mut self) -> Result<(), StartFailure> {
         let listeners = Listeners {
-            host: self.host,
-            plain_port: self.imap_port,
-            tls_port: self.imaps_port,
-            tls: &self.tls,
+            endpoint: &self.endpoint,
+            tls: Some(&self.tls),
             greeting: &self.greeting,
             timeout: READY_TIMEOUT,
         };
         // master logs bind failures only to syslog and keeps running without the service: a
         // port taken by another server shows as that server's greeting.
-        match wait_greetings(&mut self.process, &listeners, || log_in(self.dir.path())) {
+        let processes = &mut [("master", &mut self.process)];
+        match wait_greetings(processes, &listeners, || log_in(self.dir.path())) {
             Err(StartFailure::Fatal(why)) if why.contains("greeted") => {
                 Err(StartFailure::PortTaken)
             }

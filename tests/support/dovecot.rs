@@ -19,6 +19,7 @@
 
 use std::fs;
 use std::net::IpAddr;
+use std::ops::Deref;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -28,9 +29,11 @@ use std::time::Duration;
 use tempfile::TempDir;
 
 use super::loopback_server::{
-    Identity, Listeners, ServerProcess, StartFailure, chown_tree, find_executable, free_ports,
-    loopback_host, required, start_lock, tail, test_pki, wait_greetings, write_file,
+    Endpoint, Identity, InstanceDir, Listeners, ServerProcess, StartFailure, TestPki, chown_tree,
+    find_executable, installed_or_skip, loopback_host, start_attempts, start_lock, tail,
+    wait_greetings, write_file,
 };
+use super::maildir;
 
 /// The main test account.
 pub const USER: &str = "doctor";
@@ -42,7 +45,7 @@ pub const QUOTER_USER: &str = "quoter";
 /// The quoting account's password (also a canary).
 pub const QUOTER_PASSWORD: &str = "canary \"quoted\" 9d2b41e7";
 /// Messages pre-loaded into each account's INBOX (one seen, one recent/unseen).
-pub const INBOX_MESSAGES: usize = 2;
+pub const INBOX_MESSAGES: usize = maildir::INBOX_MESSAGES;
 /// Mailboxes besides INBOX, each created at first login with its SPECIAL-USE flag.
 pub const SPECIAL_MAILBOXES: [(&str, &str); 3] = [
     ("Sent", "\\Sent"),
@@ -64,18 +67,17 @@ const TEMP_PREFIX: &str = "imapdoctor-dovecot-";
 const READY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Attempts when a chosen port was taken before Dovecot could bind it.
 const START_ATTEMPTS: usize = 5;
+/// Folders besides INBOX and the special-use ones (which Dovecot creates at first login: `auto
+/// = subscribe`), as Maildir++ directories named in modified UTF-7: [`ARCHIVE`] and
+/// [`NON_ASCII_MAILBOX`] (`Entw&APw-rfe 2026` on the wire).
+const EXTRA_MAILBOXES_ON_DISK: [&str; 2] = [".Archive", ".Entw&APw-rfe 2026"];
 
-/// A running private Dovecot. Dropping it stops it and removes its directory.
+/// A running private Dovecot. Dropping it stops it and removes its directory. Derefs to its
+/// [`Endpoint`] (`host`, `imaps_port`, `imap_port`, `ca_file`, `imaps_url()`, `imap_url()`).
 pub struct Dovecot {
-    /// The loopback address both listeners bind (normally 127.0.0.2, see the module docs).
-    pub host: IpAddr,
-    /// Implicit TLS listener.
-    pub imaps_port: u16,
-    /// Plaintext listener offering STARTTLS (and LOGINDISABLED before it).
-    pub imap_port: u16,
-    /// The test CA certificate, PEM (for `--ca-file`). The server certificate is valid for
-    /// `localhost`, 127.0.0.1 and [`Dovecot::host`].
-    pub ca_file: PathBuf,
+    /// Where it listens: implicit TLS, and plaintext offering STARTTLS (and LOGINDISABLED before
+    /// it). The host is normally 127.0.0.2, see the module docs.
+    pub endpoint: Endpoint,
     /// The main account ([`USER`]).
     pub user: String,
     /// Its password ([`CANARY_PASSWORD`]).
@@ -94,105 +96,83 @@ pub struct Dovecot {
     dir: TempDir,
 }
 
+impl Deref for Dovecot {
+    type Target = Endpoint;
+
+    fn deref(&self) -> &Endpoint {
+        &self.endpoint
+    }
+}
+
 impl Dovecot {
     /// Starts a private Dovecot, or returns `None` (after printing "skipped: dovecot not
-    /// installed" to stderr) when it isn't installed. With `IMAPDOCTOR_REQUIRE_DOVECOT=1` its
+    /// installed (…)" to stderr) when it isn't installed. With `IMAPDOCTOR_REQUIRE_DOVECOT=1` its
     /// absence panics instead. Panics, with the tail of Dovecot's log, if it does not come up.
     ///
     /// Call it on the thread that owns the result (the test's own thread): on Linux Dovecot gets
     /// SIGTERM when the thread that started it exits, so a killed test run leaves nothing behind.
     pub fn start() -> Option<Dovecot> {
-        let Some(binary) = find_dovecot() else {
-            if required(REQUIRE_ENV) {
-                panic!("dovecot not installed (needed because {REQUIRE_ENV}=1)");
-            }
-            eprintln!("skipped: dovecot not installed");
-            return None;
-        };
+        let binary = installed_or_skip("dovecot", REQUIRE_ENV, find_dovecot())?;
         // As root, the mail processes run as the `dovecot` system user (created with Dovecot;
         // the mail uid must not be root, and first_valid_uid is lowered to admit it).
         let identity = Identity::current("dovecot");
-        let (host, login_disabled_before_tls) = loopback_host();
-        let (ca, chain_pem, key_pem, tls) = test_pki(host);
-
+        let loopback = loopback_host();
+        let pki = TestPki::new(loopback.0);
         let _serial = start_lock();
-        let mut last = String::new();
-        for _ in 0..START_ATTEMPTS {
-            let dir = tempfile::Builder::new()
-                .prefix(TEMP_PREFIX)
-                .tempdir()
-                .expect("creating the Dovecot temp dir");
-            let root = dir.path().to_path_buf();
-            // Unique per instance (so a port taken over by another instance is never mistaken
-            // for ours), and free of the account names (tests search output for them).
-            let name = root.file_name().unwrap().to_string_lossy();
-            let greeting = format!(
-                "Test server {} ready.",
-                name.trim_start_matches(TEMP_PREFIX)
-            );
-            let ca_file = root.join("ca.pem");
-            fs::write(&ca_file, &ca.cert_pem).unwrap();
-            write_file(&root.join("server-chain.pem"), &chain_pem, 0o644);
-            write_file(&root.join("server-key.pem"), &key_pem, 0o600);
-            write_file(
-                &root.join("users"),
-                &format!(
-                    "{USER}:{{PLAIN}}{CANARY_PASSWORD}\n{QUOTER_USER}:{{PLAIN}}{QUOTER_PASSWORD}\n"
-                ),
-                0o644,
-            );
-            for user in [USER, QUOTER_USER] {
-                write_maildir(&root.join("mail").join(user));
+        Some(start_attempts("Dovecot", START_ATTEMPTS, || {
+            let mut dovecot = Dovecot::spawn(&binary, &identity, loopback, &pki);
+            match dovecot.wait_ready(&pki.tls) {
+                Ok(()) => Ok(dovecot),
+                Err(failure) => Err((failure, dovecot.diagnostics())),
             }
-            if identity.root {
-                // Dovecot's unprivileged processes (auth as `dovecot`, the mail processes as the
-                // mail user) must traverse the directory and read the passwd-file.
-                fs::set_permissions(&root, fs::Permissions::from_mode(0o755)).unwrap();
-                chown_tree(&root.join("mail"), identity.uid, identity.gid);
-            }
+        }))
+    }
 
-            let (imap_port, imaps_port) = free_ports(host);
-            let conf = root.join("dovecot.conf");
-            fs::write(
-                &conf,
-                config(&root, host, imap_port, imaps_port, &greeting, &identity),
-            )
-            .unwrap();
-
-            let process = spawn(&binary, &conf, &root);
-            let mut dovecot = Dovecot {
-                host,
-                imaps_port,
-                imap_port,
-                ca_file,
-                user: USER.to_string(),
-                password: CANARY_PASSWORD.to_string(),
-                quoter_user: QUOTER_USER.to_string(),
-                quoter_password: QUOTER_PASSWORD.to_string(),
-                login_disabled_before_tls,
-                greeting,
-                process,
-                dir,
-            };
-            match dovecot.wait_ready(&tls) {
-                Ok(()) => return Some(dovecot),
-                Err(StartFailure::PortTaken) => last = dovecot.diagnostics(),
-                Err(StartFailure::Fatal(why)) => {
-                    panic!("Dovecot did not start: {why}\n{}", dovecot.diagnostics())
-                }
-            }
+    /// Writes a new instance's files and runs Dovecot (not yet waiting for it), listening on
+    /// `loopback` as [`loopback_host`] chose it.
+    fn spawn(
+        binary: &Path,
+        identity: &Identity,
+        loopback: (IpAddr, bool),
+        pki: &TestPki,
+    ) -> Dovecot {
+        let (host, login_disabled_before_tls) = loopback;
+        let instance = InstanceDir::new(TEMP_PREFIX, host, pki);
+        let root = instance.path();
+        // Unique per instance (so a port taken over by another instance is never mistaken for
+        // ours), and free of the account names (tests search output for them).
+        let greeting = format!("Test server {} ready.", instance.suffix);
+        write_file(
+            &root.join("users"),
+            &format!(
+                "{USER}:{{PLAIN}}{CANARY_PASSWORD}\n{QUOTER_USER}:{{PLAIN}}{QUOTER_PASSWORD}\n"
+            ),
+            0o644,
+        );
+        for user in [USER, QUOTER_USER] {
+            let maildir = root.join("mail").join(user).join("Maildir");
+            maildir::write(&maildir, &EXTRA_MAILBOXES_ON_DISK);
         }
-        panic!("Dovecot could not bind free ports in {START_ATTEMPTS} attempts\n{last}");
-    }
-
-    /// `imaps://HOST:PORT` for the implicit TLS listener.
-    pub fn imaps_url(&self) -> String {
-        format!("imaps://{}:{}", self.host, self.imaps_port)
-    }
-
-    /// `imap://HOST:PORT` for the STARTTLS listener.
-    pub fn imap_url(&self) -> String {
-        format!("imap://{}:{}", self.host, self.imap_port)
+        if identity.root {
+            // Dovecot's unprivileged processes (auth as `dovecot`, the mail processes as the
+            // mail user) must traverse the directory and read the passwd-file.
+            fs::set_permissions(&root, fs::Permissions::from_mode(0o755)).unwrap();
+            chown_tree(&root.join("mail"), identity.uid, identity.gid);
+        }
+        let endpoint = instance.endpoint;
+        let conf = root.join("dovecot.conf");
+        fs::write(&conf, config(&root, &endpoint, &greeting, identity)).unwrap();
+        Dovecot {
+            endpoint,
+            user: USER.to_string(),
+            password: CANARY_PASSWORD.to_string(),
+            quoter_user: QUOTER_USER.to_string(),
+            quoter_password: QUOTER_PASSWORD.to_string(),
+            login_disabled_before_tls,
+            greeting,
+            process: spawn(binary, &conf, &root),
+            dir: instance.dir,
+        }
     }
 
     /// The instance's temporary directory (config, certificates, `mail/<user>/Maildir`, log).
@@ -214,16 +194,13 @@ impl Dovecot {
     /// handshake that trusts only the test CA).
     fn wait_ready(&mut self, tls: &Arc<rustls::ClientConfig>) -> Result<(), StartFailure> {
         let listeners = Listeners {
-            host: self.host,
-            plain_port: self.imap_port,
-            tls_port: self.imaps_port,
-            tls,
+            endpoint: &self.endpoint,
+            tls: Some(tls),
             greeting: &self.greeting,
             timeout: READY_TIMEOUT,
         };
-        wait_greetings(&mut self.process, &listeners, || {
-            diagnostics(self.dir.path())
-        })
+        let processes = &mut [("dovecot", &mut self.process)];
+        wait_greetings(processes, &listeners, || diagnostics(self.dir.path()))
     }
 }
 
@@ -236,14 +213,7 @@ fn diagnostics(dir: &Path) -> String {
 }
 
 /// The Dovecot configuration (a complete one: `/etc/dovecot` is never read).
-fn config(
-    root: &Path,
-    host: IpAddr,
-    imap_port: u16,
-    imaps_port: u16,
-    greeting: &str,
-    identity: &Identity,
-) -> String {
+fn config(root: &Path, endpoint: &Endpoint, greeting: &str, identity: &Identity) -> String {
     let mut conf = String::from(
         r#"# A private Dovecot for imapdoctor's integration tests (tests/support/dovecot.rs).
 instance_name = imapdoctor-test
@@ -336,10 +306,10 @@ service auth-worker {{
         ));
     }
     conf.replace("@ROOT@", &root.display().to_string())
-        .replace("@HOST@", &host.to_string())
+        .replace("@HOST@", &endpoint.host.to_string())
         .replace("@GREETING@", greeting)
-        .replace("@IMAP_PORT@", &imap_port.to_string())
-        .replace("@IMAPS_PORT@", &imaps_port.to_string())
+        .replace("@IMAP_PORT@", &endpoint.imap_port.to_string())
+        .replace("@IMAPS_PORT@", &endpoint.imaps_port.to_string())
         .replace("@UID@", &identity.uid.to_string())
         .replace("@GID@", &identity.gid.to_string())
 }
@@ -357,46 +327,9 @@ fn spawn(binary: &Path, conf: &Path, root: &Path) -> ServerProcess {
 }
 
 /// `dovecot` on PATH or in the usual sbin directories (not on an ordinary user's PATH).
-fn find_dovecot() -> Option<PathBuf> {
+fn find_dovecot() -> Result<PathBuf, String> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     let sbin = ["/usr/sbin", "/usr/local/sbin", "/sbin"].map(PathBuf::from);
     find_executable("dovecot", std::env::split_paths(&path).chain(sbin))
+        .ok_or_else(|| "no dovecot on PATH or in /usr/sbin, /usr/local/sbin, /sbin".to_string())
 }
-
-/// `<home>/Maildir` with [`INBOX_MESSAGES`] messages (the special-use folders are created by
-/// Dovecot at first login: `auto = subscribe`).
-fn write_maildir(home: &Path) {
-    let maildir = home.join("Maildir");
-    for sub in ["cur", "new", "tmp"] {
-        fs::create_dir_all(maildir.join(sub)).unwrap();
-    }
-    let message = |subject: &str, date: &str| {
-        format!(
-            "From: Alice <alice@example.test>\nTo: Doctor <doctor@example.test>\n\
-             Subject: {subject}\nDate: {date}\nMessage-ID: <{}@example.test>\n\
-             MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n\
-             This message was put here by imapdoctor's test harness.\n",
-            subject.to_lowercase().replace(' ', "-"),
-        )
-    };
-    fs::write(
-        maildir.join("cur/1700000000.M1P1.imapdoctor-test:2,S"),
-        message("Welcome", "Tue, 14 Nov 2023 22:13:20 +0000"),
-    )
-    .unwrap();
-    fs::write(
-        maildir.join("new/1700000100.M2P1.imapdoctor-test"),
-        message("Second message", "Tue, 14 Nov 2023 22:15:00 +0000"),
-    )
-    .unwrap();
-    // Maildir++ folders, named on disk in modified UTF-7.
-    for folder in EXTRA_MAILBOXES_ON_DISK {
-        for sub in ["cur", "new", "tmp"] {
-            fs::create_dir_all(maildir.join(folder).join(sub)).unwrap();
-        }
-    }
-}
-
-/// Folders besides INBOX and the special-use ones, as Maildir++ directories: [`ARCHIVE`] and
-/// [`NON_ASCII_MAILBOX`] (`Entw&APw-rfe 2026` on the wire).
-const EXTRA_MAILBOXES_ON_DISK: [&str; 2] = [".Archive", ".Entw&APw-rfe 2026"];

@@ -260,12 +260,6 @@ impl TestPki {
     }
 }
 
-/// [`TestPki::new`] as a tuple: (CA, leaf chain PEM, leaf key PEM, a client trusting the CA).
-pub fn test_pki(host: IpAddr) -> (TestCa, String, String, Arc<rustls::ClientConfig>) {
-    let pki = TestPki::new(host);
-    (pki.ca, pki.chain_pem, pki.key_pem, pki.tls)
-}
-
 /// The first line a plaintext listener sends (bounded waits).
 pub fn greeting_plain(addr: SocketAddr) -> io::Result<String> {
     let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1))?;
@@ -404,50 +398,55 @@ impl Drop for ServerProcess {
 
 /// What [`wait_greetings`] polls.
 pub struct Listeners<'a> {
-    /// The address both listeners bind.
-    pub host: IpAddr,
-    /// The plaintext (STARTTLS) port.
-    pub plain_port: u16,
-    /// The implicit TLS port.
-    pub tls_port: u16,
-    /// A client trusting only the test CA.
-    pub tls: &'a Arc<rustls::ClientConfig>,
-    /// Text unique to this instance's greeting (`* OK … <greeting>`).
+    /// The address and the two ports (`imap_port` plaintext, `imaps_port` implicit TLS).
+    pub endpoint: &'a Endpoint,
+    /// A client trusting only the test CA, for the TLS port; `None` when that port answers in
+    /// plaintext before any handshake (a server refusing every connection).
+    pub tls: Option<&'a Arc<rustls::ClientConfig>>,
+    /// Text unique to this instance's greeting (`* OK … <greeting>`): the first line on each
+    /// port starts with `* ` and contains it.
     pub greeting: &'a str,
     /// How long to wait in all.
     pub timeout: Duration,
 }
 
-/// Polls both ports until each greets `* OK` with this instance's greeting (the TLS one after a
-/// handshake trusting only the test CA). If the process exits first, `diagnostics()` decides:
-/// "Address already in use" in it means [`StartFailure::PortTaken`].
+/// Polls both ports until each greets with this instance's greeting (the TLS one after a
+/// handshake trusting only the test CA). If one of the named `processes` exits first,
+/// `diagnostics()` decides: "Address already in use" in it means [`StartFailure::PortTaken`].
 pub fn wait_greetings(
-    process: &mut ServerProcess,
+    processes: &mut [(&str, &mut ServerProcess)],
     listeners: &Listeners,
     diagnostics: impl Fn() -> String,
 ) -> Result<(), StartFailure> {
-    let deadline = Instant::now() + listeners.timeout;
+    let (endpoint, deadline) = (listeners.endpoint, Instant::now() + listeners.timeout);
     let (mut plain_ok, mut tls_ok) = (false, false);
     let mut last_error = String::from("no attempt yet");
-    let ours = |line: &str| line.starts_with("* OK") && line.contains(listeners.greeting);
+    let ours = |line: &str| line.starts_with("* ") && line.contains(listeners.greeting);
     loop {
-        if let Some(status) = process.try_wait() {
+        let exited = processes
+            .iter_mut()
+            .find_map(|(name, process)| Some((*name, process.try_wait()?)));
+        if let Some((name, status)) = exited {
             return Err(if diagnostics().contains("Address already in use") {
                 StartFailure::PortTaken
             } else {
-                StartFailure::Fatal(format!("the server exited early ({status})"))
+                StartFailure::Fatal(format!("{name} exited early ({status})"))
             });
         }
         if !plain_ok {
-            match greeting_plain(SocketAddr::new(listeners.host, listeners.plain_port)) {
+            match greeting_plain(SocketAddr::new(endpoint.host, endpoint.imap_port)) {
                 Ok(line) if ours(&line) => plain_ok = true,
                 Ok(line) => last_error = format!("plaintext port greeted {line:?}"),
                 Err(e) => last_error = format!("plaintext port: {e}"),
             }
         }
         if plain_ok && !tls_ok {
-            let addr = SocketAddr::new(listeners.host, listeners.tls_port);
-            match greeting_tls(addr, listeners.tls) {
+            let addr = SocketAddr::new(endpoint.host, endpoint.imaps_port);
+            let greeting = match listeners.tls {
+                Some(config) => greeting_tls(addr, config),
+                None => greeting_plain(addr),
+            };
+            match greeting {
                 Ok(line) if ours(&line) => tls_ok = true,
                 Ok(line) => last_error = format!("TLS port greeted {line:?}"),
                 Err(e) => last_error = format!("TLS port: {e}"),
