@@ -116,7 +116,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub timeout: f64,
 
-    /// Bound on the whole run, in seconds.
+    /// Hard bound on the whole run (control probe included), in seconds.
     #[arg(long, value_name = "SECS")]
     pub max_time: Option<f64>,
 
