@@ -27,7 +27,7 @@ set edit:completion:arg-completer[imapdoctor] = {|@words|
             cand --ca-file 'Extra trust anchors (PEM), added to the operating system''s trust store'
             cand --timeout 'Bound on each network step, in seconds'
             cand --login-timeout 'Bound on the login, in seconds: servers delay failed logins on purpose (Dovecot up to 15 s, Courier 5 s, Cyrus 3 s)'
-            cand --max-time 'Bound on the whole run, in seconds'
+            cand --max-time 'Hard bound on the whole run (control probe included), in seconds'
             cand --resolve 'Connect to ADDR (or a comma-separated list, tried Happy Eyeballs style) for HOST:PORT, still verifying the certificate for HOST (as curl''s --resolve)'
             cand --control 'A known-good endpoint to compare with when the target is unreachable (repeatable; default: public providers)'
             cand --password-stdin 'Read the password from the first line of standard input'

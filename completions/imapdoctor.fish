@@ -38,7 +38,7 @@ complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l mailbox -d 'Mailb
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l ca-file -d 'Extra trust anchors (PEM), added to the operating system\'s trust store' -r -F
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l timeout -d 'Bound on each network step, in seconds' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l login-timeout -d 'Bound on the login, in seconds: servers delay failed logins on purpose (Dovecot up to 15 s, Courier 5 s, Cyrus 3 s)' -r
-complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l max-time -d 'Bound on the whole run, in seconds' -r
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l max-time -d 'Hard bound on the whole run (control probe included), in seconds' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l resolve -d 'Connect to ADDR (or a comma-separated list, tried Happy Eyeballs style) for HOST:PORT, still verifying the certificate for HOST (as curl\'s --resolve)' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l control -d 'A known-good endpoint to compare with when the target is unreachable (repeatable; default: public providers)' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l password-stdin -d 'Read the password from the first line of standard input'

@@ -120,7 +120,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     pub login_timeout: f64,
 
-    /// Bound on the whole run, in seconds.
+    /// Hard bound on the whole run (control probe included), in seconds.
     #[arg(long, value_name = "SECS")]
     pub max_time: Option<f64>,
 

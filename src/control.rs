@@ -287,10 +287,7 @@ async fn probe(
         let step = (tokio::time::Instant::now() + config.step_timeout).min(probe_deadline);
         run_deadline.map_or(step, |run| run.min(step))
     };
-    // A failure when the run deadline (earlier than the probe's own) has come is no answer.
-    let cut_off = || {
-        run_deadline.is_some_and(|run| run < probe_deadline && tokio::time::Instant::now() >= run)
-    };
+    let cut_off = || cut_off(run_deadline, probe_deadline, tokio::time::Instant::now());
     let result = |outcome, failed: Option<Check>| ControlProbe {
         host: endpoint.host.clone(),
         port: endpoint.port,
@@ -335,9 +332,34 @@ async fn probe(
     }
 }
 
+/// Whether a failure at `now` is the run deadline's doing: it came before the probe's own bound,
+/// and it has passed.
+fn cut_off(
+    run_deadline: Option<tokio::time::Instant>,
+    probe_deadline: tokio::time::Instant,
+    now: tokio::time::Instant,
+) -> bool {
+    run_deadline.is_some_and(|run| run < probe_deadline && now >= run)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_run_deadline_cuts_a_probe_off() {
+        let t0 = tokio::time::Instant::now();
+        let s = |n| t0 + std::time::Duration::from_secs(n);
+        // --max-time before the probe's own --timeout bound, and reached.
+        assert!(cut_off(Some(s(2)), s(10), s(2)));
+        assert!(cut_off(Some(s(2)), s(10), s(3)));
+        // Not reached yet: the failure is the probe's own (refused, no route).
+        assert!(!cut_off(Some(s(2)), s(10), s(1)));
+        // The probe's own bound came first: a timeout there is a real "no answer".
+        assert!(!cut_off(Some(s(10)), s(2), s(10)));
+        assert!(!cut_off(Some(s(2)), s(2), s(2)));
+        assert!(!cut_off(None, s(2), s(3)));
+    }
 
     fn probe(outcome: &'static str) -> ControlProbe {
         ControlProbe {

@@ -47,6 +47,12 @@ async fn refused_everywhere_is_likely_the_server_but_may_be_this_network() {
     expect(&run, 11, "tcp", "server", "tcp.refused");
     assert_eq!(run.control(), ("reachable", vec!["refused"]));
     assert_eq!(run.confidence(), ("likely", vec!["local"]));
+    // A failed network layer starts the control at once, not after the 200 ms grace period.
+    let took = run.json.as_ref().unwrap()["duration_ms"].as_u64().unwrap();
+    assert!(
+        took < 190,
+        "took {took} ms: the control waited for the grace period"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -150,13 +156,40 @@ async fn an_unreachable_control_while_the_target_answers_means_no_internet_acces
         "{}",
         human.stdout
     );
+    // The refused port proves the path works: the control's absence casts no doubt.
+    assert!(!human.stdout.contains("not ruled out"), "{}", human.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_control_that_connected_before_the_deadline_proves_the_network_works() {
+    // The control completes the TCP handshake but never answers TLS; --max-time ends the
+    // handshake. The connect alone shows this computer's network works.
+    let target = blackhole();
+    let control = server::spawn(Script::healthy(Security::Plain).with_opening(Opening::Silent))
+        .await
+        .unwrap();
+    let control_arg = format!("127.0.0.1:{}", control.port());
+    let run = with_control(
+        &target.addr().to_string(),
+        &control_arg,
+        &["--timeout", "10", "--max-time", "1.5"],
+    )
+    .await;
+    expect(&run, 11, "tcp", "server", "tcp.timeout");
+    assert_eq!(run.control(), ("reachable", vec!["reachable"]));
+    assert_eq!(run.confidence(), ("likely", vec!["local"]));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn healthy_check_never_touches_the_control() {
     let ca = TestCa::new("t");
     let control = server::spawn(tls_script(&leaf(&ca))).await.unwrap();
-    let f = Fixture::start(tls_script(&leaf(&ca)), &ca).await;
+    // A login slower than the control's grace period: the connect has cancelled it by then.
+    let slow_login = Script {
+        login_delay: Duration::from_millis(400),
+        ..tls_script(&leaf(&ca))
+    };
+    let f = Fixture::start(slow_login, &ca).await;
     let target = format!("imaps://127.0.0.1:{}", f.server.port());
     let control_arg = format!("127.0.0.1:{}", control.port());
     let ca_path = f.ca();
@@ -167,9 +200,11 @@ async fn healthy_check_never_touches_the_control() {
             &ca_path,
             "--control",
             &control_arg,
+            "--user",
+            USER,
             &target,
         ],
-        &[],
+        &[("IMAPDOCTOR_PASSWORD", CANARY)],
     )
     .await;
     assert_eq!(run.code, 0, "{}", run.stdout);

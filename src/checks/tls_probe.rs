@@ -105,13 +105,15 @@ pub async fn greet(
     let greeting = capability::greet(conn, host, deadline);
     tokio::pin!(greeting);
     let probe_at = started + PROBE_AFTER;
+    // Without a peer address (or time left for it) there is nothing to probe.
+    let mut pending_peer = peer.filter(|_| probe_at < deadline);
     let mut probing: Option<Probing> = None;
     let mut found: Option<TlsProbe> = None;
     let result = loop {
         tokio::select! {
             result = &mut greeting => break result,
-            _ = tokio::time::sleep_until(probe_at), if probing.is_none() && found.is_none() && probe_at < deadline => {
-                let Some(peer) = peer else { continue };
+            _ = tokio::time::sleep_until(probe_at), if pending_peer.is_some() => {
+                let Some(peer) = pending_peer.take() else { continue };
                 transcript.remark(&format!(
                     "no greeting after {} s: trying a TLS handshake on a second connection to {peer}",
                     PROBE_AFTER.as_secs()

@@ -219,6 +219,93 @@ mod tests {
     }
 
     #[test]
+    fn the_controls_verdict_settles_or_moves_the_doubt() {
+        // Names failing everywhere (or nothing reachable): proven local.
+        let fails = evidence("dns.no_nameserver_answers", ControlVerdict::Fails);
+        assert_eq!(assess(&fails), (Confidence::Certain, Vec::new()));
+        // A local rule moved to the server by a reachable control: local stays possible.
+        let mut moved = evidence("tcp.unreachable", ControlVerdict::WorksElsewhere);
+        moved.fault = Fault::Server;
+        let (c, alts) = assess(&moved);
+        assert_eq!(c, Confidence::Likely);
+        assert_eq!(alts.len(), 1);
+        assert_eq!(alts[0].fault, Fault::Local);
+        assert!(alts[0].summary.contains("only this server"), "{alts:?}");
+    }
+
+    fn control(outcomes: &[(&'static str, Option<&str>)]) -> ControlReport {
+        let endpoints = outcomes
+            .iter()
+            .map(|(outcome, error)| crate::control::ControlProbe {
+                host: "ctl.test".into(),
+                port: 993,
+                outcome,
+                comparable: true,
+                reason: None,
+                error: error.map(str::to_string),
+                error_code: None,
+                duration_ms: 1,
+            })
+            .collect();
+        ControlReport {
+            status: "reachable",
+            endpoints,
+            note: None,
+        }
+    }
+
+    #[test]
+    fn a_verified_control_certificate_proves_the_clock_right() {
+        let verified = control(&[("tls_failed", Some("x")), ("reachable", None)]);
+        let unverified = [
+            control(&[("reachable", Some("the TLS handshake was cut off"))]),
+            control(&[("tls_failed", None), ("refused", None)]),
+        ];
+        for code in ["tls.certificate_expired", "tls.certificate_not_yet_valid"] {
+            let mut e = evidence(code, ControlVerdict::Unused);
+            let (c, alts) = assess(&e);
+            assert_eq!(c, Confidence::Likely);
+            assert!(alts[0].summary.contains("clock"));
+            e.report = Some(&verified);
+            assert_eq!(assess(&e), (Confidence::Certain, Vec::new()));
+            for report in &unverified {
+                e.report = Some(report);
+                assert_eq!(assess(&e).0, Confidence::Likely, "{report:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_refused_port_is_in_doubt_only_when_the_controls_were_refused_too() {
+        let refused = control(&[("refused", None)]);
+        let connected = control(&[("refused", None), ("reachable", None)]);
+        let mut e = evidence("tcp.refused", ControlVerdict::Works);
+        assert_eq!(assess(&e), (Confidence::Certain, Vec::new()));
+        e.report = Some(&connected);
+        assert_eq!(assess(&e), (Confidence::Certain, Vec::new()));
+        e.report = Some(&refused);
+        let (c, alts) = assess(&e);
+        assert_eq!(c, Confidence::Likely);
+        assert!(alts[0].summary.contains("refused too"), "{alts:?}");
+        // Another failure beside refused controls keeps its own alternatives.
+        let mut timeout = evidence("tcp.timeout", ControlVerdict::Works);
+        timeout.report = Some(&refused);
+        let (_, alts) = assess(&timeout);
+        assert!(alts[0].summary.contains("firewall"), "{alts:?}");
+    }
+
+    #[test]
+    fn the_table_words_each_kind_of_confidence() {
+        assert_eq!(describe("auth.rejected"), "certain");
+        assert_eq!(describe("tcp.port_blocked"), "likely");
+        assert!(describe("tcp.timeout").contains("inconclusive without"));
+        assert!(describe("tls.certificate_expired").contains("certain when"));
+        assert!(control_decides("tcp.timeout"));
+        assert!(!control_decides("tcp.refused"));
+        assert!(!control_decides("capability.timeout"));
+    }
+
+    #[test]
     fn unlisted_rules_are_certain() {
         let (c, alts) = assess(&evidence("auth.rejected", ControlVerdict::Unused));
         assert_eq!((c, alts.len()), (Confidence::Certain, 0));
