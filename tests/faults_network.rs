@@ -219,3 +219,37 @@ async fn healthy_check_never_touches_the_control() {
         "the control was probed although the target was healthy"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failure_after_connecting_never_touches_the_control() {
+    // The target connected, so the path to it works: a rejected login needs no control.
+    let ca = TestCa::new("t");
+    let control = server::spawn(tls_script(&leaf(&ca))).await.unwrap();
+    let script =
+        tls_script(&leaf(&ca)).with_login_reply("NO [AUTHENTICATIONFAILED] Authentication failed.");
+    let f = Fixture::start(script, &ca).await;
+    let target = format!("imaps://127.0.0.1:{}", f.server.port());
+    let control_arg = format!("127.0.0.1:{}", control.port());
+    let ca_path = f.ca();
+    let args = [
+        "--json",
+        "--ca-file",
+        &ca_path,
+        "--control",
+        &control_arg,
+        "--user",
+        USER,
+        &target,
+    ];
+    let run = run(&args, &[("IMAPDOCTOR_PASSWORD", CANARY)]).await;
+    expect(&run, 14, "auth", "account", "auth.rejected");
+    assert_eq!(
+        run.json.as_ref().unwrap()["control"]["status"],
+        "not_needed"
+    );
+    assert_eq!(
+        control.accepted(),
+        0,
+        "the control was probed for a rejected login"
+    );
+}
