@@ -61,6 +61,15 @@ async fn auth_backend_unavailable_is_the_servers_problem() {
         login_reply("NO [UNAVAILABLE] Temporary authentication failure. [mx1:2026-11-23 10:00:00]")
             .await;
     expect(&run, 14, "auth", "server", "auth.unavailable");
+    let summary = run.verdict("summary");
+    assert!(
+        summary.starts_with("The problem is at the mail server: "),
+        "{summary}"
+    );
+    // The evidence lists the checks that ran, not the skipped ones.
+    let evidence = run.json.as_ref().unwrap()["verdict"]["evidence"].to_string();
+    assert!(evidence.contains("auth: fail"), "{evidence}");
+    assert!(!evidence.contains("folders: skip"), "{evidence}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -373,6 +382,12 @@ async fn slow_login_beyond_the_timeout() {
     expect(&run, 14, "auth", "server", "auth.timeout");
     let summary = run.verdict("summary");
     assert!(summary.contains("throttling failed logins"), "{summary}");
+    assert!(
+        summary.starts_with(
+            "The problem is at the mail server, or with this account's failed logins: "
+        ),
+        "{summary}"
+    );
     assert!(summary.contains("account"), "{summary}");
     let verdict = &run.json.as_ref().unwrap()["verdict"];
     assert_eq!(verdict["confidence"], "likely");

@@ -278,6 +278,13 @@ async fn expired_target_with_a_healthy_control_is_the_server() {
     let control_arg = format!("127.0.0.1:{}", control.port());
     let run = f.check("imaps", &["--control", &control_arg]).await;
     expect(&run, 12, "tls", "server", "tls.certificate_expired");
+    // The control checked the clock; it says nothing about the network for a TLS failure.
+    let summary = run.verdict("summary");
+    assert!(!summary.contains("network works"), "{summary}");
+    assert_eq!(
+        run.json.as_ref().unwrap()["verdict"]["confidence"],
+        "certain"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
