@@ -203,6 +203,36 @@ fn laptop_offline() {
     assert_eq!(confidence(&run), ("certain", vec![]), "{}", run.dump());
 }
 
+/// The mail server's host answers connects to the IMAP port with "host unreachable".
+const UNREACHABLE_IMAP_HOST: &str = "
+table inet imapdoctor_unreachable {
+    chain input {
+        type filter hook input priority filter; policy accept;
+        ip daddr 10.77.0.1 tcp dport 10993 reject with icmp type host-unreachable
+        ip6 daddr 2001:db8:77::1 tcp dport 10993 reject with icmpv6 type addr-unreachable
+    }
+}
+";
+
+#[test]
+fn unreachable_server_while_the_control_works_is_not_this_computer() {
+    let Some(w) = World::start() else { return };
+    w.lab.nft(w.lab.net(), UNREACHABLE_IMAP_HOST).unwrap();
+    let run = w.check_mail(&["--timeout", "2"]);
+    // "No route" alone reads as this computer's network; a reachable control moves it to the
+    // server's side, with this computer's network as the remaining alternative.
+    expect(&run, 11, "server", Some("tcp.unreachable"));
+    assert_eq!(control_status(&run), "reachable", "{}", run.dump());
+    assert_eq!(
+        confidence(&run),
+        ("likely", vec!["local"]),
+        "{}",
+        run.dump()
+    );
+    let summary = verdict(&run, "summary");
+    assert!(summary.contains("specific to this server"), "{summary}");
+}
+
 #[test]
 fn imap_port_blackholed_with_control_reachable() {
     let Some(w) = World::start() else { return };
@@ -216,6 +246,8 @@ fn imap_port_blackholed_with_control_reachable() {
         "{}",
         run.dump()
     );
+    let summary = verdict(&run, "summary");
+    assert!(summary.contains("network works in general"), "{summary}");
     // "Within --timeout plus one second", with room for a loaded machine.
     assert!(
         run.elapsed < Duration::from_millis(3500),
