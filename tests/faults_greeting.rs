@@ -16,6 +16,7 @@ async fn bye_greeting_is_the_servers_problem() {
     expect(&run, 13, "capability", "server", "capability.bye");
     assert!(run.summary("capability").contains("Server overloaded"));
     assert_eq!(run.status("auth"), "skip");
+    assert_eq!(run.summary("auth"), "skipped: the capability check failed");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -176,9 +177,9 @@ async fn silent_plaintext_port_that_does_not_speak_tls_either() {
     assert_eq!(run.confidence(), ("likely", vec!["local"]));
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn silent_plaintext_port_that_answers_tls_with_garbage() {
-    // First connection: silence. Second (the TLS probe): an HTTP error page.
+/// A port whose first connection stays silent and whose second (the TLS probe) gets `reply` to
+/// its ClientHello; checked with `--timeout 2`.
+async fn silent_then_answers_the_probe(reply: &'static [u8]) -> Run {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let server = tokio::spawn(async move {
@@ -187,7 +188,7 @@ async fn silent_plaintext_port_that_answers_tls_with_garbage() {
         let (mut probe, _) = listener.accept().await.unwrap();
         let mut buf = [0u8; 512];
         let _ = probe.read(&mut buf).await;
-        let _ = probe.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
+        let _ = probe.write_all(reply).await;
         drop(probe);
         tokio::time::sleep(Duration::from_secs(30)).await;
         drop(silent);
@@ -199,6 +200,12 @@ async fn silent_plaintext_port_that_answers_tls_with_garbage() {
     )
     .await;
     server.abort();
+    run
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn silent_plaintext_port_that_answers_tls_with_garbage() {
+    let run = silent_then_answers_the_probe(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
     expect(&run, 13, "capability", "server", "capability.timeout");
     assert_eq!(run.check("capability")["details"]["tls_probe"], "not_tls");
     assert!(transcript_says(&run, "does not speak TLS either"));
@@ -207,16 +214,28 @@ async fn silent_plaintext_port_that_answers_tls_with_garbage() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn silent_plaintext_port_that_answers_tls_with_an_alert_speaks_tls() {
+    // A fatal handshake_failure alert (an old TLS-only server, say): TLS, though not ours.
+    let alert: &[u8] = &[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28];
+    let run = silent_then_answers_the_probe(alert).await;
+    expect(&run, 13, "capability", "config", "capability.tls_port");
+    assert_eq!(run.check("capability")["details"]["tls_probe"], "tls");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn silent_plaintext_port_without_time_for_the_probe_keeps_the_tls_hint() {
     let ca = TestCa::new("t");
     let script = Script::healthy(Security::Plain).with_opening(Opening::Silent);
     let f = Fixture::start(script, &ca).await;
-    let run = f.check("imap", &["--timeout", "0.8"]).await;
-    expect(&run, 13, "capability", "server", "capability.timeout");
-    assert!(run.check("capability")["details"]["tls_probe"].is_null());
-    let hints = run.json.as_ref().unwrap()["verdict"]["hints"].to_string();
-    assert!(hints.contains("--security tls"), "{hints}");
-    assert_eq!(run.confidence(), ("likely", vec!["config", "local"]));
+    // No time for the probe at all (0.8 s), or too little for silence to mean much (0.5 s).
+    for (timeout, probe) in [("0.8", serde_json::Value::Null), ("1.5", "cut_off".into())] {
+        let run = f.check("imap", &["--timeout", timeout]).await;
+        expect(&run, 13, "capability", "server", "capability.timeout");
+        assert_eq!(run.check("capability")["details"]["tls_probe"], probe);
+        let hints = run.json.as_ref().unwrap()["verdict"]["hints"].to_string();
+        assert!(hints.contains("--security tls"), "{hints}");
+        assert_eq!(run.confidence(), ("likely", vec!["config", "local"]));
+    }
 }
 
 fn transcript_says(run: &Run, text: &str) -> bool {

@@ -208,6 +208,7 @@ async fn healthy_check_never_touches_the_control() {
     )
     .await;
     assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.status("folders"), "pass", "{}", run.stdout);
     assert_eq!(
         run.json.as_ref().unwrap()["control"]["status"],
         "not_needed"

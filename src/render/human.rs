@@ -170,3 +170,43 @@ fn confidence_line(v: &Verdict) -> String {
     line.push('.');
     line
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Alternative;
+
+    fn verdict(confidence: Confidence, alternatives: Vec<Alternative>) -> Verdict {
+        Verdict {
+            fault: Fault::Server,
+            code: "tcp.timeout".into(),
+            summary: String::new(),
+            confidence,
+            alternatives,
+            hints: Vec::new(),
+            evidence: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn confidence_says_which_other_sides_remain() {
+        let alternatives = vec![
+            Alternative {
+                fault: Fault::Local,
+                summary: "a firewall here".into(),
+            },
+            Alternative {
+                fault: Fault::Config,
+                summary: "the port".into(),
+            },
+        ];
+        assert_eq!(
+            confidence_line(&verdict(Confidence::Likely, alternatives)),
+            "Confidence: likely — it may also be on this computer or its network: a firewall here; or in the settings used: the port."
+        );
+        assert_eq!(
+            confidence_line(&verdict(Confidence::Certain, Vec::new())),
+            "Confidence: certain."
+        );
+    }
+}
