@@ -123,7 +123,8 @@ pub async fn run(conn: &mut Connection, mailbox: &str, deadline: Instant) -> Che
             deadline,
         )
         .await;
-    conn.shutdown().await;
+    // Bounded by the step's (and so the run's) deadline too, not only by shutdown's own 200 ms.
+    let _ = tokio::time::timeout_at(deadline, conn.shutdown()).await;
     let mut check = match result {
         Err(e) => wire_failure(e, &details),
         Ok(()) => judge(details),
