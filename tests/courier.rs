@@ -170,10 +170,23 @@ fn imap_disabled_for_the_account_is_an_account_fault() {
     // userdb `options=disableimap=1`: the password is right (`a1 OK LOGIN Ok.`), then the
     // pipelined LIST / STATUS / EXAMINE get `* BYE IMAP access disabled for this account.` and
     // the connection closes. The account's IMAP permission needs changing, not the server.
+    // When the pipelined commands reach Courier before it exits, its kernel answers them with a
+    // TCP RST that discards the unsent BYE (seen now and then under load): then all imapdoctor
+    // sees is a close after login (`folders.closed`, server). Known limitation, in the note.
+    if outcome.verdict("code") == "folders.closed" {
+        outcome.assert_fails(15, "folders", "server", "folders.closed");
+        return;
+    }
     outcome.assert_failed_not_password(
         "folders",
         "account",
         "* BYE IMAP access disabled for this account.",
+    );
+    assert_eq!(
+        outcome.verdict("code"),
+        "folders.imap_disabled",
+        "{}",
+        outcome.explain()
     );
 }
 
