@@ -72,16 +72,6 @@ pub fn choose(creds: &Credentials, caps: &CapabilityDetails) -> Result<AuthMecha
     }
 }
 
-/// The SASL name of a mechanism (`None` for the LOGIN command).
-fn sasl_name(m: AuthMechanism) -> Option<&'static str> {
-    match m {
-        AuthMechanism::Login => None,
-        AuthMechanism::Plain => Some("PLAIN"),
-        AuthMechanism::Xoauth2 => Some("XOAUTH2"),
-        AuthMechanism::Oauthbearer => Some("OAUTHBEARER"),
-    }
-}
-
 /// The mechanisms the server offers, for messages (`LOGIN` unless LOGINDISABLED).
 pub fn offered(caps: &CapabilityDetails) -> String {
     let mut all: Vec<&str> = caps.auth_mechanisms.iter().map(String::as_str).collect();
@@ -249,24 +239,7 @@ async fn login(
     details.round_trip_ms = Some(sent_at.elapsed().as_millis() as u64);
     match result {
         Err(e) => wire_failure(e, &details),
-        Ok(status) => {
-            let unoffered =
-                sasl_name(mechanism).filter(|name| !caps.auth_mechanisms.iter().any(|m| m == name));
-            match (status.kind, unoffered) {
-                (StatusKind::No | StatusKind::Bad, Some(name)) => {
-                    details.result = Some(status.kind.as_str());
-                    details.response_code = status.code_name().map(str::to_string);
-                    details.text = Some(sanitize::terminal_text(&status.text));
-                    let message = format!(
-                        "the server refused AUTHENTICATE {name}, which it does not offer (it offers: {}): {}",
-                        offered(caps),
-                        sanitize::terminal_text(&status.describe())
-                    );
-                    fail("mechanism_not_offered", message, &details)
-                }
-                _ => judge(status, details, mechanism),
-            }
-        }
+        Ok(status) => judge(status, details, mechanism, caps),
     }
 }
 
@@ -319,14 +292,30 @@ fn wire_failure(e: WireError, details: &AuthDetails) -> Check {
     fail(e.kind(), message, details)
 }
 
-fn judge(status: StatusResponse, mut details: AuthDetails, mechanism: AuthMechanism) -> Check {
+fn judge(
+    status: StatusResponse,
+    mut details: AuthDetails,
+    mechanism: AuthMechanism,
+    caps: &CapabilityDetails,
+) -> Check {
     let text = sanitize::terminal_text(&status.text);
     details.result = Some(status.kind.as_str());
     details.response_code = status.code_name().map(str::to_string);
     details.text = Some(text.clone());
     let mech = details.mechanism.unwrap_or("?");
     let user = details.user.clone();
+    // A SASL mechanism the server does not advertise (forced with --auth), refused: that, not
+    // the credentials, is what failed.
+    let unoffered = mech != "LOGIN" && !caps.auth_mechanisms.iter().any(|m| m == mech);
     match status.kind {
+        StatusKind::No | StatusKind::Bad if unoffered => {
+            let message = format!(
+                "the server refused AUTHENTICATE {mech}, which it does not offer (it offers: {}): {}",
+                offered(caps),
+                sanitize::terminal_text(&status.describe())
+            );
+            fail("mechanism_not_offered", message, &details)
+        }
         StatusKind::Ok => Check::passed(
             CheckId::Auth,
             format!("logged in as {user} with {mech}"),

@@ -175,13 +175,14 @@ pub fn diagnose(report: &Report) -> Verdict {
         summary = rule.summary.to_string();
         hints = rule.hints.iter().map(|h| h.to_string()).collect();
     } else if needs_control(&code) && !time_error {
-        used = match control.and_then(|c| c.reachable()) {
+        let reachable = control.and_then(|c| c.reachable());
+        used = match reachable {
             Some(true) if fault == Fault::Local => ControlVerdict::WorksElsewhere,
             Some(true) => ControlVerdict::Works,
             Some(false) => ControlVerdict::Fails,
             None => ControlVerdict::Missing,
         };
-        match control.and_then(|c| c.reachable()) {
+        match reachable {
             Some(false)
                 if code.starts_with("dns.")
                     && control
