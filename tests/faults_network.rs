@@ -180,6 +180,24 @@ async fn a_control_that_connected_before_the_deadline_proves_the_network_works()
     assert_eq!(run.confidence(), ("likely", vec!["local"]));
 }
 
+/// A check with login against `f`, with the loopback control on `control_port`.
+async fn login_with_control(f: &Fixture, control_port: u16) -> Run {
+    let target = format!("imaps://127.0.0.1:{}", f.server.port());
+    let control = format!("127.0.0.1:{control_port}");
+    let ca = f.ca();
+    let args = [
+        "--json",
+        "--ca-file",
+        &ca,
+        "--control",
+        &control,
+        "--user",
+        USER,
+        &target,
+    ];
+    run(&args, &[("IMAPDOCTOR_PASSWORD", CANARY)]).await
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn healthy_check_never_touches_the_control() {
     let ca = TestCa::new("t");
@@ -190,23 +208,7 @@ async fn healthy_check_never_touches_the_control() {
         ..tls_script(&leaf(&ca))
     };
     let f = Fixture::start(slow_login, &ca).await;
-    let target = format!("imaps://127.0.0.1:{}", f.server.port());
-    let control_arg = format!("127.0.0.1:{}", control.port());
-    let ca_path = f.ca();
-    let run = run(
-        &[
-            "--json",
-            "--ca-file",
-            &ca_path,
-            "--control",
-            &control_arg,
-            "--user",
-            USER,
-            &target,
-        ],
-        &[("IMAPDOCTOR_PASSWORD", CANARY)],
-    )
-    .await;
+    let run = login_with_control(&f, control.port()).await;
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(run.status("folders"), "pass", "{}", run.stdout);
     assert_eq!(
@@ -229,20 +231,7 @@ async fn a_failure_after_connecting_never_touches_the_control() {
     let script =
         tls_script(&leaf(&ca)).with_login_reply("NO [AUTHENTICATIONFAILED] Authentication failed.");
     let f = Fixture::start(script, &ca).await;
-    let target = format!("imaps://127.0.0.1:{}", f.server.port());
-    let control_arg = format!("127.0.0.1:{}", control.port());
-    let ca_path = f.ca();
-    let args = [
-        "--json",
-        "--ca-file",
-        &ca_path,
-        "--control",
-        &control_arg,
-        "--user",
-        USER,
-        &target,
-    ];
-    let run = run(&args, &[("IMAPDOCTOR_PASSWORD", CANARY)]).await;
+    let run = login_with_control(&f, control.port()).await;
     expect(&run, 14, "auth", "account", "auth.rejected");
     assert_eq!(
         run.json.as_ref().unwrap()["control"]["status"],

@@ -217,11 +217,22 @@ table inet imapdoctor_unreachable {
 #[test]
 fn unreachable_server_while_the_control_works_is_not_this_computer() {
     let Some(w) = World::start() else { return };
-    w.lab.nft(w.lab.net(), UNREACHABLE_IMAP_HOST).unwrap();
-    let run = w.check_mail(&["--timeout", "2"]);
     // "No route" alone reads as this computer's network; a reachable control moves it to the
     // server's side, with this computer's network as the remaining alternative.
-    expect(&run, 11, "server", Some("tcp.unreachable"));
+    server_side_with_control(
+        &w,
+        UNREACHABLE_IMAP_HOST,
+        "tcp.unreachable",
+        "specific to this server",
+    );
+}
+
+/// With `rules` in the mail server's namespace and the control reachable: a tcp failure `code`
+/// on the server's side, likely, this computer's network the alternative, `words` in the summary.
+fn server_side_with_control(w: &World, rules: &str, code: &str, words: &str) -> Run {
+    w.lab.nft(w.lab.net(), rules).unwrap();
+    let run = w.check_mail(&["--timeout", "2"]);
+    expect(&run, 11, "server", Some(code));
     assert_eq!(control_status(&run), "reachable", "{}", run.dump());
     assert_eq!(
         confidence(&run),
@@ -230,24 +241,19 @@ fn unreachable_server_while_the_control_works_is_not_this_computer() {
         run.dump()
     );
     let summary = verdict(&run, "summary");
-    assert!(summary.contains("specific to this server"), "{summary}");
+    assert!(summary.contains(words), "{summary}");
+    run
 }
 
 #[test]
 fn imap_port_blackholed_with_control_reachable() {
     let Some(w) = World::start() else { return };
-    w.lab.nft(w.lab.net(), BLACKHOLE_IMAP_PORT).unwrap();
-    let run = w.check_mail(&["--timeout", "2"]);
-    expect(&run, 11, "server", Some("tcp.timeout"));
-    assert_eq!(control_status(&run), "reachable", "{}", run.dump());
-    assert_eq!(
-        confidence(&run),
-        ("likely", vec!["local"]),
-        "{}",
-        run.dump()
+    let run = server_side_with_control(
+        &w,
+        BLACKHOLE_IMAP_PORT,
+        "tcp.timeout",
+        "network works in general",
     );
-    let summary = verdict(&run, "summary");
-    assert!(summary.contains("network works in general"), "{summary}");
     // "Within --timeout plus one second", with room for a loaded machine.
     assert!(
         run.elapsed < Duration::from_millis(3500),
