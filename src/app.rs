@@ -175,24 +175,30 @@ pub async fn check(config: Config) -> Report {
     report
 }
 
-/// Writes the report to stdout in the chosen format.
+/// Writes the report to stdout in the chosen format. The whole output passes
+/// [`secret::redact`] on its way out: whatever path a string took into the report, no
+/// registered secret form reaches stdout.
 pub fn render(report: &Report, output: &OutputArgs) -> std::io::Result<()> {
     let stdout = std::io::stdout();
-    if output.json {
-        let mut lock = stdout.lock();
-        Json.render(report, &mut lock)?;
-        return lock.flush();
-    }
-    let color = !output.no_color
+    let mut rendered = Vec::new();
+    let color = !output.json
+        && !output.no_color
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && stdout.is_terminal();
+    if output.json {
+        Json.render(report, &mut rendered)?;
+    } else {
+        Human { color }.render(report, &mut rendered)?;
+    }
+    let text = String::from_utf8_lossy(&rendered);
+    let text = secret::redact(&text);
     let choice = if color {
         anstream::ColorChoice::Always
     } else {
         anstream::ColorChoice::Never
     };
     let mut stream = anstream::AutoStream::new(stdout.lock(), choice);
-    Human { color }.render(report, &mut stream)?;
+    stream.write_all(text.as_bytes())?;
     stream.flush()
 }
 

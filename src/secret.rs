@@ -1,15 +1,24 @@
-//! Passwords and tokens: where they may come from (never argv) and a wrapper that never prints them.
+//! Passwords and tokens: where they may come from (never argv), a wrapper that never prints them,
+//! and the process-wide register of every form a secret can take on the wire, which
+//! [`redact`] removes from any text (the sanitizer calls it on everything a server sent).
+
+mod register;
 
 use std::fmt;
 use std::io::{BufRead, IsTerminal};
 
-/// A password or token. `Debug` and `Display` print `***`; there is no `Serialize`.
+pub use register::{REDACTED, redact};
+
+/// A password or token. `Debug` and `Display` print `***`; there is no `Serialize`. Creating one
+/// registers it (and its quoted and escaped forms) for redaction, so no path that prints server
+/// text can forget it.
 #[derive(Clone)]
 pub struct Secret(String);
 
 impl Secret {
-    /// Wraps a secret value.
+    /// Wraps a secret value and registers it for redaction.
     pub fn new(value: String) -> Self {
+        register::add(&value);
         Secret(value)
     }
 
@@ -48,7 +57,7 @@ pub fn read_password(user: &str, from_stdin: bool) -> Result<Secret, String> {
         if value.is_empty() {
             return Err(empty("the first line of standard input is empty"));
         }
-        return Ok(Secret(value));
+        return Ok(Secret::new(value));
     }
     if let Some(value) = std::env::var_os(PASSWORD_ENV) {
         let value = value
@@ -57,7 +66,7 @@ pub fn read_password(user: &str, from_stdin: bool) -> Result<Secret, String> {
         if value.is_empty() {
             return Err(empty(&format!("{PASSWORD_ENV} is set but empty")));
         }
-        return Ok(Secret(value));
+        return Ok(Secret::new(value));
     }
     if std::io::stdin().is_terminal() {
         let prompt = format!("Password for {}: ", crate::sanitize::terminal_text(user));
@@ -66,7 +75,7 @@ pub fn read_password(user: &str, from_stdin: bool) -> Result<Secret, String> {
         if value.is_empty() {
             return Err(empty("nothing was typed at the prompt"));
         }
-        return Ok(Secret(value));
+        return Ok(Secret::new(value));
     }
     Err(format!(
         "--user needs a password: set {PASSWORD_ENV}, pipe it with --password-stdin, or run on a terminal to be asked"
@@ -84,7 +93,7 @@ pub fn token_from_file(path: &std::path::Path) -> Result<Secret, String> {
             path.display()
         ));
     }
-    Ok(Secret(token))
+    Ok(Secret::new(token))
 }
 
 /// The OAuth2 token from the environment, if set.
@@ -92,7 +101,7 @@ pub fn token_from_env() -> Option<Secret> {
     std::env::var(TOKEN_ENV)
         .ok()
         .filter(|t| !t.trim().is_empty())
-        .map(|t| Secret(t.trim().to_string()))
+        .map(|t| Secret::new(t.trim().to_string()))
 }
 
 #[cfg(test)]

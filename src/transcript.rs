@@ -1,6 +1,6 @@
 //! The protocol transcript, swaks style: `->` / `<-` in plaintext, `~>` / `<~` inside TLS, `===`
-//! for the tool's own remarks. Everything a server sent is sanitized, every secret redacted, and the
-//! transcript is bounded in lines.
+//! for the tool's own remarks. Every line passes the sanitizer (which removes every registered
+//! secret, see [`crate::secret`]), and the transcript is bounded in lines.
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -54,7 +54,6 @@ impl TranscriptLine {
 struct Inner {
     lines: Vec<TranscriptLine>,
     dropped: usize,
-    secrets: Vec<String>,
 }
 
 /// A shared, append-only transcript. Cloning shares it.
@@ -73,31 +72,18 @@ impl Transcript {
         }
     }
 
-    /// Registers a secret: it is replaced by `***` wherever it would appear, including in server text
-    /// (a server that echoes a command must not leak the password).
-    pub fn add_secret(&self, secret: &str) {
-        if secret.len() >= 3 {
-            self.lock().secrets.push(secret.to_string());
-        }
-    }
-
-    /// Replaces every registered secret in `text` by `***`.
-    pub fn redact(&self, text: &str) -> String {
-        let inner = self.lock();
-        let mut out = text.to_string();
-        for s in &inner.secrets {
-            if out.contains(s.as_str()) {
-                out = out.replace(s.as_str(), "***");
-            }
-        }
-        out
-    }
-
     /// Records server bytes (one response line or message).
     pub fn server(&self, tls: bool, bytes: &[u8]) {
+        self.server_within(tls, bytes, sanitize::MAX_TEXT);
+    }
+
+    /// Records the start of server bytes that are not a complete message (an endless or cut-off
+    /// line), at most `max_chars` characters of it. Secrets are removed from the whole before the
+    /// cut, so no part of one is left at the edge.
+    pub fn server_within(&self, tls: bool, bytes: &[u8], max_chars: usize) {
         let text = String::from_utf8_lossy(bytes);
         let text = text.trim_end_matches(['\r', '\n']);
-        self.push(Direction::Server, tls, text);
+        self.push_shown(Direction::Server, tls, sanitize::within(text, max_chars));
     }
 
     /// Records a client line given already redacted (`LOGIN "user" ***`).
@@ -111,7 +97,10 @@ impl Transcript {
     }
 
     fn push(&self, direction: Direction, tls: bool, text: &str) {
-        let text = sanitize::terminal_text(&self.redact(text));
+        self.push_shown(direction, tls, sanitize::terminal_text(text));
+    }
+
+    fn push_shown(&self, direction: Direction, tls: bool, text: String) {
         let t_ms = self.started.elapsed().as_millis() as u64;
         let mut inner = self.lock();
         if inner.lines.len() >= MAX_LINES {
@@ -153,7 +142,7 @@ mod tests {
     #[test]
     fn secrets_are_redacted_even_in_server_text() {
         let t = Transcript::new(Instant::now());
-        t.add_secret("s3cret-pw");
+        crate::secret::Secret::new("s3cret-pw".into());
         t.server(true, b"a1 BAD you said s3cret-pw\r\n");
         t.client(false, "a1 LOGIN \"u\" ***");
         let lines = t.lines();

@@ -168,8 +168,6 @@ async fn login(
         };
         return fail("no_mechanism", message.to_string(), &details);
     }
-    let transcript = conn.transcript().clone();
-    transcript.add_secret(creds.secret.expose());
     let tag = conn.tag();
     let user = &creds.user;
     let secret = creds.secret.expose();
@@ -212,8 +210,9 @@ async fn login(
                 ),
             };
             details.mechanism = Some(name);
-            let encoded = B64.encode(raw.as_bytes());
-            transcript.add_secret(&encoded);
+            // A Secret registers itself: a server echoing the initial response is redacted too.
+            let encoded = crate::secret::Secret::new(B64.encode(raw.as_bytes()));
+            let encoded = encoded.expose();
             if caps.has("SASL-IR") {
                 (
                     format!("{tag} AUTHENTICATE {name} {encoded}"),
@@ -222,7 +221,7 @@ async fn login(
                 )
             } else {
                 let line = format!("{tag} AUTHENTICATE {name}");
-                (line.clone(), line, Some(encoded))
+                (line.clone(), line, Some(encoded.to_string()))
             }
         }
     };

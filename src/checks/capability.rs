@@ -150,7 +150,7 @@ async fn read_greeting(
     let greeting = match crate::imap::response::parse(&message) {
         Response::Status(s) if s.tag.is_none() => s,
         _ => {
-            let shown = sanitize::untrusted(&message[..message.len().min(120)]);
+            let shown = sanitize::untrusted_within(&message, 120);
             let shown = shown.trim_end_matches("\\x0d\\x0a");
             return Err(fail(
                 "not_imap",

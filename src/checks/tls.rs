@@ -323,7 +323,7 @@ fn failure(error: std::io::Error, first_bytes: &[u8], mut details: TlsDetails) -
     let looks_like_text =
         !first_bytes.is_empty() && first_bytes[0] != 0x16 && first_bytes[0] != 0x15;
     if looks_like_text {
-        let shown = crate::sanitize::untrusted(&first_bytes[..first_bytes.len().min(120)]);
+        let shown = crate::sanitize::untrusted_within(first_bytes, 120);
         let shown = shown.trim_end_matches("\\x0d\\x0a").to_string();
         details.received_instead = Some(shown.clone());
         let (code, message) = if first_bytes.starts_with(b"* OK")

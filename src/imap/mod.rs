@@ -201,8 +201,7 @@ impl Connection {
                     return Ok(message);
                 }
                 Framed::TooLong => {
-                    self.transcript
-                        .server(self.is_tls(), &self.buf[..self.buf.len().min(200)]);
+                    self.transcript.server_within(self.is_tls(), &self.buf, 200);
                     self.transcript.remark("line too long: stopped reading");
                     return Err(WireError::TooLong);
                 }
@@ -232,8 +231,7 @@ impl Connection {
 
     fn note_partial(&self) {
         if !self.buf.is_empty() {
-            let shown = &self.buf[..self.buf.len().min(200)];
-            self.transcript.server(self.is_tls(), shown);
+            self.transcript.server_within(self.is_tls(), &self.buf, 200);
             self.transcript.remark(&format!(
                 "incomplete line ({} bytes, no CRLF)",
                 self.buf.len()

@@ -2,6 +2,13 @@
 //! response codes (RFC 5530), capabilities, LIST, STATUS and EXISTS data. Tolerant by design: a line
 //! it does not understand becomes [`Response::Unparsed`] instead of an error, so a misbehaving
 //! server is reported, not fatal.
+//!
+//! Every string a response carries passes the sanitizer here, where server text enters the
+//! program ([`crate::sanitize`]: secrets redacted, hidden characters escaped, length bounded), so
+//! nothing downstream can show it raw.
+
+use super::framing::MAX_MESSAGE;
+use crate::sanitize;
 
 /// The kind of a status response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -117,7 +124,18 @@ impl StatusResponse {
 }
 
 fn words(s: &str) -> Vec<String> {
-    s.split_ascii_whitespace().map(str::to_string).collect()
+    s.split_ascii_whitespace().map(field).collect()
+}
+
+/// A text field: sanitized and cut at [`sanitize::MAX_TEXT`].
+fn field(s: &str) -> String {
+    sanitize::terminal_text(s)
+}
+
+/// A field that carries a list or encoded data (a response code's arguments such as a
+/// `[CAPABILITY …]` list, a SASL challenge): sanitized, cut only at the message bound.
+fn long_field(s: &str) -> String {
+    sanitize::within(s, MAX_MESSAGE)
 }
 
 /// Parses one complete message (as framed by [`super::framing`]).
@@ -131,7 +149,7 @@ pub fn parse(message: &[u8]) -> Response {
         };
     };
     if tag == "+" {
-        return Response::Continuation(rest.to_string());
+        return Response::Continuation(long_field(rest));
     }
     if !valid_tag(tag) {
         return Response::Unparsed;
@@ -151,7 +169,7 @@ pub fn parse(message: &[u8]) -> Response {
         "STATUS" => parse_status(message).unwrap_or(Response::Unparsed),
         _ => match (word.parse::<u64>(), after.split_ascii_whitespace().next()) {
             (Ok(n), Some(w)) if w.eq_ignore_ascii_case("EXISTS") => Response::Exists(n),
-            _ => Response::OtherData(rest.to_string()),
+            _ => Response::OtherData(field(rest)),
         },
     }
 }
@@ -180,8 +198,8 @@ fn status(tag: &str, kind: StatusKind, after: &str) -> StatusResponse {
         Some((inside, text)) => {
             let (name, args) = inside.split_once(' ').unwrap_or((inside, ""));
             let code = ResponseCode {
-                name: name.to_ascii_uppercase(),
-                args: args.to_string(),
+                name: field(&name.to_ascii_uppercase()),
+                args: long_field(args),
             };
             (Some(code), text.trim_start())
         }
@@ -191,7 +209,7 @@ fn status(tag: &str, kind: StatusKind, after: &str) -> StatusResponse {
         tag: (tag != "*").then(|| tag.to_string()),
         kind,
         code,
-        text: text.to_string(),
+        text: field(text),
     }
 }
 
@@ -222,8 +240,7 @@ impl<'a> Cursor<'a> {
             }
             self.pos += 1;
         }
-        (self.pos > start)
-            .then(|| String::from_utf8_lossy(&self.bytes[start..self.pos]).into_owned())
+        (self.pos > start).then(|| field(&String::from_utf8_lossy(&self.bytes[start..self.pos])))
     }
 
     /// An astring or nstring: atom, quoted string, literal, or NIL (as `None` inside `Some`).
@@ -241,7 +258,7 @@ impl<'a> Cursor<'a> {
                         }
                         b'"' => {
                             self.pos += 1;
-                            return Some(Some(String::from_utf8_lossy(&out).into_owned()));
+                            return Some(Some(field(&String::from_utf8_lossy(&out))));
                         }
                         b => {
                             out.push(b);
@@ -264,7 +281,7 @@ impl<'a> Cursor<'a> {
                 start += 1;
                 let body = self.bytes.get(start..start.checked_add(n)?)?;
                 self.pos = start + n;
-                Some(Some(String::from_utf8_lossy(body).into_owned()))
+                Some(Some(field(&String::from_utf8_lossy(body))))
             }
             _ => {
                 let atom = self.atom()?;

@@ -1,0 +1,403 @@
+//! A server that echoes secrets back: the password (raw, IMAP-quoted with `"` and `\`, inside a
+//! literal), the base64 PLAIN / XOAUTH2 / OAUTHBEARER initial responses and the bearer token, in
+//! every response kind (tagged NO, BAD, untagged BYE, OK, NO, BAD, a response code, a SASL
+//! challenge, LIST and STATUS data, the greeting, an endless line, a plaintext answer on a TLS
+//! port). Every output path (human and JSON, transcript included, stdout and stderr) must carry
+//! no form of any of them, and each scenario shows that the echo did arrive and was redacted.
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde_json::Value;
+use support::hostile::{self, CAPS, Command, Reply, Responder, Then};
+use support::scripted::{TestCa, leaf, run};
+
+const USER: &str = "alice@example.test";
+/// Quote and backslash: LOGIN sends it quoted as `"Canary\"Pw\\5c1e9d"`.
+const QUOTED_PW: &str = "Canary\"Pw\\5c1e9d";
+/// Non-ASCII: LOGIN sends it as a literal.
+const LITERAL_PW: &str = "Cänary-Pw-7f3a20";
+const TOKEN: &str = "ya29.Canary-Token-e4b8c1";
+
+/// Every form a secret of this run can take, for the assertions.
+fn forms(password: &str, port: u16) -> Vec<String> {
+    let imap = password.replace('\\', "\\\\").replace('"', "\\\"");
+    let json = |s: &str| {
+        let q = serde_json::to_string(s).unwrap();
+        q[1..q.len() - 1].to_string()
+    };
+    vec![
+        password.to_string(),
+        imap.clone(),
+        json(password),
+        json(&imap),
+        B64.encode(format!("\0{USER}\0{password}")),
+        TOKEN.to_string(),
+        B64.encode(format!("user={USER}\x01auth=Bearer {TOKEN}\x01\x01")),
+        B64.encode(format!(
+            "n,a={USER},\x01host=127.0.0.1\x01port={port}\x01auth=Bearer {TOKEN}\x01\x01"
+        )),
+    ]
+}
+
+struct Outcome {
+    json: Value,
+    human: String,
+}
+
+/// Runs the check twice (`--json -v`, human `-v`) and asserts that no form of any secret reached
+/// stdout or stderr and that nothing panicked.
+async fn check(port: u16, scheme: &str, password: &str, extra: &[&str]) -> Outcome {
+    let target = format!("{scheme}://127.0.0.1:{port}");
+    let mut base = vec![
+        "--no-control",
+        "--timeout",
+        "3",
+        "--user",
+        USER,
+        "--security",
+        "none",
+        "--allow-plaintext-auth",
+    ];
+    if scheme == "imaps" {
+        base.truncate(base.len() - 3);
+    }
+    base.extend_from_slice(extra);
+    let mut env = vec![("IMAPDOCTOR_PASSWORD", password)];
+    if extra.iter().any(|a| *a == "xoauth2" || *a == "oauthbearer") {
+        env = vec![("IMAPDOCTOR_OAUTH_TOKEN", TOKEN)];
+    }
+    let mut outputs = Vec::new();
+    for format in [&["--json", "-v"][..], &["-v"][..]] {
+        let mut args = base.clone();
+        args.extend_from_slice(format);
+        args.push(&target);
+        let run = run(&args, &env).await;
+        assert_ne!(run.code, 101, "panicked: {}", run.stderr);
+        for form in forms(password, port) {
+            for (name, text) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
+                assert!(
+                    !text.contains(&form),
+                    "{form:?} in {name} of {args:?}:\n{text}"
+                );
+            }
+        }
+        outputs.push(run);
+    }
+    let json = outputs[0].json.clone().expect("a JSON document");
+    every_string(&json, &mut |s| {
+        for form in forms(password, port) {
+            assert!(!s.contains(&form), "{form:?} in a JSON string: {s}");
+        }
+    });
+    Outcome {
+        json,
+        human: outputs.remove(1).stdout,
+    }
+}
+
+fn every_string(value: &Value, f: &mut dyn FnMut(&str)) {
+    match value {
+        Value::String(s) => f(s),
+        Value::Array(a) => a.iter().for_each(|v| every_string(v, f)),
+        Value::Object(o) => o.iter().for_each(|(k, v)| {
+            f(k);
+            every_string(v, f)
+        }),
+        _ => {}
+    }
+}
+
+impl Outcome {
+    /// The echo arrived and was redacted where it says: `pointer` holds `***`.
+    fn redacted_at(&self, pointer: &str) -> &Self {
+        let field = self.json.pointer(pointer).unwrap_or(&Value::Null);
+        let text = field
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or(field.to_string());
+        assert!(text.contains("***"), "{pointer} = {text}\n{:#}", self.json);
+        self
+    }
+
+    /// A transcript line from the server holds `***`.
+    fn redacted_in_transcript(&self) -> &Self {
+        let lines = self.json["transcript"].as_array().unwrap();
+        assert!(
+            lines
+                .iter()
+                .any(|l| l["direction"] == "server" && l["text"].as_str().unwrap().contains("***")),
+            "{lines:#?}"
+        );
+        assert!(self.human.contains("***"), "{}", self.human);
+        self
+    }
+}
+
+fn greeting() -> String {
+    format!("* OK [CAPABILITY {CAPS}] ready")
+}
+
+/// A server that answers the login with `reply(command)` and everything else with a plain OK.
+async fn on_login(reply: impl Fn(&Command) -> Reply + Send + Sync + 'static) -> hostile::Hostile {
+    let responder: Responder = Arc::new(move |c: &Command| match c.name.as_str() {
+        "LOGIN" | "AUTHENTICATE" => reply(c),
+        "LOGOUT" => {
+            Reply::lines(["* BYE bye".to_string(), format!("{} OK", c.tag)]).then(Then::Close)
+        }
+        _ => Reply::lines([format!("{} OK done", c.tag)]),
+    });
+    hostile::spawn(&greeting(), None, responder).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn password_echoed_in_a_tagged_no() {
+    let server = on_login(|c| {
+        Reply::lines([format!(
+            "{} NO [AUTHENTICATIONFAILED] Invalid credentials for {}",
+            c.tag,
+            c.text()
+        )])
+    })
+    .await;
+    let out = check(server.port, "imap", QUOTED_PW, &[]).await;
+    out.redacted_at("/checks/4/details/text")
+        .redacted_at("/checks/4/error/message")
+        .redacted_at("/verdict/evidence")
+        .redacted_in_transcript();
+    assert_eq!(out.json["verdict"]["code"], "auth.rejected");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn password_echoed_in_a_tagged_bad() {
+    let server = on_login(|c| {
+        Reply::lines([format!(
+            "{} BAD Error in IMAP command LOGIN: {}",
+            c.tag,
+            c.text()
+        )])
+    })
+    .await;
+    let out = check(server.port, "imap", QUOTED_PW, &[]).await;
+    out.redacted_at("/checks/4/details/text")
+        .redacted_at("/checks/4/summary")
+        .redacted_in_transcript();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn password_echoed_in_a_bye() {
+    let server = on_login(|c| {
+        Reply::lines([format!("* BYE [ALERT] Go away, {}", c.text())]).then(Then::Close)
+    })
+    .await;
+    let out = check(server.port, "imap", QUOTED_PW, &[]).await;
+    out.redacted_at("/checks/4/details/text")
+        .redacted_at("/checks/4/error/message")
+        .redacted_in_transcript();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn password_echoed_in_untagged_responses_and_codes() {
+    let server = on_login(|c| {
+        let raw = c.text();
+        Reply::lines([
+            format!("* OK [ALERT] you said {raw}"),
+            format!("* NO {raw}"),
+            format!("* BAD {raw}"),
+            format!("* {raw}"),
+            format!("* CAPABILITY IMAP4rev1 {QUOTED_PW}"),
+            format!("{} NO [UNAVAILABLE {QUOTED_PW}] {QUOTED_PW}", c.tag),
+        ])
+    })
+    .await;
+    let out = check(server.port, "imap", QUOTED_PW, &[]).await;
+    out.redacted_at("/checks/4/details/text")
+        .redacted_in_transcript();
+    assert_eq!(out.json["verdict"]["fault"], "server");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn password_in_a_literal_echoed_raw_and_as_a_literal() {
+    let server = on_login(|c| {
+        let raw = c.text();
+        Reply::lines([
+            format!("* OK you sent {raw}"),
+            format!("{} NO wrong password {LITERAL_PW}", c.tag),
+        ])
+    })
+    .await;
+    let out = check(server.port, "imap", LITERAL_PW, &[]).await;
+    out.redacted_at("/checks/4/details/text")
+        .redacted_in_transcript();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plain_initial_response_echoed_encoded_and_decoded() {
+    let server = on_login(|c| {
+        let b64 = c.text().rsplit(' ').next().unwrap().to_string();
+        let decoded = B64.decode(&b64).unwrap_or_default();
+        let mut said = b"* OK decoded: ".to_vec();
+        said.extend_from_slice(&decoded);
+        Reply::lines(vec![
+            said,
+            format!("* OK [ALERT] {b64}").into_bytes(),
+            format!("{} NO [AUTHENTICATIONFAILED] {b64}", c.tag).into_bytes(),
+        ])
+    })
+    .await;
+    let out = check(server.port, "imap", QUOTED_PW, &["--auth", "plain"]).await;
+    out.redacted_at("/checks/4/details/text")
+        .redacted_in_transcript();
+    assert_eq!(out.json["checks"][4]["details"]["mechanism"], "PLAIN");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sasl_challenge_echoing_the_credentials() {
+    // No SASL-IR: the response travels on a continuation line, and the server's challenge echoes
+    // it, encoded and decoded.
+    let responder: Responder = Arc::new(|c: &Command| match (c.name.as_str(), c.continued.len()) {
+        ("AUTHENTICATE", 0) => Reply::lines(["+ "]).then(Then::AwaitLine),
+        ("AUTHENTICATE", 1) => {
+            let sent = c.last_continued();
+            let decoded = B64.decode(&sent).unwrap_or_default();
+            // 25 bytes before the echo: its base64 is not aligned with the initial response's.
+            let mut echo = b"{\"status\":\"400\",\"echo\": \"".to_vec();
+            echo.extend_from_slice(&decoded);
+            echo.extend_from_slice(format!("\",\"raw\":\"{sent}\"}}").as_bytes());
+            Reply::lines([format!("+ {}", B64.encode(echo))]).then(Then::AwaitLine)
+        }
+        ("AUTHENTICATE", _) => Reply::lines([format!(
+            "{} NO [AUTHENTICATIONFAILED] {}",
+            c.tag,
+            String::from_utf8_lossy(&c.continued[0])
+        )]),
+        _ => Reply::lines([format!("{} OK done", c.tag)]),
+    });
+    let server = hostile::spawn(
+        "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready",
+        None,
+        responder,
+    )
+    .await;
+    let out = check(server.port, "imap", QUOTED_PW, &["--auth", "plain"]).await;
+    out.redacted_at("/checks/4/details/sasl_error")
+        .redacted_at("/checks/4/details/text")
+        .redacted_in_transcript();
+}
+
+/// A token server that answers the initial response with an error challenge echoing the token.
+async fn token_echo() -> hostile::Hostile {
+    on_login(|c| {
+        if c.continued.is_empty() {
+            let echo = format!(
+                "{{\"status\":\"401\",\"schemes\":\"bearer\",\"token\":\"{TOKEN}\",\"sent\":\"{}\"}}",
+                c.text()
+            );
+            Reply::lines([format!("+ {}", B64.encode(echo))]).then(Then::AwaitLine)
+        } else {
+            Reply::lines([format!(
+                "{} NO [AUTHENTICATIONFAILED] {} {TOKEN}",
+                c.tag,
+                c.text()
+            )])
+        }
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn xoauth2_token_echoed() {
+    let server = token_echo().await;
+    let out = check(server.port, "imap", QUOTED_PW, &["--auth", "xoauth2"]).await;
+    out.redacted_at("/checks/4/details/sasl_error")
+        .redacted_at("/checks/4/details/text")
+        .redacted_in_transcript();
+    assert_eq!(out.json["checks"][4]["details"]["mechanism"], "XOAUTH2");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oauthbearer_token_echoed() {
+    let server = token_echo().await;
+    let out = check(server.port, "imap", QUOTED_PW, &["--auth", "oauthbearer"]).await;
+    out.redacted_at("/checks/4/details/sasl_error")
+        .redacted_at("/checks/4/details/text")
+        .redacted_in_transcript();
+    assert_eq!(out.json["checks"][4]["details"]["mechanism"], "OAUTHBEARER");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn password_echoed_in_mailbox_data_after_login() {
+    let seen = Arc::new(Mutex::new(String::new()));
+    let responder: Responder = Arc::new(move |c: &Command| {
+        let said = seen.lock().unwrap().clone();
+        match c.name.as_str() {
+            "LOGIN" | "AUTHENTICATE" => {
+                *seen.lock().unwrap() = c.text();
+                Reply::lines([format!(
+                    "{} OK [CAPABILITY IMAP4rev1 LIST-STATUS] in",
+                    c.tag
+                )])
+            }
+            "LIST" => Reply::lines(vec![
+                b"* LIST () \"/\" INBOX".to_vec(),
+                format!(
+                    "* LIST () \"/\" \"{}\"",
+                    QUOTED_PW.replace('\\', "\\\\").replace('"', "\\\"")
+                )
+                .into_bytes(),
+                format!("* LIST () \"/\" {{{}}}", said.len()).into_bytes(),
+                said.clone().into_bytes(),
+                format!("{} OK LIST done {said}", c.tag).into_bytes(),
+            ]),
+            "STATUS" => Reply::lines([
+                "* STATUS INBOX (MESSAGES 1 Canary-Key-Pw-5c1e9d 3)".to_string(),
+                format!("{} OK [ALERT] {said}", c.tag),
+            ]),
+            "EXAMINE" | "SELECT" => Reply::lines([format!("{} NO [NONEXISTENT] {said}", c.tag)]),
+            _ => Reply::lines([format!("{} OK done", c.tag)]),
+        }
+    });
+    let server = hostile::spawn(&greeting(), None, responder).await;
+    let out = check(server.port, "imap", QUOTED_PW, &[]).await;
+    out.redacted_at("/checks/5/summary")
+        .redacted_in_transcript();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn password_in_the_greeting_and_in_an_endless_line() {
+    // The password is registered before any connection: even a greeting cannot show it, and an
+    // endless line cut at 200 characters right in the middle of it leaves no part behind.
+    let endless = format!("* OK {}{QUOTED_PW}{}", "A".repeat(185), "B".repeat(300_000));
+    let server = on_login(move |_| Reply::lines([endless.clone()])).await;
+    let responder: Responder = Arc::new(|c: &Command| Reply::lines([format!("{} OK", c.tag)]));
+    let greeter = hostile::spawn(&format!("* OK [ALERT] {QUOTED_PW}"), None, responder).await;
+    let out = check(greeter.port, "imap", QUOTED_PW, &[]).await;
+    out.redacted_at("/checks/3/details/greeting/text");
+    // A plaintext greeting on a TLS port: the bytes received instead of a handshake.
+    let out = check(greeter.port, "imaps", QUOTED_PW, &[]).await;
+    out.redacted_at("/checks/2/details/received_instead");
+    let out = check(server.port, "imap", QUOTED_PW, &[]).await;
+    out.redacted_in_transcript();
+    assert!(!out.human.contains("AAAACanary"), "{}", out.human);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn echo_inside_tls() {
+    let ca = TestCa::new("t");
+    let responder: Responder = Arc::new(|c: &Command| match c.name.as_str() {
+        "LOGIN" | "AUTHENTICATE" => {
+            Reply::lines([format!("{} NO [AUTHENTICATIONFAILED] {}", c.tag, c.text())])
+        }
+        _ => Reply::lines([format!("{} OK done", c.tag)]),
+    });
+    let server = hostile::spawn(&greeting(), Some(leaf(&ca).server_config()), responder).await;
+    let ca_file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(ca_file.path(), &ca.cert_pem).unwrap();
+    let ca_path = ca_file.path().display().to_string();
+    let out = check(server.port, "imaps", QUOTED_PW, &["--ca-file", &ca_path]).await;
+    out.redacted_at("/checks/4/details/text")
+        .redacted_in_transcript();
+}
