@@ -361,7 +361,13 @@ fn failure(error: std::io::Error, first_bytes: &[u8], mut details: TlsDetails) -
                 "no TLS version or cipher in common with the server (it may offer only TLS 1.0/1.1): {error}"
             ),
         ),
-        Some(e) => ("handshake_failed", format!("the TLS handshake failed: {e}")),
+        Some(e) => (
+            "handshake_failed",
+            format!(
+                "the TLS handshake failed: {}",
+                crate::sanitize::terminal_text(&e.to_string())
+            ),
+        ),
         None if first_bytes.is_empty() => (
             "closed",
             "the server closed the connection during the TLS handshake".into(),

@@ -412,6 +412,30 @@ mod tests {
         );
     }
 
+    #[test]
+    fn every_string_is_sanitized_where_it_enters() {
+        let s = status_of("* OK [X\u{202e}Y a\u{9b}b] hi\u{2028}there\r\n");
+        let code = s.code.unwrap();
+        assert_eq!(code.name, "X\\u{202e}Y");
+        assert_eq!(code.args, "a\\x9bb");
+        assert_eq!(s.text, "hi\\u{2028}there");
+        assert_eq!(
+            parse("* CAPABILITY IMAP4rev1 A\u{e0041}\r\n".as_bytes()),
+            Response::Capability(vec!["IMAP4rev1".into(), "A\\u{e0041}".into()])
+        );
+        assert_eq!(
+            parse("* STATUS \"\u{1b}[2J\" (K\u{9b} 3)\r\n".as_bytes()),
+            Response::MailboxStatus {
+                name: "\\x1b[2J".into(),
+                items: vec![("K\\X9B".into(), 3)]
+            }
+        );
+        assert_eq!(
+            parse("+ \u{202e}\r\n".as_bytes()),
+            Response::Continuation("\\u{202e}".into())
+        );
+    }
+
     /// Random recombinations of IMAP-ish fragments never panic the framer or the parser.
     #[test]
     fn never_panics_on_hostile_input() {
