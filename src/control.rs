@@ -118,12 +118,16 @@ impl TargetEvidence {
 const NOT_COMPARABLE_DNS: &str = "its name does not resolve while the target's did (no internet access, or DNS that serves only local names): that says nothing about the path to the target";
 const NOT_COMPARABLE_ANSWERED: &str = "the target's host answered, so the path to it works: an unreachable control only shows that the internet is not reachable from here";
 const NOT_COMPARABLE_CUT_OFF: &str = "cut off by --max-time before it had an answer";
+const NOT_COMPARABLE_LITERAL: &str = "an IP address needs no DNS lookup, so reaching it says nothing about the name lookup that failed for the target";
 
 /// The control section from the endpoints' results, compared with what the target showed.
 pub fn judge(mut endpoints: Vec<ControlProbe>, target: TargetEvidence) -> ControlReport {
     for probe in &mut endpoints {
         probe.reason = match probe.outcome {
             "cut_off" => Some(NOT_COMPARABLE_CUT_OFF),
+            _ if !target.resolved && probe.host.parse::<std::net::IpAddr>().is_ok() => {
+                Some(NOT_COMPARABLE_LITERAL)
+            }
             "dns_failed" if target.resolved => Some(NOT_COMPARABLE_DNS),
             "unreachable" if target.answered => Some(NOT_COMPARABLE_ANSWERED),
             _ => None,
@@ -401,6 +405,27 @@ mod tests {
         assert_eq!(report.reachable(), Some(false));
         assert!(report.endpoints[0].comparable);
         assert_eq!(report.note, None);
+    }
+
+    #[test]
+    fn an_ip_address_control_says_nothing_about_a_failed_name_lookup() {
+        let literal = |outcome| ControlProbe {
+            host: "192.0.2.7".into(),
+            ..probe(outcome)
+        };
+        let report = judge(vec![literal("reachable")], NOTHING);
+        assert_eq!(report.status, "inconclusive");
+        assert_eq!(report.endpoints[0].reason, Some(NOT_COMPARABLE_LITERAL));
+        assert_eq!(report.note, None);
+        // Beside a named control that answered, the named one decides.
+        let report = judge(vec![literal("reachable"), probe("reachable")], NOTHING);
+        assert_eq!(report.status, "reachable");
+        // When the target's name resolved, an address compares like any other endpoint.
+        for target in [RESOLVED, ANSWERED] {
+            let report = judge(vec![literal("reachable")], target);
+            assert_eq!(report.status, "reachable");
+            assert!(report.endpoints[0].comparable);
+        }
     }
 
     #[test]
