@@ -60,7 +60,7 @@ pub fn config_from_cli(args: &CheckArgs, verbose: bool) -> Result<Config, UsageE
             let wants_token = args.auth.is_some_and(|m| m.uses_token());
             let token = match &args.oauth_token_file {
                 Some(path) => Some(secret::token_from_file(path).map_err(UsageError::Credentials)?),
-                None => secret::token_from_env(),
+                None => secret::token_from_env().map_err(UsageError::Credentials)?,
             };
             let token = token.filter(|_| args.auth.is_none() || wants_token);
             let (secret, is_token) = match token {

@@ -96,12 +96,23 @@ pub fn token_from_file(path: &std::path::Path) -> Result<Secret, String> {
     Ok(Secret::new(token))
 }
 
-/// The OAuth2 token from the environment, if set.
-pub fn token_from_env() -> Option<Secret> {
-    std::env::var(TOKEN_ENV)
-        .ok()
-        .filter(|t| !t.trim().is_empty())
-        .map(|t| Secret::new(t.trim().to_string()))
+/// The OAuth2 token from the environment, if set. Set but empty is an error, not "no token": it
+/// is what `IMAPDOCTOR_OAUTH_TOKEN=$(get-token)` leaves when the command failed, and falling back
+/// to a password would test something else than the user meant.
+pub fn token_from_env() -> Result<Option<Secret>, String> {
+    let Some(value) = std::env::var_os(TOKEN_ENV) else {
+        return Ok(None);
+    };
+    let value = value
+        .into_string()
+        .map_err(|_| format!("{TOKEN_ENV} is not valid UTF-8"))?;
+    let token = value.trim();
+    if token.is_empty() {
+        return Err(format!(
+            "{TOKEN_ENV} is set but empty (did the command that should produce the token fail?); unset it to log in with a password"
+        ));
+    }
+    Ok(Some(Secret::new(token.to_string())))
 }
 
 #[cfg(test)]

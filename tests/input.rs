@@ -281,6 +281,18 @@ async fn empty_passwords_are_usage_errors() {
             "\n",
         )
         .says("empty password");
+        // An empty token (a failed `$(get-token)`) does not quietly fall back to the password.
+        for token in ["", "  "] {
+            refused(
+                &["--user", USER, &t],
+                &[
+                    ("IMAPDOCTOR_OAUTH_TOKEN", token),
+                    ("IMAPDOCTOR_PASSWORD", CANARY),
+                ],
+                "",
+            )
+            .says("IMAPDOCTOR_OAUTH_TOKEN is set but empty");
+        }
     })
     .await
     .unwrap();
