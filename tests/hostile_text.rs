@@ -201,3 +201,35 @@ async fn hidden_characters_in_a_bye_greeting() {
     escaped_at(&report, "/checks/3/error/message");
     escaped_at(&report, "/verdict/evidence");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hidden_characters_in_certificate_names() {
+    // A CA whose name carries them: the chain's issuer, the verification message and the verdict
+    // all name it (it is not trusted here, so verification fails and says by whom it was issued).
+    let ca = support::scripted::TestCa::new(&nasty("Evil CA "));
+    let leaf = support::scripted::leaf(&ca);
+    let responder: Responder = Arc::new(|c: &Command| Reply::lines([format!("{} OK", c.tag)]));
+    let server = hostile::spawn(
+        "* OK [CAPABILITY IMAP4rev1] ready",
+        Some(leaf.server_config()),
+        responder,
+    )
+    .await;
+    let target = format!("imaps://127.0.0.1:{}", server.port);
+    let mut json = Value::Null;
+    for format in [Some("--json"), None] {
+        let mut args = vec!["--no-control", "--timeout", "3"];
+        args.extend(format);
+        args.push(&target);
+        let run = run(&args, &[]).await;
+        assert_ne!(run.code, 101, "panicked: {}", run.stderr);
+        assert_clean("stdout", &run.stdout);
+        assert_clean("stderr", &run.stderr);
+        if format.is_some() {
+            json = run.json.expect("a JSON document");
+        }
+    }
+    every_string(&json, &mut |s| assert_clean("a JSON string", s));
+    assert_eq!(json["checks"][2]["status"], "fail", "{json:#}");
+    escaped_at(&json, "/checks/2/details/chain/0/issuer");
+}
