@@ -1,0 +1,10 @@
+//! Messages on standard error that can never end the program: a full disk or a closed stream
+//! (`2>/dev/full`) loses the message, where `eprintln!` would panic.
+
+use std::fmt::Display;
+use std::io::Write;
+
+/// Writes `imapdoctor: {message}` and a newline to standard error, ignoring write errors.
+pub fn say(message: impl Display) {
+    let _ = writeln!(std::io::stderr().lock(), "imapdoctor: {message}");
+}
