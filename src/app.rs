@@ -20,6 +20,10 @@ use crate::transcript::Transcript;
 pub fn config_from_cli(args: &CheckArgs, verbose: bool) -> Result<Config, UsageError> {
     let input = args.target.as_deref().unwrap_or_default();
     let target = Target::parse(input, args.port, args.security)?;
+    config::sendable("--mailbox", &args.mailbox)?;
+    if let Some(user) = &args.user {
+        config::sendable("--user", user)?;
+    }
     let seconds = |what: &str, s: f64| {
         if s.is_finite() && s > 0.0 && s <= 86_400.0 {
             Ok(Duration::from_secs_f64(s))
