@@ -66,25 +66,27 @@ async fn interrupt_when(args: &[&str], ready: impl Fn() -> bool) -> Interrupted 
     }
 }
 
-/// A plaintext server that accepts and never greets. The client then waits for the greeting
-/// (`--timeout 30`), and after a second of silence opens a second connection to probe for TLS:
-/// once that one is accepted, dns and tcp have certainly finished.
+/// Runs the binary with `output` options against a plaintext server that accepts and never
+/// greets (`--timeout 30`), and interrupts it once dns and tcp have certainly finished: after a
+/// second of silence the client opens a second connection to probe for TLS, and that one has been
+/// accepted. Asserts exit 130, promptly.
 #[cfg(unix)]
-async fn silent_server() -> server::ServerHandle {
+async fn interrupted_while_waiting_for_a_greeting(output: &str) -> (Interrupted, String) {
     let script = Script::healthy(Security::Plain).with_opening(Opening::Silent);
-    server::spawn(script).await.unwrap()
+    let silent = server::spawn(script).await.unwrap();
+    let target = format!("imap://127.0.0.1:{}", silent.port());
+    let args = [output, "--no-control", "--timeout", "30", &target];
+    let run = interrupt_when(&args, || silent.accepted() >= 2).await;
+    let why = run.explain();
+    assert_eq!(run.code, Some(130), "{why}");
+    assert!(run.after_signal < Duration::from_secs(5), "slow: {why}");
+    (run, why)
 }
 
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_during_a_run_writes_the_json_report_so_far_and_exits_130() {
-    let silent = silent_server().await;
-    let target = format!("imap://127.0.0.1:{}", silent.port());
-    let args = ["--json", "--no-control", "--timeout", "30", &target];
-    let run = interrupt_when(&args, || silent.accepted() >= 2).await;
-    let why = run.explain();
-    assert_eq!(run.code, Some(130), "{why}");
-    assert!(run.after_signal < Duration::from_secs(5), "slow: {why}");
+    let (run, why) = interrupted_while_waiting_for_a_greeting("--json").await;
     let report: serde_json::Value = serde_json::from_str(&run.stdout).expect(&why);
     assert_eq!(report["interrupted"], true, "{why}");
     let status = |id: &str| {
@@ -106,13 +108,7 @@ async fn ctrl_c_during_a_run_writes_the_json_report_so_far_and_exits_130() {
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_during_a_run_writes_the_human_report_so_far_and_exits_130() {
-    let silent = silent_server().await;
-    let target = format!("imap://127.0.0.1:{}", silent.port());
-    let args = ["--no-color", "--no-control", "--timeout", "30", &target];
-    let run = interrupt_when(&args, || silent.accepted() >= 2).await;
-    let why = run.explain();
-    assert_eq!(run.code, Some(130), "{why}");
-    assert!(run.after_signal < Duration::from_secs(5), "slow: {why}");
+    let (run, why) = interrupted_while_waiting_for_a_greeting("--no-color").await;
     let lines: Vec<&str> = run.stdout.lines().collect();
     let line = |id: &str| {
         let found = lines

@@ -62,10 +62,12 @@ fn moment(claims: &Value, key: &str) -> Option<Moment> {
 
 /// A span of seconds in the unit a person would use: minutes, hours, then days.
 fn span(seconds: i64) -> String {
-    let (count, unit) = match seconds {
-        ..7_200 => (seconds / 60, "minute"),
-        ..172_800 => (seconds / 3_600, "hour"),
-        _ => (seconds / 86_400, "day"),
+    let (count, unit) = if seconds < 7_200 {
+        (seconds / 60, "minute")
+    } else if seconds < 172_800 {
+        (seconds / 3_600, "hour")
+    } else {
+        (seconds / 86_400, "day")
     };
     let plural = if count == 1 { "" } else { "s" };
     format!("{count} {unit}{plural}")
