@@ -20,6 +20,10 @@ use crate::transcript::Transcript;
 pub fn config_from_cli(args: &CheckArgs, verbose: bool) -> Result<Config, UsageError> {
     let input = args.target.as_deref().unwrap_or_default();
     let target = Target::parse(input, args.port, args.security)?;
+    config::sendable("--mailbox", &args.mailbox)?;
+    if let Some(user) = &args.user {
+        config::sendable("--user", user)?;
+    }
     let seconds = |what: &str, s: f64| {
         if s.is_finite() && s > 0.0 && s <= 86_400.0 {
             Ok(Duration::from_secs_f64(s))
@@ -110,6 +114,14 @@ pub fn config_from_cli(args: &CheckArgs, verbose: bool) -> Result<Config, UsageE
 
 /// Runs the check described by `config` and returns the finished report (verdict included).
 pub async fn check(config: Config) -> Report {
+    check_until(config, std::future::pending()).await
+}
+
+/// As [`check`], but stops when `interrupt` completes (Ctrl-C): the report then holds the checks
+/// finished by then, the others skipped, no control probe (it is not waited for) and the
+/// `interrupted` verdict.
+pub async fn check_until(config: Config, interrupt: impl Future<Output = ()>) -> Report {
+    let mut interrupt = std::pin::pin!(interrupt);
     let started = Instant::now();
     let started_at = time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
@@ -117,7 +129,15 @@ pub async fn check(config: Config) -> Report {
     let run_deadline = config.max_time.map(|d| started + d);
     let transcript = Transcript::new(started.into_std());
     let (trigger, probe) = control::spawn(config.clone(), run_deadline);
-    let checks = checks::run(&config, &transcript, run_deadline, &trigger).await;
+    let stop_probe = probe.abort_handle();
+    let progress = checks::Progress::new();
+    let finished = tokio::select! {
+        biased;
+        () = &mut interrupt => None,
+        checks = checks::run(&config, &transcript, run_deadline, &trigger, &progress) => Some(checks),
+    };
+    let interrupted = finished.is_none();
+    let checks = finished.unwrap_or_else(|| checks::interrupted(progress.checks()));
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -134,6 +154,7 @@ pub async fn check(config: Config) -> Report {
         },
         started_at,
         duration_ms: 0,
+        interrupted,
         checks,
         control: None,
         verdict: crate::report::Verdict {
@@ -147,32 +168,45 @@ pub async fn check(config: Config) -> Report {
         },
         transcript: None,
     };
-    if !config.controls.is_empty() {
+    if !config.controls.is_empty() && !interrupted {
         let needed = report
             .first_failure()
             .and_then(|c| c.error_code())
             .is_some_and(crate::diagnose::needs_control);
-        report.control = Some(if needed {
+        report.control = if needed {
             trigger.start_now();
-            let endpoints = match probe.await {
-                Ok(Some(found)) => found,
-                // The target connected, then failed later: probe now.
-                _ => control::probe_all(config.clone(), run_deadline).await,
+            let compared = async {
+                let endpoints = match probe.await {
+                    Ok(Some(found)) => found,
+                    // The target connected, then failed later: probe now.
+                    _ => control::probe_all(config.clone(), run_deadline).await,
+                };
+                control::judge(endpoints, control::TargetEvidence::of(&report.checks))
             };
-            control::judge(endpoints, control::TargetEvidence::of(&report.checks))
+            tokio::select! {
+                biased;
+                () = &mut interrupt => None,
+                control = compared => Some(control),
+            }
         } else {
-            probe.abort();
-            control::not_needed()
-        });
-    } else {
-        probe.abort();
+            Some(control::not_needed())
+        };
+        report.interrupted = report.control.is_none();
     }
+    stop_probe.abort();
     report.verdict = crate::diagnose::diagnose(&report);
     if config.verbose {
         report.transcript = Some(transcript.lines());
     }
     report.duration_ms = started.elapsed().as_millis() as u64;
     report
+}
+
+/// Completes at the first Ctrl-C (SIGINT on Unix); never, when it cannot be listened for.
+async fn ctrl_c() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
 }
 
 /// Writes the report to stdout in the chosen format. The whole output passes
@@ -211,7 +245,7 @@ pub fn main(cli: Cli) -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("imapdoctor: cannot start: {e}");
+            crate::stderr::say(format_args!("cannot start: {e}"));
             return ExitCode::Internal;
         }
     };
@@ -220,9 +254,9 @@ pub fn main(cli: Cli) -> ExitCode {
             runtime.block_on(crate::demo::run(demo.fault, cli.output.verbose))
         }
         None => match config_from_cli(&cli.check, cli.output.verbose) {
-            Ok(config) => Ok(runtime.block_on(check(config))),
+            Ok(config) => Ok(runtime.block_on(check_until(config, ctrl_c()))),
             Err(e) => {
-                eprintln!("imapdoctor: {e}");
+                crate::stderr::say(e);
                 return ExitCode::Usage;
             }
         },
@@ -232,14 +266,14 @@ pub fn main(cli: Cli) -> ExitCode {
     let report = match report {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("imapdoctor: {e:#}");
+            crate::stderr::say(format_args!("{e:#}"));
             return ExitCode::Internal;
         }
     };
     if let Err(e) = render(&report, &cli.output)
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
-        eprintln!("imapdoctor: cannot write the report: {e}");
+        crate::stderr::say(format_args!("cannot write the report: {e}"));
         return ExitCode::Internal;
     }
     ExitCode::for_report(&report)

@@ -18,7 +18,7 @@ use crate::config::{AuthMechanism, Security};
     args_override_self = true,
     after_help = "Passwords are never taken from the command line: set IMAPDOCTOR_PASSWORD, use --password-stdin, \
 or type it at the prompt. An OAuth2 token is read from IMAPDOCTOR_OAUTH_TOKEN.\n\n\
-Exit codes: 0 all passed, 2 usage, 3 internal error, 10 dns, 11 tcp, 12 tls, 13 capability, 14 auth, 15 folders.\n\n\
+Exit codes: 0 all passed, 2 usage, 3 internal error, 10 dns, 11 tcp, 12 tls, 13 capability, 14 auth, 15 folders, 130 interrupted (Ctrl-C).\n\n\
 Examples:\n  imapdoctor outlook.office365.com\n  IMAPDOCTOR_PASSWORD=... imapdoctor --user me@example.com imaps://imap.example.com\n  imapdoctor --json imap://mail.example.com:143 > report.json\n  imapdoctor demo --fault wrong-password"
 )]
 pub struct Cli {

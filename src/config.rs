@@ -167,6 +167,25 @@ pub enum UsageError {
     /// No way to get the password.
     #[error("{0}")]
     Credentials(String),
+    /// A value that cannot travel in an IMAP command (the option, the character's name).
+    #[error("{0} contains {1}, which cannot be sent in an IMAP command")]
+    Unsendable(&'static str, &'static str),
+}
+
+/// Refuses a value for `option` (`--user`, `--mailbox`) holding CR, LF or NUL: none can be sent in
+/// an IMAP string (RFC 3501 §4.3); a line break would end the command early, a NUL split a SASL
+/// PLAIN message.
+pub fn sendable(option: &'static str, value: &str) -> Result<(), UsageError> {
+    let name = |c: char| match c {
+        '\r' => Some("a carriage return (CR)"),
+        '\n' => Some("a line feed (LF)"),
+        '\0' => Some("a NUL character"),
+        _ => None,
+    };
+    match value.chars().find_map(name) {
+        Some(found) => Err(UsageError::Unsendable(option, found)),
+        None => Ok(()),
+    }
 }
 
 /// Splits `host`, `host:port`, `[v6]:port` or a bare IPv6 literal.
@@ -354,6 +373,22 @@ mod tests {
 
     fn t(input: &str) -> Target {
         Target::parse(input, None, None).unwrap()
+    }
+
+    #[test]
+    fn line_breaks_and_nul_cannot_be_sent() {
+        for (value, what) in [
+            ("a\rb", "a carriage return (CR)"),
+            ("ab\n", "a line feed (LF)"),
+            ("\0ab", "a NUL character"),
+        ] {
+            let error = sendable("--user", value).unwrap_err().to_string();
+            assert_eq!(
+                error,
+                format!("--user contains {what}, which cannot be sent in an IMAP command")
+            );
+        }
+        assert!(sendable("--mailbox", "Entwürfe/2019 \"x\"\t").is_ok());
     }
 
     #[test]

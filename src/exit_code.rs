@@ -23,11 +23,17 @@ pub enum ExitCode {
     Auth = 14,
     /// The folders check failed.
     Folders = 15,
+    /// The run was interrupted (Ctrl-C, at the password prompt or during the checks): 128 + SIGINT,
+    /// as shells report it.
+    Interrupted = 130,
 }
 
 impl ExitCode {
-    /// The code for a finished report: the first failing check's, or success.
+    /// The code for a finished report: interrupted, the first failing check's, or success.
     pub fn for_report(report: &Report) -> ExitCode {
+        if report.interrupted {
+            return ExitCode::Interrupted;
+        }
         match report.first_failure().map(|c| c.id) {
             None => ExitCode::Success,
             Some(CheckId::Dns) => ExitCode::Dns,

@@ -3,6 +3,13 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
-    let cli = imapdoctor::cli::Cli::parse();
-    imapdoctor::app::main(cli).into()
+    match imapdoctor::cli::Cli::try_parse() {
+        Ok(cli) => imapdoctor::app::main(cli).into(),
+        // clap's own text and code (help and version: stdout, 0; errors: stderr, 2); a write
+        // that fails (`>/dev/full`) loses the text but never panics.
+        Err(e) => {
+            let _ = e.print();
+            std::process::ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
+        }
+    }
 }

@@ -29,6 +29,9 @@ pub struct Report {
     pub started_at: String,
     /// Wall time of the whole run in milliseconds.
     pub duration_ms: u64,
+    /// Whether the run was interrupted (Ctrl-C) before it finished: the checks finished by then
+    /// are reported, the others skipped, and the verdict is `interrupted` (always present).
+    pub interrupted: bool,
     /// The checklist, always in the order dns, tcp, tls, capability, auth, folders.
     pub checks: Vec<Check>,
     /// The known-good endpoints probed for comparison (absent with `--no-control`).

@@ -71,7 +71,7 @@ pub fn read_password(user: &str, from_stdin: bool) -> Result<Secret, String> {
     if std::io::stdin().is_terminal() {
         let prompt = format!("Password for {}: ", crate::sanitize::terminal_text(user));
         let value =
-            rpassword::prompt_password(prompt).map_err(|e| format!("password prompt: {e}"))?;
+            crate::prompt::password(&prompt).map_err(|e| format!("password prompt: {e}"))?;
         if value.is_empty() {
             return Err(empty("nothing was typed at the prompt"));
         }

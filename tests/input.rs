@@ -260,6 +260,37 @@ fn missing_ca_file_is_a_usage_error() {
     .says("--ca-file /nonexistent/ca.pem: ");
 }
 
+/// A line break cannot travel in an IMAP command: sent, it would end the command early (today's
+/// failure: a `--mailbox` with CRLF checked INBOX and passed). NUL cannot reach argv at all; the
+/// unit tests of `config::sendable` cover it.
+#[tokio::test(flavor = "multi_thread")]
+async fn line_breaks_in_user_or_mailbox_are_usage_errors() {
+    let ca = TestCa::new("t");
+    let f = Fixture::start(tls_script(&leaf(&ca)), &ca).await;
+    let target = format!("imaps://127.0.0.1:{}", f.server.port());
+    let user_crlf = format!("{USER}\r\nA1 LOGOUT");
+    tokio::task::spawn_blocking(move || {
+        let password = [("IMAPDOCTOR_PASSWORD", CANARY)];
+        for (option, value, what) in [
+            (
+                "--mailbox",
+                "INBOX\r\nA9 DELETE INBOX",
+                "a carriage return (CR)",
+            ),
+            ("--mailbox", "INBOX\n", "a line feed (LF)"),
+            ("--mailbox", "\rINBOX", "a carriage return (CR)"),
+            ("--user", user_crlf.as_str(), "a carriage return (CR)"),
+            ("--user", "alice\n", "a line feed (LF)"),
+        ] {
+            refused(&["--user", USER, option, value, &target], &password, "")
+                .says(&format!("{option} contains {what}"));
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(f.server.accepted(), 0, "connected despite the usage error");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn empty_passwords_are_usage_errors() {
     let ca = TestCa::new("t");
@@ -303,83 +334,15 @@ async fn empty_passwords_are_usage_errors() {
 #[cfg(target_os = "linux")]
 #[test]
 fn empty_password_at_the_prompt_is_a_usage_error() {
-    use std::io::{Read, Write};
-    use std::os::fd::{FromRawFd, OwnedFd};
-    use std::os::unix::process::CommandExt;
-
-    let (mut master, mut slave) = (0, 0);
-    let opened = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            std::ptr::null(),
-        )
-    };
-    assert_eq!(opened, 0, "openpty: {}", std::io::Error::last_os_error());
-    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
     let target = format!("imaps://127.0.0.1:{}", closed_port());
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_imapdoctor"));
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .args(["--no-control", "--user", USER, &target])
-        .stdin(std::process::Stdio::from(slave.try_clone().unwrap()))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    // A new session whose controlling terminal is the pty (rpassword reads /dev/tty).
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::setsid() == -1 || libc::ioctl(0, libc::TIOCSCTTY, 0) == -1 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let mut child = cmd.spawn().unwrap();
-    drop(slave);
-    let mut tty = std::fs::File::from(master);
-    let mut reader = tty.try_clone().unwrap();
-    let (seen_tx, seen_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut seen = Vec::new();
-        let mut buf = [0u8; 256];
-        while let Ok(n @ 1..) = reader.read(&mut buf) {
-            seen.extend_from_slice(&buf[..n]);
-            if seen.windows(8).any(|w| w == b"Password") {
-                let _ = seen_tx.send(());
-            }
-        }
-    });
-    seen_rx
-        .recv_timeout(Duration::from_secs(20))
-        .expect("no password prompt on the terminal");
-    tty.write_all(b"\r").unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if std::time::Instant::now() > deadline {
-            child.kill().unwrap();
-            panic!("imapdoctor did not exit after the empty password");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    let mut stdout = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
+    let mut terminal = support::pty::OnTerminal::spawn(&["--no-control", "--user", USER, &target]);
+    terminal.wait_for_prompt();
+    terminal.type_keys(b"\r");
+    let support::pty::Ended {
+        status,
+        stdout,
+        stderr,
+    } = terminal.ended();
     assert_eq!(status.code(), Some(2), "{stderr}");
     assert!(stdout.is_empty(), "{stdout}");
     assert!(stderr.contains("empty password"), "{stderr}");

@@ -1,7 +1,8 @@
 //! The layered checklist: dns → tcp → tls → capability → auth → folders (with STARTTLS the
 //! plaintext greeting precedes tls). Each layer is its own module returning a [`Check`]; this module
 //! runs them in order, bounds each by `--timeout` and the run by `--max-time`, and marks every check
-//! after a failure as skipped.
+//! after a failure as skipped. Each finished check is also recorded in a [`Progress`] as it
+//! finishes, so the run can be reported when it is interrupted.
 
 pub mod auth;
 pub mod capability;
@@ -9,6 +10,7 @@ pub mod certificate;
 pub mod dns;
 pub mod folders;
 pub mod nameservers;
+pub mod progress;
 pub mod tcp;
 pub mod tls;
 pub mod tls_probe;
@@ -21,6 +23,7 @@ use crate::config::{Config, Security};
 use crate::imap::{Connection, Recorded, Transport};
 use crate::report::{Check, CheckId};
 use crate::transcript::Transcript;
+pub use progress::Progress;
 
 /// Results gathered so far, by id.
 struct Checklist {
@@ -28,12 +31,14 @@ struct Checklist {
     step_timeout: std::time::Duration,
     login_timeout: std::time::Duration,
     run_deadline: Option<Instant>,
+    progress: Progress,
 }
 
 impl Checklist {
     /// Records a check; `false` if it failed (the run stops).
     fn record(&mut self, check: Check) -> bool {
         let ok = check.status != crate::report::Status::Fail;
+        self.progress.finished(&check);
         self.checks.push(check);
         ok
     }
@@ -60,35 +65,45 @@ impl Checklist {
             .iter()
             .find(|c| c.status == crate::report::Status::Fail)
             .map(|c| c.id.as_str());
-        let mut checks = self.checks;
-        CheckId::ALL
-            .iter()
-            .map(|id| match checks.iter().position(|c| c.id == *id) {
-                Some(i) => checks.swap_remove(i),
-                None => Check::skipped(
-                    *id,
-                    match failed {
-                        Some(f) => format!("skipped: the {f} check failed"),
-                        None => "skipped".to_string(),
-                    },
-                ),
-            })
-            .collect()
+        let reason = match failed {
+            Some(f) => format!("skipped: the {f} check failed"),
+            None => "skipped".to_string(),
+        };
+        in_report_order(self.checks, &reason)
     }
 }
 
-/// Runs the checklist against `config.target`.
+/// All six checks in report order from those that `finished` before the run was interrupted
+/// (see [`Progress::checks`]); the others, the one under way included, are marked skipped.
+pub fn interrupted(finished: Vec<Check>) -> Vec<Check> {
+    in_report_order(finished, "skipped: the run was interrupted")
+}
+
+/// All six checks in report order; those missing from `checks` skipped with `reason`.
+fn in_report_order(mut checks: Vec<Check>, reason: &str) -> Vec<Check> {
+    CheckId::ALL
+        .iter()
+        .map(|id| match checks.iter().position(|c| c.id == *id) {
+            Some(i) => checks.swap_remove(i),
+            None => Check::skipped(*id, reason),
+        })
+        .collect()
+}
+
+/// Runs the checklist against `config.target`, recording each check in `progress` as it finishes.
 pub async fn run(
     config: &Config,
     transcript: &Transcript,
     run_deadline: Option<Instant>,
     control: &crate::control::Trigger,
+    progress: &Progress,
 ) -> Vec<Check> {
     let mut list = Checklist {
         checks: Vec::new(),
         step_timeout: config.step_timeout,
         login_timeout: config.login_timeout,
         run_deadline,
+        progress: progress.clone(),
     };
     if config.target.security != Security::None {
         trust::prepare(&config.extra_roots);

@@ -23,11 +23,61 @@ const GRAPH_AUDIENCES: [&str; 3] = [
     "00000003-0000-0000-c000-000000000000",
 ];
 
+/// The last second a date can be written for (9999-12-31T23:59:59Z); later claims are "the far
+/// future".
+const LATEST: i64 = 253_402_300_799;
+
+/// A time claim (`exp`, `nbf`, `iat`): a NumericDate, seconds since 1970 (RFC 7519 §2), possibly
+/// with a fraction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Moment {
+    /// A second from 1970 to the end of the year 9999 (a fraction dropped).
+    At(i64),
+    /// Beyond the year 9999 (a token whose issuer wrote milliseconds, or "never").
+    FarFuture,
+    /// Not a time: not a number, or before 1970.
+    Invalid,
+}
+
+/// The time claim `key`, if present.
+fn moment(claims: &Value, key: &str) -> Option<Moment> {
+    let value = claims.get(key)?;
+    let moment = if let Some(n) = value.as_i64() {
+        match n {
+            ..0 => Moment::Invalid,
+            0..=LATEST => Moment::At(n),
+            _ => Moment::FarFuture,
+        }
+    } else if value.is_u64() {
+        Moment::FarFuture
+    } else {
+        match value.as_f64() {
+            Some(n) if n >= 0.0 && n <= LATEST as f64 => Moment::At(n.floor() as i64),
+            Some(n) if n > LATEST as f64 => Moment::FarFuture,
+            _ => Moment::Invalid,
+        }
+    };
+    Some(moment)
+}
+
+/// A span of seconds in the unit a person would use: minutes, hours, then days.
+fn span(seconds: i64) -> String {
+    let (count, unit) = if seconds < 7_200 {
+        (seconds / 60, "minute")
+    } else if seconds < 172_800 {
+        (seconds / 3_600, "hour")
+    } else {
+        (seconds / 86_400, "day")
+    };
+    let plural = if count == 1 { "" } else { "s" };
+    format!("{count} {unit}{plural}")
+}
+
 /// One problem found in the token.
 #[derive(Clone, Debug, Serialize)]
 pub struct Finding {
-    /// Stable kind: `expired`, `not_yet_valid`, `wrong_audience`, `missing_imap_scope`,
-    /// `user_mismatch`.
+    /// Stable kind: `expired`, `not_yet_valid`, `invalid_claim` (a time claim that is not a time),
+    /// `wrong_audience`, `missing_imap_scope`, `user_mismatch`.
     pub code: &'static str,
     /// What is wrong.
     pub message: String,
@@ -48,7 +98,7 @@ pub struct TokenFacts {
     pub roles: Vec<String>,
     /// `upn`, `unique_name`, `preferred_username` or `email`: whom the token is for.
     pub subject_user: Option<String>,
-    /// `exp` as RFC 3339.
+    /// `exp` as RFC 3339; absent without a valid `exp`, or when it is beyond the year 9999.
     pub expires_at: Option<String>,
     /// Problems found.
     pub findings: Vec<Finding>,
@@ -101,30 +151,47 @@ pub fn lint(token: &str, user: &str, now: i64) -> TokenFacts {
     let subject_user = ["upn", "unique_name", "preferred_username", "email"]
         .iter()
         .find_map(|k| text(&claims, k));
-    let exp = claims.get("exp").and_then(Value::as_i64);
-    let nbf = claims.get("nbf").and_then(Value::as_i64);
+    let exp = moment(&claims, "exp");
+    let nbf = moment(&claims, "nbf");
     let issuer = text(&claims, "iss").unwrap_or_default();
     let microsoft =
         issuer.contains("sts.windows.net") || issuer.contains("login.microsoftonline.com");
     let mut findings = Vec::new();
-    if let Some(exp) = exp.filter(|&e| e <= now) {
+    for (key, claim) in [("exp", exp), ("nbf", nbf), ("iat", moment(&claims, "iat"))] {
+        if claim == Some(Moment::Invalid) {
+            findings.push(Finding {
+                code: "invalid_claim",
+                message: format!(
+                    "the token's {key} claim is not a valid time (seconds since 1970)"
+                ),
+                hint: "The token is malformed: get a fresh one from the identity provider.",
+            });
+        }
+    }
+    if let Some(Moment::At(exp)) = exp
+        && exp <= now
+    {
         findings.push(Finding {
             code: "expired",
             message: format!(
-                "the token expired {} minutes ago ({})",
-                (now - exp) / 60,
+                "the token expired {} ago ({})",
+                span(now.saturating_sub(exp)),
                 super::certificate::rfc3339(exp)
             ),
             hint: "Get a fresh access token (they usually last about an hour).",
         });
     }
-    if let Some(nbf) = nbf.filter(|&n| n > now + 300) {
+    let not_before = match nbf {
+        Some(Moment::At(nbf)) if nbf > now.saturating_add(300) => {
+            Some(super::certificate::rfc3339(nbf))
+        }
+        Some(Moment::FarFuture) => Some("the far future (after the year 9999)".to_string()),
+        _ => None,
+    };
+    if let Some(when) = not_before {
         findings.push(Finding {
             code: "not_yet_valid",
-            message: format!(
-                "the token is not valid until {}",
-                super::certificate::rfc3339(nbf)
-            ),
+            message: format!("the token is not valid until {when}"),
             hint: "Check this computer's clock, or wait.",
         });
     }
@@ -175,7 +242,10 @@ pub fn lint(token: &str, user: &str, now: i64) -> TokenFacts {
         scopes,
         roles,
         subject_user,
-        expires_at: exp.map(super::certificate::rfc3339),
+        expires_at: match exp {
+            Some(Moment::At(exp)) => Some(super::certificate::rfc3339(exp)),
+            _ => None,
+        },
         findings,
     }
 }
@@ -240,6 +310,119 @@ mod tests {
             codes(&lint(&missing, "shared@contoso.com", NOW)),
             ["missing_imap_scope"]
         );
+    }
+
+    /// The findings and `expires_at` for a token whose only claims are `claims`.
+    fn times(claims: serde_json::Value) -> (Vec<String>, Option<String>) {
+        let facts = lint(&jwt(claims), "alice@example.com", NOW);
+        let findings = facts.findings.iter().map(|f| f.message.clone()).collect();
+        (findings, facts.expires_at)
+    }
+
+    #[test]
+    fn an_expiry_beyond_any_date_is_the_far_future_not_a_problem() {
+        let huge = [
+            serde_json::json!(i64::MAX),
+            serde_json::json!(u64::MAX),
+            serde_json::json!(1e300),
+            serde_json::json!(LATEST + 1),
+        ];
+        for exp in huge {
+            assert_eq!(
+                times(serde_json::json!({"exp": exp})),
+                (vec![], None),
+                "{exp}"
+            );
+        }
+        assert_eq!(
+            times(serde_json::json!({"exp": LATEST})),
+            (vec![], Some("9999-12-31T23:59:59Z".to_string()))
+        );
+    }
+
+    #[test]
+    fn an_expiry_that_is_no_time_is_an_invalid_claim() {
+        let bad = [
+            serde_json::json!(i64::MIN),
+            serde_json::json!(-1),
+            serde_json::json!(-1e300),
+            serde_json::json!(-0.5),
+            serde_json::json!("1800000000"),
+            serde_json::json!(null),
+            serde_json::json!([1]),
+        ];
+        for exp in bad {
+            let (findings, expires_at) = times(serde_json::json!({"exp": exp}));
+            assert_eq!(
+                findings,
+                ["the token's exp claim is not a valid time (seconds since 1970)"],
+                "{exp}"
+            );
+            assert_eq!(expires_at, None, "{exp}");
+        }
+    }
+
+    #[test]
+    fn a_fractional_expiry_counts_its_whole_seconds() {
+        let (findings, expires_at) = times(serde_json::json!({"exp": NOW as f64 + 60.75}));
+        assert!(findings.is_empty(), "{findings:?}");
+        assert_eq!(expires_at.as_deref(), Some("2027-01-15T08:01:00Z"));
+        let (findings, _) = times(serde_json::json!({"exp": NOW as f64 - 90.5}));
+        assert_eq!(
+            findings,
+            ["the token expired 1 minute ago (2027-01-15T07:58:29Z)"]
+        );
+    }
+
+    #[test]
+    fn the_earliest_expiry_is_long_ago_in_days() {
+        let (findings, _) = times(serde_json::json!({"exp": 0}));
+        assert_eq!(
+            findings,
+            ["the token expired 20833 days ago (1970-01-01T00:00:00Z)"]
+        );
+        let (findings, _) = times(serde_json::json!({"exp": NOW - 3 * 3600}));
+        assert_eq!(
+            findings,
+            ["the token expired 3 hours ago (2027-01-15T05:00:00Z)"]
+        );
+    }
+
+    #[test]
+    fn not_before_and_issued_at_at_the_extremes() {
+        let (findings, _) = times(serde_json::json!({"nbf": i64::MAX}));
+        assert_eq!(
+            findings,
+            ["the token is not valid until the far future (after the year 9999)"]
+        );
+        let (findings, _) = times(serde_json::json!({"nbf": 1e300}));
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        let (findings, _) = times(serde_json::json!({"nbf": i64::MIN, "iat": -1.5}));
+        assert_eq!(
+            findings,
+            [
+                "the token's nbf claim is not a valid time (seconds since 1970)",
+                "the token's iat claim is not a valid time (seconds since 1970)"
+            ]
+        );
+        for iat in [
+            serde_json::json!(i64::MAX),
+            serde_json::json!(0),
+            serde_json::json!(1e300),
+        ] {
+            assert_eq!(
+                times(serde_json::json!({"iat": iat})),
+                (vec![], None),
+                "{iat}"
+            );
+        }
+        // Near the top of the range, "now + 5 minutes" must not overflow.
+        let facts = lint(
+            &jwt(serde_json::json!({"nbf": LATEST, "exp": 0})),
+            "u",
+            i64::MAX,
+        );
+        assert_eq!(facts.findings.len(), 1, "{:?}", facts.findings);
     }
 
     #[test]

@@ -79,6 +79,9 @@ pub fn decision_table_markdown() -> String {
     let mut out =
         String::from("| symptom | fault | confidence | code | hint |\n|---|---|---|---|---|\n");
     out.push_str("| every check passes | none | certain | `ok` (`ok.with_warnings`) | — |\n");
+    out.push_str(&format!(
+        "| the run is interrupted (Ctrl-C) before a conclusion | none | inconclusive | `{INTERRUPTED}` | {INTERRUPTED_HINT} |\n"
+    ));
     for rule in rules::RULES {
         let hint = rule.hints.first().copied().unwrap_or_default();
         out.push_str(&format!(
@@ -139,6 +142,9 @@ pub fn diagnose(report: &Report) -> Verdict {
             line = format!("{}; {note}", line.trim_end());
         }
         evidence.push(line.trim_end().to_string());
+    }
+    if report.interrupted {
+        return interrupted(report, evidence);
     }
     let Some(failed) = report.first_failure() else {
         return healthy(report, evidence);
@@ -361,6 +367,42 @@ fn lookup(report: &Report, failed: &Check, code: &str) -> Option<Found> {
         rule.summary.to_string(),
         hints,
     ))
+}
+
+/// The verdict code of a run interrupted before its conclusion.
+pub const INTERRUPTED: &str = "interrupted";
+const INTERRUPTED_HINT: &str =
+    "Run imapdoctor again and let it finish (--timeout and --max-time bound how long it waits).";
+
+/// An interrupted run has no conclusion: no owner, inconclusive, and what was found by then.
+fn interrupted(report: &Report, evidence: Vec<String>) -> Verdict {
+    let finished: Vec<&str> = report
+        .checks
+        .iter()
+        .filter(|c| c.status != Status::Skip)
+        .map(|c| c.id.as_str())
+        .collect();
+    let found = match report.first_failure() {
+        Some(failed) => format!(
+            "by then the {} check had failed ({}), but the verdict was not reached.",
+            failed.id.as_str(),
+            failed.error_code().unwrap_or("unknown")
+        ),
+        None if finished.is_empty() => "no check had finished.".to_string(),
+        None => format!(
+            "the checks that finished ({}) found no problem.",
+            finished.join(", ")
+        ),
+    };
+    Verdict {
+        fault: Fault::None,
+        code: INTERRUPTED.to_string(),
+        summary: format!("The run was interrupted (Ctrl-C) before a conclusion: {found}"),
+        confidence: Confidence::Inconclusive,
+        alternatives: Vec::new(),
+        hints: vec![INTERRUPTED_HINT.to_string()],
+        evidence,
+    }
 }
 
 fn healthy(report: &Report, evidence: Vec<String>) -> Verdict {

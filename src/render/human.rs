@@ -106,11 +106,14 @@ impl Render for Human {
         let v = &report.verdict;
         let warned = v.fault == Fault::None && v.code != "ok";
         let style = match v.fault {
-            Fault::None if warned => Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold(),
+            Fault::None if warned || report.interrupted => {
+                Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold()
+            }
             Fault::None => Style::new().fg_color(Some(AnsiColor::Green.into())).bold(),
             _ => Style::new().fg_color(Some(AnsiColor::Red.into())).bold(),
         };
         let fault = match v.fault {
+            _ if report.interrupted => "INTERRUPTED",
             Fault::None if warned => "OK WITH WARNINGS",
             Fault::None => "OK",
             Fault::Local => "LOCAL",

@@ -16,4 +16,6 @@ pub mod loopback_server;
 pub mod maildir;
 #[cfg(target_os = "linux")]
 pub mod netns;
+#[cfg(target_os = "linux")]
+pub mod pty;
 pub mod scripted;

@@ -1,0 +1,157 @@
+//! The binary on a pseudo-terminal that is its controlling terminal, as when a person runs it
+//! (the password prompt reads `/dev/tty`): wait for what it writes there, type into it, read the
+//! terminal's settings, collect how it ended.
+
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, ExitStatus, Stdio};
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+/// How long a test waits for anything before it fails (a hang guard, not a measurement).
+const PATIENCE: Duration = Duration::from_secs(20);
+
+/// A running `imapdoctor` with a pseudo-terminal as its stdin and controlling terminal.
+pub struct OnTerminal {
+    child: Child,
+    /// The terminal's other side: what is typed goes in here.
+    tty: std::fs::File,
+    /// Each time "Password" has appeared on the terminal.
+    prompted: Receiver<()>,
+}
+
+/// How a run on the terminal ended.
+pub struct Ended {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl OnTerminal {
+    /// Starts the binary in a clean environment (PATH only) with `args`; stdout and stderr are
+    /// pipes.
+    pub fn spawn(args: &[&str]) -> OnTerminal {
+        let (mut master, mut slave) = (0, 0);
+        // SAFETY: both out-pointers are valid; null name, termios and window size are allowed.
+        let opened = unsafe {
+            libc::openpty(
+                &mut master,
+                &mut slave,
+                std::ptr::null_mut(),
+                std::ptr::null(),
+                std::ptr::null(),
+            )
+        };
+        assert_eq!(opened, 0, "openpty: {}", std::io::Error::last_os_error());
+        // SAFETY: openpty returned two fresh descriptors that nothing else owns.
+        let (master, slave) =
+            unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_imapdoctor"));
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .args(args)
+            .stdin(Stdio::from(slave.try_clone().unwrap()))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        // A new session whose controlling terminal is the pty (rpassword reads /dev/tty).
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::setsid() == -1 || libc::ioctl(0, libc::TIOCSCTTY, 0) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().unwrap();
+        drop(slave);
+        let tty = std::fs::File::from(master);
+        let mut reader = tty.try_clone().unwrap();
+        let (prompted_tx, prompted) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            let mut buf = [0u8; 256];
+            while let Ok(n @ 1..) = reader.read(&mut buf) {
+                seen.extend_from_slice(&buf[..n]);
+                if seen.windows(8).any(|w| w == b"Password") {
+                    let _ = prompted_tx.send(());
+                }
+            }
+        });
+        OnTerminal {
+            child,
+            tty,
+            prompted,
+        }
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    /// Waits until the password prompt is on the terminal.
+    pub fn wait_for_prompt(&self) {
+        self.prompted
+            .recv_timeout(PATIENCE)
+            .expect("no password prompt on the terminal");
+    }
+
+    /// Whether the terminal echoes what is typed (its termios has ECHO).
+    pub fn echoes(&self) -> bool {
+        let mut settings = std::mem::MaybeUninit::<libc::termios>::uninit();
+        // SAFETY: the descriptor is open and `settings` has room for one termios.
+        let got = unsafe { libc::tcgetattr(self.tty.as_raw_fd(), settings.as_mut_ptr()) };
+        assert_eq!(got, 0, "tcgetattr: {}", std::io::Error::last_os_error());
+        // SAFETY: tcgetattr succeeded and filled it.
+        let settings = unsafe { settings.assume_init() };
+        settings.c_lflag & libc::ECHO != 0
+    }
+
+    /// Waits until the prompt has turned the echo off (it reads the password then).
+    pub fn wait_for_echo_off(&self) {
+        let deadline = Instant::now() + PATIENCE;
+        while self.echoes() {
+            assert!(
+                Instant::now() < deadline,
+                "the prompt never turned the echo off"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Types `keys` on the terminal.
+    pub fn type_keys(&mut self, keys: &[u8]) {
+        self.tty.write_all(keys).unwrap();
+    }
+
+    /// Waits for the process to end (killing it after a while) and collects its output; the
+    /// terminal stays open to be looked at.
+    pub fn ended(&mut self) -> Ended {
+        let deadline = Instant::now() + PATIENCE;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                self.child.kill().unwrap();
+                panic!("imapdoctor did not exit");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let mut stdout = String::new();
+        let mut stderr = String::new();
+        if let Some(mut out) = self.child.stdout.take() {
+            out.read_to_string(&mut stdout).unwrap();
+        }
+        if let Some(mut err) = self.child.stderr.take() {
+            err.read_to_string(&mut stderr).unwrap();
+        }
+        Ended {
+            status,
+            stdout,
+            stderr,
+        }
+    }
+}
