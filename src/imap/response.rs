@@ -53,13 +53,25 @@ pub struct StatusResponse {
     pub text: String,
 }
 
+/// Most capabilities kept from one list; the rest are only counted.
+pub const MAX_CAPABILITIES: usize = 1000;
+
+/// A capability list, bounded: the first [`MAX_CAPABILITIES`] words as sent, the rest counted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CapabilityList {
+    /// The capabilities kept.
+    pub words: Vec<String>,
+    /// How many more the server sent (not kept).
+    pub ignored: usize,
+}
+
 /// One server response.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Response {
     /// A status response.
     Status(StatusResponse),
     /// `* CAPABILITY ...`.
-    Capability(Vec<String>),
+    Capability(CapabilityList),
     /// `* LIST (attributes) delimiter name`.
     List {
         /// Name attributes (`\HasNoChildren`, `\Sent`, …).
@@ -93,7 +105,7 @@ impl StatusResponse {
     }
 
     /// Capabilities carried in a `[CAPABILITY ...]` code.
-    pub fn capabilities(&self) -> Option<Vec<String>> {
+    pub fn capabilities(&self) -> Option<CapabilityList> {
         let code = self.code.as_ref()?;
         (code.name == "CAPABILITY").then(|| words(&code.args))
     }
@@ -116,8 +128,16 @@ impl StatusResponse {
     }
 }
 
-fn words(s: &str) -> Vec<String> {
-    s.split_ascii_whitespace().map(str::to_string).collect()
+fn words(s: &str) -> CapabilityList {
+    let mut list = CapabilityList::default();
+    for word in s.split_ascii_whitespace() {
+        if list.words.len() < MAX_CAPABILITIES {
+            list.words.push(word.to_string());
+        } else {
+            list.ignored += 1;
+        }
+    }
+    list
 }
 
 /// Parses one complete message (as framed by [`super::framing`]).
@@ -346,7 +366,7 @@ mod tests {
         assert_eq!(s.text, "Authentication failed.");
         let g = status_of("* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] Dovecot ready.\r\n");
         assert_eq!(
-            g.capabilities().unwrap(),
+            g.capabilities().unwrap().words,
             ["IMAP4rev1", "STARTTLS", "LOGINDISABLED"]
         );
         let bye = status_of("* BYE Connection closed. 14\r\n");
@@ -391,7 +411,10 @@ mod tests {
         assert_eq!(parse(b"+ \r\n"), Response::Continuation(String::new()));
         assert_eq!(
             parse(b"* CAPABILITY IMAP4rev1 IDLE\r\n"),
-            Response::Capability(vec!["IMAP4rev1".into(), "IDLE".into()])
+            Response::Capability(CapabilityList {
+                words: vec!["IMAP4rev1".into(), "IDLE".into()],
+                ignored: 0
+            })
         );
     }
 
@@ -440,6 +463,15 @@ mod tests {
             let _ = super::super::framing::next_message(&message);
             let _ = parse(&message);
         }
+    }
+
+    #[test]
+    fn capability_lists_are_bounded_in_words() {
+        let line = format!("* CAPABILITY{}\r\n", " a".repeat(MAX_CAPABILITIES + 7));
+        let Response::Capability(list) = parse(line.as_bytes()) else {
+            panic!("not a capability list");
+        };
+        assert_eq!((list.words.len(), list.ignored), (MAX_CAPABILITIES, 7));
     }
 
     #[test]

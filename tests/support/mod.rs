@@ -13,6 +13,8 @@ pub mod latency;
 #[cfg(unix)]
 pub mod loopback_server;
 pub mod maildir;
+#[cfg(unix)]
+pub mod measured;
 #[cfg(target_os = "linux")]
 pub mod netns;
 pub mod scripted;
