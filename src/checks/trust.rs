@@ -60,13 +60,17 @@ impl PendingTrust {
 }
 
 /// Why `SSL_CERT_FILE`, where the platform verifier reads the OS store from it (Linux and the
-/// BSDs), cannot be read: not a regular file (a FIFO would block the load, `/dev/zero` would fill
-/// memory) or larger than a CA bundle can be.
+/// BSDs), must not be read: not a regular file (a FIFO would block the load, `/dev/zero` would
+/// fill memory) or larger than a CA bundle can be.
 #[cfg(all(unix, not(target_os = "android"), not(target_vendor = "apple")))]
 fn cert_file_env_problem() -> Option<String> {
     let path = std::env::var_os("SSL_CERT_FILE").filter(|p| !p.is_empty())?;
     let path = std::path::Path::new(&path);
-    let why = crate::input_file::check_regular(path, crate::input_file::MAX_CA_BUNDLE).err()?;
+    let why = match crate::input_file::check_regular(path, crate::input_file::MAX_CA_BUNDLE) {
+        // A missing or unreadable file only yields no certificates: the loader reports that.
+        Ok(()) | Err(crate::input_file::InputError::Io(_)) => return None,
+        Err(why) => why,
+    };
     let shown = crate::sanitize::terminal_text(&path.display().to_string());
     Some(format!("SSL_CERT_FILE {shown}: {why}"))
 }
