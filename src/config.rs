@@ -327,7 +327,8 @@ pub fn load_ca_file(
     use rustls_pki_types::pem::PemObject;
     let shown = path.display().to_string();
     let bad = |why: String| UsageError::CaFile(shown.clone(), why);
-    let bytes = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    let bytes = crate::input_file::read_regular(path, crate::input_file::MAX_CA_BUNDLE)
+        .map_err(|e| bad(e.to_string()))?;
     let certs: Vec<_> = rustls_pki_types::CertificateDer::pem_slice_iter(&bytes)
         .collect::<Result<_, _>>()
         .map_err(|e| bad(format!("not PEM certificates: {e}")))?;

@@ -13,6 +13,7 @@ pub mod diagnose;
 pub mod exit_code;
 pub mod host;
 pub mod imap;
+pub mod input_file;
 pub mod prompt;
 pub mod providers;
 pub mod render;

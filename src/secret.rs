@@ -5,7 +5,7 @@
 mod register;
 
 use std::fmt;
-use std::io::{BufRead, IsTerminal};
+use std::io::IsTerminal;
 
 pub use register::{REDACTED, redact};
 
@@ -45,15 +45,10 @@ pub const TOKEN_ENV: &str = "IMAPDOCTOR_OAUTH_TOKEN";
 pub fn read_password(user: &str, from_stdin: bool) -> Result<Secret, String> {
     let empty = |source: &str| format!("empty password ({source})");
     if from_stdin {
-        let mut line = String::new();
-        let read = std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| format!("--password-stdin: {e}"))?;
-        if read == 0 {
-            return Err("--password-stdin: standard input held no password".into());
-        }
-        let value = line.trim_end_matches(['\r', '\n']).to_string();
+        let stdin = std::io::stdin().lock();
+        let value = crate::input_file::first_line(stdin, crate::input_file::MAX_PASSWORD)
+            .map_err(|e| format!("--password-stdin: standard input: {e}"))?
+            .ok_or("--password-stdin: standard input held no password")?;
         if value.is_empty() {
             return Err(empty("the first line of standard input is empty"));
         }
@@ -84,8 +79,14 @@ pub fn read_password(user: &str, from_stdin: bool) -> Result<Secret, String> {
 
 /// The OAuth2 token from a file (first line, trimmed).
 pub fn token_from_file(path: &std::path::Path) -> Result<Secret, String> {
-    let text = std::fs::read_to_string(path)
+    use crate::input_file;
+    let bytes = input_file::read_regular(path, input_file::MAX_TOKEN)
         .map_err(|e| format!("--oauth-token-file {}: {e}", path.display()))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| format!("--oauth-token-file {}: not UTF-8 text", path.display()))?;
+    if let Some(warning) = input_file::exposed("--oauth-token-file", path) {
+        eprintln!("imapdoctor: warning: {warning}");
+    }
     let token = text.lines().next().unwrap_or_default().trim().to_string();
     if token.is_empty() {
         return Err(format!(

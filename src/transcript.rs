@@ -11,6 +11,9 @@ use crate::sanitize;
 
 /// Most lines kept; later lines are counted, not stored.
 const MAX_LINES: usize = 2000;
+/// Most bytes of text kept (an escaped line can be 8 bytes per character sent); later lines are
+/// counted, not stored.
+const MAX_BYTES: usize = 1024 * 1024;
 
 /// Who wrote a transcript line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -53,7 +56,21 @@ impl TranscriptLine {
 #[derive(Debug, Default)]
 struct Inner {
     lines: Vec<TranscriptLine>,
+    bytes: usize,
     dropped: usize,
+}
+
+impl Inner {
+    /// Whether a line of `bytes` more no longer fits (counted as dropped if so). Once a line is
+    /// dropped every later one is too: the transcript stays the start of the session.
+    fn count_if_full(&mut self, bytes: usize) -> bool {
+        let full =
+            self.dropped > 0 || self.lines.len() >= MAX_LINES || self.bytes + bytes > MAX_BYTES;
+        if full {
+            self.dropped += 1;
+        }
+        full
+    }
 }
 
 /// A shared, append-only transcript. Cloning shares it.
@@ -81,6 +98,9 @@ impl Transcript {
     /// line), at most `max_chars` characters of it. Secrets are removed from the whole before the
     /// cut, so no part of one is left at the edge.
     pub fn server_within(&self, tls: bool, bytes: &[u8], max_chars: usize) {
+        if self.full() {
+            return;
+        }
         let text = String::from_utf8_lossy(bytes);
         let text = text.trim_end_matches(['\r', '\n']);
         self.push_shown(Direction::Server, tls, sanitize::within(text, max_chars));
@@ -97,16 +117,25 @@ impl Transcript {
     }
 
     fn push(&self, direction: Direction, tls: bool, text: &str) {
+        if self.full() {
+            return;
+        }
         self.push_shown(direction, tls, sanitize::terminal_text(text));
+    }
+
+    /// Whether the transcript keeps no more lines (the line is then counted as dropped): a full
+    /// transcript only counts, without sanitizing what it will not keep.
+    fn full(&self) -> bool {
+        self.lock().count_if_full(0)
     }
 
     fn push_shown(&self, direction: Direction, tls: bool, text: String) {
         let t_ms = self.started.elapsed().as_millis() as u64;
         let mut inner = self.lock();
-        if inner.lines.len() >= MAX_LINES {
-            inner.dropped += 1;
+        if inner.count_if_full(text.len()) {
             return;
         }
+        inner.bytes += text.len();
         inner.lines.push(TranscriptLine {
             t_ms,
             direction,
@@ -160,5 +189,19 @@ mod tests {
         let lines = t.lines();
         assert_eq!(lines.len(), MAX_LINES + 1);
         assert_eq!(lines.last().unwrap().text, "5 more lines not kept");
+    }
+
+    #[test]
+    fn bounded_in_bytes() {
+        let t = Transcript::new(Instant::now());
+        // Each character escapes to 8 bytes (`\u{202e}`).
+        let line = "\u{202e}".repeat(crate::sanitize::MAX_TEXT);
+        for _ in 0..MAX_LINES {
+            t.server(false, line.as_bytes());
+        }
+        let lines = t.lines();
+        let kept: usize = lines.iter().map(|l| l.text.len()).sum();
+        assert!(kept <= MAX_BYTES + 100, "{kept} bytes kept");
+        assert!(lines.last().unwrap().text.ends_with("more lines not kept"));
     }
 }

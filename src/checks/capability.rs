@@ -5,6 +5,7 @@
 use serde::Serialize;
 use tokio::time::Instant;
 
+use crate::imap::response::{CapabilityList, MAX_CAPABILITIES};
 use crate::imap::{Connection, Response, StatusKind, WireError};
 use crate::report::{Check, CheckId, Details};
 use crate::sanitize;
@@ -38,6 +39,9 @@ pub struct CapabilityDetails {
     pub greeting: Option<Greeting>,
     /// The capabilities in effect for login (after STARTTLS when used).
     pub capabilities: Vec<String>,
+    /// How many more capabilities the server listed beyond the first 1000 (ignored).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub capabilities_ignored: usize,
     /// Where they came from: `greeting` (the `[CAPABILITY]` code) or `command`.
     pub capabilities_source: Option<&'static str>,
     /// The SASL mechanisms advertised (`AUTH=...`).
@@ -60,8 +64,13 @@ impl CapabilityDetails {
         has(&self.capabilities, capability)
     }
 
-    fn set_capabilities(&mut self, caps: Vec<String>, source: &'static str) {
-        let caps: Vec<String> = caps.iter().map(|c| sanitize::terminal_text(c)).collect();
+    fn set_capabilities(&mut self, list: CapabilityList, source: &'static str) {
+        let caps: Vec<String> = list
+            .words
+            .iter()
+            .map(|c| sanitize::terminal_text(c))
+            .collect();
+        self.capabilities_ignored = list.ignored;
         self.auth_mechanisms = caps
             .iter()
             .filter_map(|c| {
@@ -81,6 +90,10 @@ impl CapabilityDetails {
             .as_ref()
             .is_some_and(|g| g.status == "PREAUTH")
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 fn has(caps: &[String], capability: &str) -> bool {
@@ -201,9 +214,16 @@ async fn ask_capabilities(
     conn: &mut Connection,
     deadline: Instant,
     details: &CapabilityDetails,
-) -> Step<Vec<String>> {
+) -> Step<CapabilityList> {
+    // Only the first list is kept: a server may send any number of them.
+    let mut first = None;
+    let keep_first = |response| {
+        if let Response::Capability(list) = response {
+            first.get_or_insert(list);
+        }
+    };
     let exchange = conn
-        .command("CAPABILITY", deadline)
+        .command("CAPABILITY", deadline, keep_first)
         .await
         .map_err(|e| wire_failure(e, "capability list", details))?;
     if exchange.completion.kind != StatusKind::Ok {
@@ -214,16 +234,9 @@ async fn ask_capabilities(
             details,
         ));
     }
-    let caps = exchange
-        .untagged
-        .into_iter()
-        .find_map(|r| match r {
-            Response::Capability(c) => Some(c),
-            _ => None,
-        })
+    Ok(first
         .or_else(|| exchange.completion.capabilities())
-        .unwrap_or_default();
-    Ok(caps)
+        .unwrap_or_default())
 }
 
 /// Sends STARTTLS (after [`greet`]); on success the connection is ready for the TLS handshake.
@@ -246,7 +259,7 @@ pub async fn starttls(
             "the server does not offer STARTTLS on this port (no STARTTLS capability)".to_string();
         return Err(fail("starttls_unavailable", message, details));
     }
-    let exchange = conn.command("STARTTLS", deadline).await;
+    let exchange = conn.command("STARTTLS", deadline, |_| {}).await;
     progress.elapsed_ms += started.elapsed().as_millis() as u64;
     let elapsed_ms = progress.elapsed_ms;
     let timed = |mut check: Check| {
@@ -335,6 +348,12 @@ pub fn finish(progress: Progress) -> Check {
         check
             .notes
             .push("STARTTLS negotiated; capabilities re-read inside TLS".into());
+    }
+    if d.capabilities_ignored > 0 {
+        check.notes.push(format!(
+            "the server listed {} more capabilities beyond the first {MAX_CAPABILITIES}; ignored",
+            d.capabilities_ignored
+        ));
     }
     if d.login_disabled {
         check

@@ -96,6 +96,9 @@ const SPECIAL_USE: [&str; 7] = [
     "\\Trash",
 ];
 
+/// The STATUS items asked for (and the only ones kept).
+const STATUS_ITEMS: [&str; 4] = ["MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN"];
+
 fn completion(s: &StatusResponse, round_trip_ms: u64) -> Completion {
     Completion {
         result: s.kind.as_str(),
@@ -142,7 +145,7 @@ async fn pipeline(
     let name = quoted(wire_name).unwrap_or_else(|| "INBOX".into());
     let commands = [
         "LIST \"\" \"*\"".to_string(),
-        format!("STATUS {name} (MESSAGES UIDNEXT UIDVALIDITY UNSEEN)"),
+        format!("STATUS {name} ({})", STATUS_ITEMS.join(" ")),
         format!("EXAMINE {name}"),
     ];
     let sent_at = Instant::now();
@@ -155,44 +158,10 @@ async fn pipeline(
     }
     let mut utf8 = false;
     for (index, tag) in tags.iter().enumerate() {
-        let exchange = conn.complete(tag, sent_at, deadline).await?;
+        let each = |response| absorb(response, details, &mut utf8);
+        let exchange = conn.complete(tag, sent_at, deadline, each).await?;
         let done = Some(completion(&exchange.completion, exchange.elapsed_ms));
         let ended = exchange.completion.kind == StatusKind::Bye;
-        for response in exchange.untagged {
-            match response {
-                Response::List {
-                    attributes,
-                    delimiter,
-                    name,
-                } => {
-                    let shown = sanitize::terminal_text(&mutf7::display(&name, utf8));
-                    let list = &mut details.list;
-                    list.count += 1;
-                    list.delimiter = list.delimiter.or(delimiter);
-                    for a in attributes {
-                        if let Some(known) = SPECIAL_USE.iter().find(|s| s.eq_ignore_ascii_case(&a))
-                        {
-                            list.special_use.insert(known.to_string(), shown.clone());
-                        }
-                    }
-                    if list.names.len() < MAX_NAMES {
-                        list.names.push(shown);
-                    }
-                }
-                Response::OtherData(data) if enables_utf8(&data) => utf8 = true,
-                Response::Exists(n) => details.examine.exists = Some(n),
-                Response::Status(s) => {
-                    let value = s.code.as_ref().and_then(|c| c.args.trim().parse().ok());
-                    match s.code_name() {
-                        Some("UIDVALIDITY") => details.examine.uidvalidity = value,
-                        Some("UIDNEXT") => details.examine.uidnext = value,
-                        _ => {}
-                    }
-                }
-                Response::MailboxStatus { items, .. } => details.status.items.extend(items),
-                _ => {}
-            }
-        }
         match index {
             0 => details.list.completion = done,
             1 => details.status.completion = done,
@@ -203,6 +172,49 @@ async fn pipeline(
         }
     }
     Ok(())
+}
+
+/// Takes what the check needs from one untagged response as it arrives: counts, the first
+/// [`MAX_NAMES`] names, the special-use names, and only the STATUS items asked for, so a flood
+/// of responses costs no memory.
+fn absorb(response: Response, details: &mut FoldersDetails, utf8: &mut bool) {
+    match response {
+        Response::List {
+            attributes,
+            delimiter,
+            name,
+        } => {
+            let shown = sanitize::terminal_text(&mutf7::display(&name, *utf8));
+            let list = &mut details.list;
+            list.count += 1;
+            list.delimiter = list.delimiter.or(delimiter);
+            for a in attributes {
+                if let Some(known) = SPECIAL_USE.iter().find(|s| s.eq_ignore_ascii_case(&a)) {
+                    list.special_use.insert(known.to_string(), shown.clone());
+                }
+            }
+            if list.names.len() < MAX_NAMES {
+                list.names.push(shown);
+            }
+        }
+        Response::OtherData(data) if enables_utf8(&data) => *utf8 = true,
+        Response::Exists(n) => details.examine.exists = Some(n),
+        Response::Status(s) => {
+            let value = s.code.as_ref().and_then(|c| c.args.trim().parse().ok());
+            match s.code_name() {
+                Some("UIDVALIDITY") => details.examine.uidvalidity = value,
+                Some("UIDNEXT") => details.examine.uidnext = value,
+                _ => {}
+            }
+        }
+        Response::MailboxStatus { items, .. } => {
+            let asked = items
+                .into_iter()
+                .filter(|(item, _)| STATUS_ITEMS.contains(&item.as_str()));
+            details.status.items.extend(asked);
+        }
+        _ => {}
+    }
 }
 
 /// `ENABLED UTF8=ACCEPT` (RFC 6855): from then on the server sends names in UTF-8.

@@ -167,7 +167,10 @@ async fn handshake(
     let captured = std::mem::take(&mut *captured.lock().unwrap_or_else(|p| p.into_inner()));
     details.chain = describe_chain(&captured.chain);
     if captured.no_trust_store && !config.insecure {
-        let why = captured.error.map(|e| e.to_string()).unwrap_or_default();
+        let why = match captured.error {
+            Some(rustls::Error::General(why)) => why,
+            other => other.map(|e| e.to_string()).unwrap_or_default(),
+        };
         let message = format!("no usable trust store on this computer: {why}");
         return (
             Check::failed(

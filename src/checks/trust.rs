@@ -27,9 +27,12 @@ impl PendingTrust {
         let filling = pending.clone();
         std::thread::spawn(move || {
             let provider = Arc::new(provider());
-            let loaded: Trust =
-                rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots, provider)
-                    .map(|v| Arc::new(v) as Arc<dyn ServerCertVerifier>);
+            let loaded: Trust = cert_file_env_problem()
+                .map_or(Ok(()), |why| Err(rustls::Error::General(why)))
+                .and_then(|()| {
+                    rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots, provider)
+                })
+                .map(|v| Arc::new(v) as Arc<dyn ServerCertVerifier>);
             *filling.slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(loaded);
             filling.ready.notify_all();
         });
@@ -54,6 +57,28 @@ impl PendingTrust {
             };
         }
     }
+}
+
+/// Why `SSL_CERT_FILE`, where the platform verifier reads the OS store from it (Linux and the
+/// BSDs), must not be read: not a regular file (a FIFO would block the load, `/dev/zero` would
+/// fill memory) or larger than a CA bundle can be.
+#[cfg(all(unix, not(target_os = "android"), not(target_vendor = "apple")))]
+fn cert_file_env_problem() -> Option<String> {
+    let path = std::env::var_os("SSL_CERT_FILE").filter(|p| !p.is_empty())?;
+    let path = std::path::Path::new(&path);
+    let why = match crate::input_file::check_regular(path, crate::input_file::MAX_CA_BUNDLE) {
+        // A missing or unreadable file only yields no certificates: the loader reports that.
+        Ok(()) | Err(crate::input_file::InputError::Io(_)) => return None,
+        Err(why) => why,
+    };
+    let shown = crate::sanitize::terminal_text(&path.display().to_string());
+    Some(format!("SSL_CERT_FILE {shown}: {why}"))
+}
+
+/// Elsewhere the platform verifier does not read `SSL_CERT_FILE`.
+#[cfg(not(all(unix, not(target_os = "android"), not(target_vendor = "apple"))))]
+fn cert_file_env_problem() -> Option<String> {
+    None
 }
 
 /// The process's trust store: reading the OS store costs milliseconds of CPU, so it is loaded once,
@@ -120,8 +145,9 @@ impl ServerCertVerifier for RecordingVerifier {
             return Ok(ServerCertVerified::assertion());
         };
         let Some(trust) = trust.wait(self.deadline) else {
-            let late =
-                rustls::Error::General("the trust store did not load before the time limit".into());
+            let late = rustls::Error::General(
+                "the trust store did not load within the time limit (reading it blocked: do SSL_CERT_FILE or SSL_CERT_DIR name a file that never ends?)".into(),
+            );
             let mut captured = self.captured.lock().unwrap_or_else(|p| p.into_inner());
             captured.no_trust_store = true;
             captured.error = Some(late.clone());

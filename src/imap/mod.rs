@@ -123,16 +123,20 @@ pub enum Transport {
 /// An IMAP connection.
 pub struct Connection {
     transport: Transport,
+    /// Bytes read from the socket; the first `taken` of them were already handed out.
     buf: Vec<u8>,
+    taken: usize,
     transcript: Transcript,
     next_tag: u32,
 }
 
-/// The answer to one command: the untagged responses, then the tagged completion.
+/// The answer to one command. Its untagged responses are handed to the caller one by one as they
+/// arrive (see [`Connection::complete`]) and never collected here, so a flood of them costs no
+/// memory beyond what the caller chooses to keep.
 #[derive(Debug)]
 pub struct Exchange {
-    /// Untagged responses received before the completion.
-    pub untagged: Vec<Response>,
+    /// How many untagged responses arrived before the completion.
+    pub untagged: usize,
     /// The tagged OK / NO / BAD, or an untagged BYE that ended the session.
     pub completion: StatusResponse,
     /// Milliseconds from sending to the completion.
@@ -145,6 +149,7 @@ impl Connection {
         Connection {
             transport,
             buf: Vec::with_capacity(8192),
+            taken: 0,
             transcript,
             next_tag: 1,
         }
@@ -171,10 +176,10 @@ impl Connection {
     /// Gives back the plaintext socket for a STARTTLS handshake. Fails if the server already sent
     /// bytes after its STARTTLS reply (they would be injected into the TLS session: CVE-2011-0411).
     /// The tag counter comes along, so tags stay unique across the upgrade.
-    pub fn into_plain(self) -> Result<(Recorded, u32), Self> {
+    pub fn into_plain(self) -> Result<(Recorded, u32), Box<Self>> {
         match self.transport {
-            Transport::Plain(p) if self.buf.is_empty() => Ok((p, self.next_tag)),
-            transport => Err(Connection { transport, ..self }),
+            Transport::Plain(p) if self.unread().is_empty() => Ok((p, self.next_tag)),
+            transport => Err(Box::new(Connection { transport, ..self })),
         }
     }
 
@@ -194,19 +199,25 @@ impl Connection {
     /// Reads one complete message before `deadline`.
     pub async fn read_message(&mut self, deadline: Instant) -> Result<Vec<u8>, WireError> {
         loop {
-            match framing::next_message(&self.buf) {
+            match framing::next_message(self.unread()) {
                 Framed::Complete(len) => {
-                    let message: Vec<u8> = self.buf.drain(..len).collect();
+                    let message = self.unread()[..len].to_vec();
+                    self.taken += len;
                     self.transcript.server(self.is_tls(), &message);
                     return Ok(message);
                 }
                 Framed::TooLong => {
-                    self.transcript.server_within(self.is_tls(), &self.buf, 200);
+                    self.transcript
+                        .server_within(self.is_tls(), self.unread(), 200);
                     self.transcript.remark("line too long: stopped reading");
                     return Err(WireError::TooLong);
                 }
                 Framed::Incomplete => {}
             }
+            // Handed-out bytes go once per socket read, not once per message (a flood of tiny
+            // messages would otherwise move the buffer for each).
+            self.buf.drain(..self.taken);
+            self.taken = 0;
             let mut chunk = [0u8; 16 * 1024];
             let read = tokio::time::timeout_at(deadline, self.read_some(&mut chunk)).await;
             let partial = self.buf.len();
@@ -227,6 +238,11 @@ impl Connection {
                 Ok(Err(e)) => return Err(WireError::Io(e)),
             }
         }
+    }
+
+    /// Bytes read but not yet handed out.
+    fn unread(&self) -> &[u8] {
+        &self.buf[self.taken..]
     }
 
     fn note_partial(&self) {
@@ -281,14 +297,16 @@ impl Connection {
         }
     }
 
-    /// Reads responses until the completion of `tag` (or a BYE).
+    /// Reads responses until the completion of `tag` (or a BYE), handing each untagged response
+    /// to `each` as it arrives. Bounded by [`MAX_EXCHANGE`] bytes and by `deadline`.
     pub async fn complete(
         &mut self,
         tag: &str,
         sent_at: Instant,
         deadline: Instant,
+        mut each: impl FnMut(Response),
     ) -> Result<Exchange, WireError> {
-        let mut untagged = Vec::new();
+        let mut untagged = 0;
         let mut received = 0usize;
         loop {
             let message = self.read_message(deadline).await?;
@@ -308,24 +326,27 @@ impl Connection {
                         elapsed_ms: sent_at.elapsed().as_millis() as u64,
                     });
                 }
-                // Kept in the (bounded) transcript, not in memory.
-                Response::OtherData(_) | Response::Unparsed => {}
-                other => untagged.push(other),
+                other => {
+                    untagged += 1;
+                    each(other);
+                }
             }
         }
     }
 
-    /// Sends a command (tag added) and waits for its completion.
+    /// Sends a command (tag added) and waits for its completion, handing each untagged response
+    /// to `each`.
     pub async fn command(
         &mut self,
         command: &str,
         deadline: Instant,
+        each: impl FnMut(Response),
     ) -> Result<Exchange, WireError> {
         let tag = self.tag();
         let line = format!("{tag} {command}");
         let sent_at = Instant::now();
         self.send(&line, &line, deadline).await?;
-        self.complete(&tag, sent_at, deadline).await
+        self.complete(&tag, sent_at, deadline, each).await
     }
 
     /// Closes the write side without waiting for anything.

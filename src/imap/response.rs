@@ -60,13 +60,25 @@ pub struct StatusResponse {
     pub text: String,
 }
 
+/// Most capabilities kept from one list; the rest are only counted.
+pub const MAX_CAPABILITIES: usize = 1000;
+
+/// A capability list, bounded: the first [`MAX_CAPABILITIES`] words as sent, the rest counted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CapabilityList {
+    /// The capabilities kept.
+    pub words: Vec<String>,
+    /// How many more the server sent (not kept).
+    pub ignored: usize,
+}
+
 /// One server response.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Response {
     /// A status response.
     Status(StatusResponse),
     /// `* CAPABILITY ...`.
-    Capability(Vec<String>),
+    Capability(CapabilityList),
     /// `* LIST (attributes) delimiter name`.
     List {
         /// Name attributes (`\HasNoChildren`, `\Sent`, …).
@@ -100,7 +112,7 @@ impl StatusResponse {
     }
 
     /// Capabilities carried in a `[CAPABILITY ...]` code.
-    pub fn capabilities(&self) -> Option<Vec<String>> {
+    pub fn capabilities(&self) -> Option<CapabilityList> {
         let code = self.code.as_ref()?;
         (code.name == "CAPABILITY").then(|| words(&code.args))
     }
@@ -123,8 +135,16 @@ impl StatusResponse {
     }
 }
 
-fn words(s: &str) -> Vec<String> {
-    s.split_ascii_whitespace().map(field).collect()
+fn words(s: &str) -> CapabilityList {
+    let mut list = CapabilityList::default();
+    for word in s.split_ascii_whitespace() {
+        if list.words.len() < MAX_CAPABILITIES {
+            list.words.push(field(word));
+        } else {
+            list.ignored += 1;
+        }
+    }
+    list
 }
 
 /// A text field: sanitized and cut at [`sanitize::MAX_TEXT`].
@@ -363,7 +383,7 @@ mod tests {
         assert_eq!(s.text, "Authentication failed.");
         let g = status_of("* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] Dovecot ready.\r\n");
         assert_eq!(
-            g.capabilities().unwrap(),
+            g.capabilities().unwrap().words,
             ["IMAP4rev1", "STARTTLS", "LOGINDISABLED"]
         );
         let bye = status_of("* BYE Connection closed. 14\r\n");
@@ -408,7 +428,10 @@ mod tests {
         assert_eq!(parse(b"+ \r\n"), Response::Continuation(String::new()));
         assert_eq!(
             parse(b"* CAPABILITY IMAP4rev1 IDLE\r\n"),
-            Response::Capability(vec!["IMAP4rev1".into(), "IDLE".into()])
+            Response::Capability(CapabilityList {
+                words: vec!["IMAP4rev1".into(), "IDLE".into()],
+                ignored: 0
+            })
         );
     }
 
@@ -421,7 +444,10 @@ mod tests {
         assert_eq!(s.text, "hi\\u{2028}there");
         assert_eq!(
             parse("* CAPABILITY IMAP4rev1 A\u{e0041}\r\n".as_bytes()),
-            Response::Capability(vec!["IMAP4rev1".into(), "A\\u{e0041}".into()])
+            Response::Capability(CapabilityList {
+                words: vec!["IMAP4rev1".into(), "A\\u{e0041}".into()],
+                ignored: 0
+            })
         );
         assert_eq!(
             parse("* STATUS \"\u{1b}[2J\" (K\u{9b} 3)\r\n".as_bytes()),
@@ -481,6 +507,15 @@ mod tests {
             let _ = super::super::framing::next_message(&message);
             let _ = parse(&message);
         }
+    }
+
+    #[test]
+    fn capability_lists_are_bounded_in_words() {
+        let line = format!("* CAPABILITY{}\r\n", " a".repeat(MAX_CAPABILITIES + 7));
+        let Response::Capability(list) = parse(line.as_bytes()) else {
+            panic!("not a capability list");
+        };
+        assert_eq!((list.words.len(), list.ignored), (MAX_CAPABILITIES, 7));
     }
 
     #[test]

@@ -14,6 +14,8 @@ pub mod latency;
 #[cfg(unix)]
 pub mod loopback_server;
 pub mod maildir;
+#[cfg(unix)]
+pub mod measured;
 #[cfg(target_os = "linux")]
 pub mod netns;
 #[cfg(target_os = "linux")]
