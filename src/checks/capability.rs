@@ -181,7 +181,7 @@ pub fn greeting_facts(host: &str, message: &[u8]) -> Result<CapabilityDetails, B
     details.provider = crate::providers::identify(host, &greeting.text);
     details.greeting = Some(Greeting {
         status: greeting.kind.as_str(),
-        code: greeting.code_name().map(str::to_string),
+        code: greeting.code_name().map(sanitize::terminal_text),
         text: sanitize::terminal_text(&greeting.text),
     });
     match greeting.kind {
@@ -367,5 +367,27 @@ fn greeting_label(d: &CapabilityDetails) -> &'static str {
         "PREAUTH greeting"
     } else {
         "OK greeting"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the `greeting` fuzz target: the response code is server text too (here with an
+    /// escape sequence, or a CRLF carried in by a literal), and reached the report unsanitized.
+    #[test]
+    fn greeting_code_is_sanitized() {
+        for (greeting, code) in [
+            (&b"* OK [AL\x1b[2JERT] ready\r\n"[..], "AL\\x1b[2JERT"),
+            (
+                b"* OK [ALERT{5}\r\nAB\r\nC] ready\r\n",
+                "ALERT{5}\\x0d\\x0aAB\\x0d\\x0aC",
+            ),
+        ] {
+            let details = greeting_facts("imap.example.com", greeting).unwrap();
+            let shown = details.greeting.and_then(|g| g.code);
+            assert_eq!(shown.as_deref(), Some(code), "{greeting:?}");
+        }
     }
 }
