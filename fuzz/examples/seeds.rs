@@ -326,6 +326,18 @@ fn tokens() -> Vec<(&'static str, String)> {
             "google-opaque",
             "ya29.a0AfB_byC3Rm9x-EXAMPLE-opaque-token".into(),
         ),
+        // Bare claims: the target wraps them into a JWT.
+        (
+            "claims-delegated",
+            delegated("https://outlook.office.com", 1_750_003_600).to_string()
+                + "\nalice@contoso.com",
+        ),
+        (
+            "claims-app-only",
+            json!({"aud": "00000002-0000-0ff1-ce00-000000000000", "iss": ISS, "exp": 1_750_003_600,
+                   "nbf": 1_750_000_100, "roles": ["IMAP.AccessAsApp"]})
+            .to_string(),
+        ),
     ]
 }
 
