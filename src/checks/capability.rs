@@ -64,7 +64,9 @@ impl CapabilityDetails {
         has(&self.capabilities, capability)
     }
 
-    fn set_capabilities(&mut self, list: CapabilityList, source: &'static str) {
+    /// Records a capability list (sanitized) and what it implies (`AUTH=` mechanisms,
+    /// `LOGINDISABLED`); `source` is `greeting` or `command`. Pure, so the fuzz targets drive it.
+    pub fn set_capabilities(&mut self, list: CapabilityList, source: &'static str) {
         let caps: Vec<String> = list
             .words
             .iter()
@@ -155,59 +157,69 @@ async fn read_greeting(
     started: Instant,
     deadline: Instant,
 ) -> Step<Progress> {
-    let mut details = CapabilityDetails::default();
     let message = conn
         .read_message(deadline)
         .await
-        .map_err(|e| wire_failure(e, "greeting", &details))?;
-    let greeting = match crate::imap::response::parse(&message) {
+        .map_err(|e| wire_failure(e, "greeting", &CapabilityDetails::default()))?;
+    let mut details = greeting_facts(host, &message).map_err(|check| *check)?;
+    if details.capabilities_source.is_none() {
+        let caps = ask_capabilities(conn, deadline, &details).await?;
+        details.set_capabilities(caps, "command");
+    }
+    Ok(Progress {
+        details,
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    })
+}
+
+/// The facts one greeting message gives (a pure function of its bytes, also driven by the fuzz
+/// targets): its status, code and sanitized text, who answered (from `host` and the text), and the
+/// capabilities when its `[CAPABILITY ...]` code carries them (`capabilities_source` stays `None`
+/// when it does not: they must be asked for). A line that is not an untagged status response, or
+/// a greeting other than OK / PREAUTH, is the failed check (boxed: it is large).
+pub fn greeting_facts(host: &str, message: &[u8]) -> Result<CapabilityDetails, Box<Check>> {
+    let mut details = CapabilityDetails::default();
+    let greeting = match crate::imap::response::parse(message) {
         Response::Status(s) if s.tag.is_none() => s,
         _ => {
             let shown = sanitize::untrusted_within(&message, 120);
             let shown = shown.trim_end_matches("\\x0d\\x0a");
-            return Err(fail(
+            return Err(Box::new(fail(
                 "not_imap",
                 format!("the server's first line is not an IMAP greeting: {shown}"),
                 &details,
-            ));
+            )));
         }
     };
     details.provider = crate::providers::identify(host, &greeting.text);
     details.greeting = Some(Greeting {
         status: greeting.kind.as_str(),
-        code: greeting.code_name().map(str::to_string),
+        code: greeting.code_name().map(sanitize::terminal_text),
         text: sanitize::terminal_text(&greeting.text),
     });
     match greeting.kind {
         StatusKind::Ok | StatusKind::PreAuth => {}
         StatusKind::Bye => {
             let text = sanitize::terminal_text(&greeting.describe());
-            return Err(fail(
+            return Err(Box::new(fail(
                 "bye",
                 format!("the server refused the session in its greeting: {text}"),
                 &details,
-            ));
+            )));
         }
         _ => {
             let text = sanitize::terminal_text(&greeting.describe());
-            return Err(fail(
+            return Err(Box::new(fail(
                 "bad_greeting",
                 format!("unexpected greeting: {text}"),
                 &details,
-            ));
+            )));
         }
     }
-    match greeting.capabilities() {
-        Some(caps) => details.set_capabilities(caps, "greeting"),
-        None => {
-            let caps = ask_capabilities(conn, deadline, &details).await?;
-            details.set_capabilities(caps, "command");
-        }
+    if let Some(caps) = greeting.capabilities() {
+        details.set_capabilities(caps, "greeting");
     }
-    Ok(Progress {
-        details,
-        elapsed_ms: started.elapsed().as_millis() as u64,
-    })
+    Ok(details)
 }
 
 async fn ask_capabilities(
@@ -374,5 +386,27 @@ fn greeting_label(d: &CapabilityDetails) -> &'static str {
         "PREAUTH greeting"
     } else {
         "OK greeting"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the `greeting` fuzz target: the response code is server text too (here with an
+    /// escape sequence, or a CRLF carried in by a literal), and reached the report unsanitized.
+    #[test]
+    fn greeting_code_is_sanitized() {
+        for (greeting, code) in [
+            (&b"* OK [AL\x1b[2JERT] ready\r\n"[..], "AL\\x1b[2JERT"),
+            (
+                b"* OK [ALERT{5}\r\nAB\r\nC] ready\r\n",
+                "ALERT{5}\\x0d\\x0aAB\\x0d\\x0aC",
+            ),
+        ] {
+            let details = greeting_facts("imap.example.com", greeting).unwrap();
+            let shown = details.greeting.and_then(|g| g.code);
+            assert_eq!(shown.as_deref(), Some(code), "{greeting:?}");
+        }
     }
 }

@@ -102,7 +102,7 @@ const STATUS_ITEMS: [&str; 4] = ["MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN"]
 fn completion(s: &StatusResponse, round_trip_ms: u64) -> Completion {
     Completion {
         result: s.kind.as_str(),
-        response_code: s.code_name().map(str::to_string),
+        response_code: s.code_name().map(sanitize::terminal_text),
         text: sanitize::terminal_text(&s.text),
         round_trip_ms,
     }
@@ -413,5 +413,18 @@ mod tests {
             assert!(says_missing(text), "{text}");
         }
         assert!(!says_missing("Permission denied"));
+    }
+
+    /// Found by the `greeting` fuzz target (the same field in the greeting): the response code is
+    /// server text too, and reaches the failure message.
+    #[test]
+    fn completion_sanitizes_the_response_code() {
+        let crate::imap::Response::Status(s) =
+            crate::imap::response::parse(b"a2 NO [IN\x1b[2JUSE] Mailbox is locked\r\n")
+        else {
+            panic!("not a status response");
+        };
+        let done = completion(&s, 0);
+        assert_eq!(done.response_code.as_deref(), Some("IN\\x1b[2JUSE"));
     }
 }
