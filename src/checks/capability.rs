@@ -182,7 +182,7 @@ pub fn greeting_facts(host: &str, message: &[u8]) -> Result<CapabilityDetails, B
     let greeting = match crate::imap::response::parse(message) {
         Response::Status(s) if s.tag.is_none() => s,
         _ => {
-            let shown = sanitize::untrusted_within(&message, 120);
+            let shown = sanitize::untrusted_within(message, 120);
             let shown = shown.trim_end_matches("\\x0d\\x0a");
             return Err(Box::new(fail(
                 "not_imap",
