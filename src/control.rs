@@ -264,13 +264,11 @@ pub fn not_needed() -> ControlReport {
     }
 }
 
-async fn probe(
-    config: &Config,
-    endpoint: &ControlEndpoint,
-    run_deadline: Option<tokio::time::Instant>,
-) -> ControlProbe {
-    let started = Instant::now();
-    let control = Config {
+/// The settings of one control probe: the endpoint over implicit TLS, with the run's timeouts and
+/// trust anchors but never its credentials, user, `--insecure`, `--resolve` overrides (they are
+/// the target's, and the control must test this network as it is) or transcript.
+fn probe_config(config: &Config, endpoint: &ControlEndpoint) -> Config {
+    Config {
         target: Target {
             input: format!("{}:{}", endpoint.host, endpoint.port),
             host: endpoint.host.clone(),
@@ -283,7 +281,16 @@ async fn probe(
         resolve: Vec::new(),
         verbose: false,
         ..config.clone()
-    };
+    }
+}
+
+async fn probe(
+    config: &Config,
+    endpoint: &ControlEndpoint,
+    run_deadline: Option<tokio::time::Instant>,
+) -> ControlProbe {
+    let started = Instant::now();
+    let control = probe_config(config, endpoint);
     // The whole probe fits in one --timeout, so it never outlasts the target's failing step by
     // more than the grace period.
     let probe_deadline = tokio::time::Instant::now() + config.step_timeout;
@@ -405,6 +412,47 @@ mod tests {
         assert_eq!(report.reachable(), Some(false));
         assert!(report.endpoints[0].comparable);
         assert_eq!(report.note, None);
+    }
+
+    #[test]
+    fn a_probe_never_inherits_credentials_overrides_or_insecurity() {
+        let endpoint = ControlEndpoint {
+            host: "ctl.test".into(),
+            port: 993,
+        };
+        let target = Config {
+            target: Target {
+                input: "imap.example.test:143".into(),
+                host: "imap.example.test".into(),
+                port: 143,
+                security: Security::Starttls,
+            },
+            credentials: Some(crate::config::Credentials {
+                user: "u".into(),
+                secret: crate::secret::Secret::new("probe-config-pw".into()),
+                mechanism: None,
+                is_token: false,
+            }),
+            user: Some("u".into()),
+            mailbox: "INBOX".into(),
+            extra_roots: Vec::new(),
+            ca_file: None,
+            insecure: true,
+            step_timeout: std::time::Duration::from_secs(7),
+            login_timeout: std::time::Duration::from_secs(30),
+            max_time: None,
+            resolve: vec![("ctl.test".into(), 993, vec!["192.0.2.1".parse().unwrap()])],
+            controls: vec![endpoint.clone()],
+            allow_plaintext_auth: true,
+            verbose: true,
+        };
+        let probe = probe_config(&target, &endpoint);
+        assert_eq!(probe.target.host, "ctl.test");
+        assert_eq!(probe.target.security, Security::Tls);
+        assert!(probe.credentials.is_none() && probe.user.is_none());
+        assert!(!probe.insecure && !probe.verbose);
+        assert!(probe.resolve.is_empty());
+        assert_eq!(probe.step_timeout, target.step_timeout);
     }
 
     #[test]

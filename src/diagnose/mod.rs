@@ -492,3 +492,84 @@ fn healthy(report: &Report, evidence: Vec<String>) -> Verdict {
         evidence,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Details, SCHEMA_VERSION, TargetInfo, Tool};
+
+    /// An interrupted report holding `finished` (the rest skipped, as the app builds it).
+    fn interrupted_with(finished: Vec<Check>) -> Report {
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool {
+                name: "imapdoctor",
+                version: "0",
+            },
+            target: TargetInfo {
+                input: "imap.example.test".into(),
+                host: "imap.example.test".into(),
+                host_unicode: None,
+                port: 993,
+                security: crate::config::Security::Tls,
+                user: None,
+            },
+            started_at: String::new(),
+            duration_ms: 0,
+            interrupted: true,
+            checks: crate::checks::interrupted(finished),
+            control: None,
+            verdict: healthy_placeholder(),
+            transcript: None,
+        }
+    }
+
+    fn healthy_placeholder() -> Verdict {
+        Verdict {
+            fault: Fault::None,
+            code: String::new(),
+            summary: String::new(),
+            confidence: Confidence::Certain,
+            alternatives: Vec::new(),
+            hints: Vec::new(),
+            evidence: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_interrupted_run_says_what_was_found_by_then() {
+        let verdict = diagnose(&interrupted_with(Vec::new()));
+        assert_eq!(
+            (verdict.fault, verdict.code.as_str(), verdict.confidence),
+            (Fault::None, INTERRUPTED, Confidence::Inconclusive)
+        );
+        assert!(
+            verdict.summary.ends_with("no check had finished."),
+            "{}",
+            verdict.summary
+        );
+        let passed = |id| Check::passed(id, "fine", Details::None);
+        let verdict = diagnose(&interrupted_with(vec![
+            passed(CheckId::Dns),
+            passed(CheckId::Tcp),
+        ]));
+        assert!(
+            verdict
+                .summary
+                .ends_with("the checks that finished (dns, tcp) found no problem."),
+            "{}",
+            verdict.summary
+        );
+        let refused = Check::failed(CheckId::Tcp, "refused", "refused", Details::None);
+        let verdict = diagnose(&interrupted_with(vec![passed(CheckId::Dns), refused]));
+        assert!(
+            verdict.summary.ends_with(
+                "by then the tcp check had failed (tcp.refused), but the verdict was not reached."
+            ),
+            "{}",
+            verdict.summary
+        );
+        assert_eq!(verdict.fault, Fault::None);
+        assert_eq!(verdict.hints, [INTERRUPTED_HINT]);
+    }
+}
