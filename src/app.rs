@@ -11,7 +11,7 @@ use crate::cli::{CheckArgs, Cli, Command, OutputArgs};
 use crate::config::{self, Config, Credentials, Target, UsageError};
 use crate::control;
 use crate::exit_code::ExitCode;
-use crate::render::{Render, human::Human, json::Json};
+use crate::render::{Render, human::Human, json::Json, live::Live};
 use crate::report::{Report, SCHEMA_VERSION, TargetInfo, Tool};
 use crate::secret;
 use crate::transcript::Transcript;
@@ -121,6 +121,16 @@ pub async fn check(config: Config) -> Report {
 /// finished by then, the others skipped, no control probe (it is not waited for) and the
 /// `interrupted` verdict.
 pub async fn check_until(config: Config, interrupt: impl Future<Output = ()>) -> Report {
+    check_watched(config, interrupt, checks::Progress::new()).await
+}
+
+/// As [`check_until`], telling `progress` of each step as it starts and each check as it
+/// finishes (the control probe's wait included).
+pub async fn check_watched(
+    config: Config,
+    interrupt: impl Future<Output = ()>,
+    progress: checks::Progress,
+) -> Report {
     let mut interrupt = std::pin::pin!(interrupt);
     let started = Instant::now();
     let started_at = time::OffsetDateTime::now_utc()
@@ -130,7 +140,6 @@ pub async fn check_until(config: Config, interrupt: impl Future<Output = ()>) ->
     let transcript = Transcript::new(started.into_std());
     let (trigger, probe) = control::spawn(config.clone(), run_deadline);
     let stop_probe = probe.abort_handle();
-    let progress = checks::Progress::new();
     let finished = tokio::select! {
         biased;
         () = &mut interrupt => None,
@@ -175,6 +184,15 @@ pub async fn check_until(config: Config, interrupt: impl Future<Output = ()>) ->
             .is_some_and(crate::diagnose::needs_control);
         report.control = if needed {
             trigger.start_now();
+            progress.started(&checks::progress::Step {
+                name: "control",
+                waiting_for: "the control servers",
+                limit: run_deadline.map_or(config.step_timeout, |run| {
+                    config
+                        .step_timeout
+                        .min(run.saturating_duration_since(Instant::now()))
+                }),
+            });
             let compared = async {
                 let endpoints = match probe.await {
                     Ok(Some(found)) => found,
@@ -222,7 +240,8 @@ pub fn render(report: &Report, output: &OutputArgs) -> std::io::Result<()> {
     if output.json {
         Json.render(report, &mut rendered)?;
     } else {
-        Human { color }.render(report, &mut rendered)?;
+        let width = crate::render::layout::width(stdout.is_terminal());
+        Human { color, width }.render(report, &mut rendered)?;
     }
     let text = String::from_utf8_lossy(&rendered);
     let text = secret::redact(&text);
@@ -234,6 +253,12 @@ pub fn render(report: &Report, output: &OutputArgs) -> std::io::Result<()> {
     let mut stream = anstream::AutoStream::new(stdout.lock(), choice);
     stream.write_all(text.as_bytes())?;
     stream.flush()
+}
+
+/// Whether the run is shown live as it goes (on stderr, see [`Live`]): only for the human report
+/// on a terminal, never when stdout is a pipe or a file, or the output is for machines.
+fn shows_live_progress(output: &OutputArgs) -> bool {
+    !output.json && std::io::stdout().is_terminal()
 }
 
 /// The whole program after argument parsing.
@@ -254,7 +279,17 @@ pub fn main(cli: Cli) -> ExitCode {
             runtime.block_on(crate::demo::run(demo.fault, cli.output.verbose))
         }
         None => match config_from_cli(&cli.check, cli.output.verbose) {
-            Ok(config) => Ok(runtime.block_on(check_until(config, ctrl_c()))),
+            Ok(config) => {
+                let live = shows_live_progress(&cli.output).then(Live::on_stderr);
+                let progress = live
+                    .as_ref()
+                    .map_or_else(checks::Progress::new, Live::progress);
+                let report = runtime.block_on(check_watched(config, ctrl_c(), progress));
+                if let Some(live) = live {
+                    live.clear();
+                }
+                Ok(report)
+            }
             Err(e) => {
                 crate::stderr::say(e);
                 return ExitCode::Usage;

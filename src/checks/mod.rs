@@ -53,6 +53,26 @@ impl Checklist {
         self.within_run(self.login_timeout)
     }
 
+    /// The deadline for a network step of check `id` that waits for `waiting_for`, told to the
+    /// progress listener as the step starts.
+    fn begin(&self, id: CheckId, waiting_for: &'static str) -> Instant {
+        self.announce(id, waiting_for, self.step())
+    }
+
+    /// As [`Checklist::begin`], for the login (its own bound).
+    fn begin_login(&self, waiting_for: &'static str) -> Instant {
+        self.announce(CheckId::Auth, waiting_for, self.login_step())
+    }
+
+    fn announce(&self, id: CheckId, waiting_for: &'static str, deadline: Instant) -> Instant {
+        self.progress.started(&progress::Step {
+            name: id.as_str(),
+            waiting_for,
+            limit: deadline.saturating_duration_since(Instant::now()),
+        });
+        deadline
+    }
+
     fn within_run(&self, bound: std::time::Duration) -> Instant {
         let step = Instant::now() + bound;
         self.run_deadline.map_or(step, |run| run.min(step))
@@ -118,7 +138,7 @@ async fn walk(
     list: &mut Checklist,
     control: &crate::control::Trigger,
 ) {
-    let (check, addrs) = dns::run(config, list.step()).await;
+    let (check, addrs) = dns::run(config, list.begin(CheckId::Dns, "the DNS answers")).await;
     if !list.record(check) {
         control.start_now();
         return;
@@ -127,7 +147,7 @@ async fn walk(
         "connecting to {}:{}",
         config.target.host, config.target.port
     ));
-    let (check, stream) = tcp::run(&addrs, list.step()).await;
+    let (check, stream) = tcp::run(&addrs, list.begin(CheckId::Tcp, "the connection")).await;
     let connected = list.record(check);
     if connected {
         control.not_needed();
@@ -141,13 +161,15 @@ async fn walk(
     let socket = Recorded::new(stream);
     let mut conn = match config.target.security {
         Security::Tls => {
-            let (check, tls) = tls::run(config, socket, transcript, list.step()).await;
+            let deadline = list.begin(CheckId::Tls, "the TLS handshake");
+            let (check, tls) = tls::run(config, socket, transcript, deadline).await;
             let passed = list.record(check);
             let Some(tls) = tls.filter(|_| passed) else {
                 return;
             };
             let mut conn = Connection::new(Transport::Tls(Box::new(tls)), transcript.clone());
-            match capability::greet(&mut conn, &config.target.host, list.step()).await {
+            let deadline = list.begin(CheckId::Capability, "the greeting");
+            match capability::greet(&mut conn, &config.target.host, deadline).await {
                 Ok(progress) => {
                     let caps = progress.details.clone();
                     list.record(capability::finish(progress));
@@ -164,7 +186,8 @@ async fn walk(
         }
     };
     let (host, port) = (&config.target.host, config.target.port);
-    let mut progress = match tls_probe::greet(&mut conn, host, peer, port, list.step()).await {
+    let deadline = list.begin(CheckId::Capability, "the greeting");
+    let mut progress = match tls_probe::greet(&mut conn, host, peer, port, deadline).await {
         Ok(p) => p,
         Err(check) => {
             list.record(check);
@@ -186,7 +209,8 @@ async fn walk(
         ));
         return after_capability(config, list, conn, caps).await;
     }
-    if let Err(check) = capability::starttls(&mut conn, &mut progress, list.step()).await {
+    let deadline = list.begin(CheckId::Capability, "the answer to STARTTLS");
+    if let Err(check) = capability::starttls(&mut conn, &mut progress, deadline).await {
         list.record(check);
         return;
     }
@@ -198,7 +222,8 @@ async fn walk(
         }
     };
     transcript.remark("STARTTLS accepted");
-    let (check, tls) = tls::run(config, socket, transcript, list.step()).await;
+    let deadline = list.begin(CheckId::Tls, "the TLS handshake");
+    let (check, tls) = tls::run(config, socket, transcript, deadline).await;
     let passed = list.record(check);
     let Some(tls) = tls.filter(|_| passed) else {
         let mut partial = capability::finish(progress);
@@ -210,7 +235,8 @@ async fn walk(
     };
     let mut conn = Connection::new(Transport::Tls(Box::new(tls)), transcript.clone())
         .continuing_tags_from(next_tag);
-    match capability::after_starttls(&mut conn, progress, list.step()).await {
+    let deadline = list.begin(CheckId::Capability, "the capabilities inside TLS");
+    match capability::after_starttls(&mut conn, progress, deadline).await {
         Ok(progress) => {
             let caps = progress.details.clone();
             list.record(capability::finish(progress));
@@ -245,12 +271,14 @@ async fn after_capability(
     let check = if caps.preauthenticated() {
         auth::preauthenticated(&creds.user)
     } else {
-        auth::run(config, creds, &caps, &mut conn, list.login_step()).await
+        let deadline = list.begin_login("the answer to the login");
+        auth::run(config, creds, &caps, &mut conn, deadline).await
     };
     if !list.record(check) {
         let _ = tokio::time::timeout_at(list.step(), conn.shutdown()).await;
         return;
     }
-    let check = folders::run(&mut conn, &config.mailbox, list.step()).await;
+    let deadline = list.begin(CheckId::Folders, "the folder list");
+    let check = folders::run(&mut conn, &config.mailbox, deadline).await;
     list.record(check);
 }

@@ -1,21 +1,78 @@
-//! The human report: one line per check (mark, id, time, summary), notes, the verdict headline and
-//! hints, and with `-v` the transcript. Colour only when asked for by the caller.
+//! The human report: with `-v` the transcript first, then one line per check (mark, id, time,
+//! summary), notes, the verdict headline and hints, so the verdict is the last thing on screen.
+//! Lines wrap to the width the caller chose, continuations hanging under the text they continue.
+//! Colour only when asked for by the caller.
 
 use std::io::Write;
 
 use anstyle::{AnsiColor, Style};
 
-use super::Render;
-use crate::report::{Confidence, Fault, Report, Status, Verdict};
+use super::{Render, layout};
+use crate::report::{Check, Confidence, Fault, Report, Status, Verdict};
 use crate::sanitize::terminal_text;
+use crate::transcript::TranscriptLine;
 
 /// The human renderer.
 pub struct Human {
     /// Whether to use colour (decided once by the caller: flag, NO_COLOR, TTY).
     pub color: bool,
+    /// The width to wrap lines to, `None` for no wrapping (decided once by the caller:
+    /// [`layout::width`]).
+    pub width: Option<usize>,
 }
 
+/// Where a check's summary starts: after the mark, the id and the time.
+const CHECK_INDENT: usize = 2 + 4 + 1 + 10 + 1 + 8 + 2;
+
+/// The transcript's heading, with what its arrows mean.
+const TRANSCRIPT_LEGEND: &str = "Transcript (-> sent, <- received, ~> and <~ the same inside TLS, \
+                                 === imapdoctor's own note):";
+
 impl Human {
+    /// A check's line as it starts the check in the report (and in the live view on a terminal):
+    /// `  PASS dns           12 ms  resolved to …`, not wrapped.
+    pub fn check_line(&self, check: &Check) -> String {
+        let (first, body) = self.check_parts(check);
+        format!("{first}{body}")
+    }
+
+    /// The mark, id and time columns, and the sanitized summary.
+    fn check_parts(&self, check: &Check) -> (String, String) {
+        let (style, word) = status_style(check.status);
+        let time = if check.status == Status::Skip {
+            String::new()
+        } else {
+            format!("{} ms", check.duration_ms)
+        };
+        let first = format!(
+            "  {} {:<10} {:>8}  ",
+            self.paint(style, word),
+            check.id.as_str(),
+            time
+        );
+        (first, terminal_text(&check.summary))
+    }
+
+    /// `first` then `body`, wrapped to the width with continuations indented by `hang`.
+    fn hang(&self, first: &str, body: &str, hang: usize) -> String {
+        layout::hanging(self.width, first, body, hang)
+    }
+
+    /// The `-v` transcript, before the checks so that the verdict ends the report.
+    fn transcript(&self, lines: &[TranscriptLine], out: &mut dyn Write) -> std::io::Result<()> {
+        writeln!(out, "{}", self.hang("", TRANSCRIPT_LEGEND, 2))?;
+        for line in lines {
+            let first = format!("{:>6} {} ", format!("{}ms", line.t_ms), line.prefix());
+            let hang = first.chars().count();
+            writeln!(
+                out,
+                "{}",
+                self.hang(&first, &terminal_text(&line.text), hang)
+            )?;
+        }
+        writeln!(out)
+    }
+
     fn paint(&self, style: Style, text: &str) -> String {
         if self.color {
             format!("{style}{text}{style:#}")
@@ -58,29 +115,18 @@ impl Render for Human {
             user
         )?;
         writeln!(out)?;
+        if let Some(lines) = &report.transcript {
+            self.transcript(lines, out)?;
+        }
         for check in &report.checks {
-            let (style, word) = status_style(check.status);
-            let time = if check.status == Status::Skip {
-                String::new()
-            } else {
-                format!("{} ms", check.duration_ms)
-            };
-            writeln!(
-                out,
-                "  {} {:<10} {:>8}  {}",
-                self.paint(style, word),
-                check.id.as_str(),
-                time,
-                terminal_text(&check.summary)
-            )?;
+            let (first, body) = self.check_parts(check);
+            writeln!(out, "{}", self.hang(&first, &body, CHECK_INDENT))?;
             for note in &check.notes {
+                let first = format!("{:CHECK_INDENT$}· ", "");
                 writeln!(
                     out,
-                    "  {:>4} {:<10} {:>8}  · {}",
-                    "",
-                    "",
-                    "",
-                    terminal_text(note)
+                    "{}",
+                    self.hang(&first, &terminal_text(note), CHECK_INDENT + 2)
                 )?;
             }
         }
@@ -92,14 +138,10 @@ impl Render for Human {
                 .iter()
                 .map(|p| format!("{}:{} {}", terminal_text(&p.host), p.port, p.outcome))
                 .collect();
-            writeln!(
-                out,
-                "\n  control: {} ({})",
-                control.status,
-                probes.join(", ")
-            )?;
+            let body = format!("{} ({})", control.status, probes.join(", "));
+            writeln!(out, "\n{}", self.hang("  control: ", &body, 11))?;
             if let Some(note) = control.note {
-                writeln!(out, "           · {note}")?;
+                writeln!(out, "{}", self.hang("           · ", note, 13))?;
             }
         }
         writeln!(out)?;
@@ -121,30 +163,14 @@ impl Render for Human {
             Fault::Account => "ACCOUNT",
             Fault::Config => "CONFIG",
         };
-        writeln!(
-            out,
-            "{} {}",
-            self.paint(style, &format!("Verdict [{fault}]:")),
-            terminal_text(&v.summary)
-        )?;
+        let first = format!("{} ", self.paint(style, &format!("Verdict [{fault}]:")));
+        writeln!(out, "{}", self.hang(&first, &terminal_text(&v.summary), 2))?;
         writeln!(out, "  code: {}", v.code)?;
         if v.fault != Fault::None || v.confidence != Confidence::Certain {
-            writeln!(out, "  {}", confidence_line(v))?;
+            writeln!(out, "{}", self.hang("  ", &confidence_line(v), 4))?;
         }
         for hint in &v.hints {
-            writeln!(out, "  → {}", terminal_text(hint))?;
-        }
-        if let Some(lines) = &report.transcript {
-            writeln!(out, "\nTranscript:")?;
-            for line in lines {
-                writeln!(
-                    out,
-                    "{:>6} {} {}",
-                    format!("{}ms", line.t_ms),
-                    line.prefix(),
-                    terminal_text(&line.text)
-                )?;
-            }
+            writeln!(out, "{}", self.hang("  → ", &terminal_text(hint), 4))?;
         }
         writeln!(out, "\nFinished in {} ms.", report.duration_ms)
     }

@@ -2,6 +2,8 @@
 
 pub mod human;
 pub mod json;
+pub mod layout;
+pub mod live;
 
 use crate::report::Report;
 

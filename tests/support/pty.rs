@@ -7,6 +7,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, ExitStatus, Stdio};
 use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long a test waits for anything before it fails (a hang guard, not a measurement).
@@ -19,6 +20,10 @@ pub struct OnTerminal {
     tty: std::fs::File,
     /// Each time "Password" has appeared on the terminal.
     prompted: Receiver<()>,
+    /// Everything written on the terminal so far.
+    screen: Arc<Mutex<Vec<u8>>>,
+    /// The thread reading the terminal; it ends when the process and its children have closed it.
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 /// How a run on the terminal ended.
@@ -32,6 +37,18 @@ impl OnTerminal {
     /// Starts the binary in a clean environment (PATH only) with `args`; stdout and stderr are
     /// pipes.
     pub fn spawn(args: &[&str]) -> OnTerminal {
+        OnTerminal::spawn_with(args, &[], false, false)
+    }
+
+    /// As [`OnTerminal::spawn`], with `env` added and stdout and/or stderr on the terminal too (a
+    /// stream on the terminal is not collected by [`OnTerminal::ended`]: read
+    /// [`OnTerminal::screen`]).
+    pub fn spawn_with(
+        args: &[&str],
+        env: &[(&str, &str)],
+        stdout_on_terminal: bool,
+        stderr_on_terminal: bool,
+    ) -> OnTerminal {
         let (mut master, mut slave) = (0, 0);
         // SAFETY: both out-pointers are valid; null name, termios and window size are allowed.
         let opened = unsafe {
@@ -50,10 +67,19 @@ impl OnTerminal {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_imapdoctor"));
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .envs(env.iter().copied())
             .args(args)
             .stdin(Stdio::from(slave.try_clone().unwrap()))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .stdout(if stdout_on_terminal {
+                Stdio::from(slave.try_clone().unwrap())
+            } else {
+                Stdio::piped()
+            })
+            .stderr(if stderr_on_terminal {
+                Stdio::from(slave.try_clone().unwrap())
+            } else {
+                Stdio::piped()
+            });
         // A new session whose controlling terminal is the pty (rpassword reads /dev/tty).
         // SAFETY: only async-signal-safe calls between fork and exec.
         unsafe {
@@ -65,14 +91,17 @@ impl OnTerminal {
             });
         }
         let child = cmd.spawn().unwrap();
+        drop(cmd);
         drop(slave);
         let tty = std::fs::File::from(master);
         let mut reader = tty.try_clone().unwrap();
         let (prompted_tx, prompted) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut seen = Vec::new();
+        let screen = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&screen);
+        let reader = std::thread::spawn(move || {
             let mut buf = [0u8; 256];
             while let Ok(n @ 1..) = reader.read(&mut buf) {
+                let mut seen = seen.lock().unwrap();
                 seen.extend_from_slice(&buf[..n]);
                 if seen.windows(8).any(|w| w == b"Password") {
                     let _ = prompted_tx.send(());
@@ -83,7 +112,40 @@ impl OnTerminal {
             child,
             tty,
             prompted,
+            screen,
+            reader: Some(reader),
         }
+    }
+
+    /// Everything written on the terminal so far, as text.
+    pub fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.screen.lock().unwrap()).into_owned()
+    }
+
+    /// Waits until `text` has appeared on the terminal.
+    pub fn wait_for(&self, text: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        while !self.screen().contains(text) {
+            assert!(
+                Instant::now() < deadline,
+                "{text:?} never appeared on the terminal; it shows:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Whether the process is still running.
+    pub fn running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
+    /// Everything written on the terminal, once the process has ended and closed it.
+    pub fn final_screen(&mut self) -> String {
+        if let Some(reader) = self.reader.take() {
+            reader.join().unwrap();
+        }
+        self.screen()
     }
 
     /// The process id.
