@@ -250,11 +250,23 @@ pub fn main(cli: Cli) -> ExitCode {
         }
     };
     let report = match &cli.command {
+        Some(Command::Explain(explain)) => {
+            return crate::explain::run(explain.code.as_deref(), explain.list);
+        }
         Some(Command::Demo(demo)) => {
             runtime.block_on(crate::demo::run(demo.fault, cli.output.verbose))
         }
         None => match config_from_cli(&cli.check, cli.output.verbose) {
-            Ok(config) => Ok(runtime.block_on(check_until(config, ctrl_c()))),
+            Ok(config) => {
+                for (host, port, _) in config.unused_resolve() {
+                    let target = &config.target;
+                    crate::stderr::warn(format_args!(
+                        "--resolve for {host}:{port} is not used: the check connects to {}:{}",
+                        target.host, target.port
+                    ));
+                }
+                Ok(runtime.block_on(check_until(config, ctrl_c())))
+            }
             Err(e) => {
                 crate::stderr::say(e);
                 return ExitCode::Usage;

@@ -11,6 +11,7 @@ pub mod control;
 pub mod demo;
 pub mod diagnose;
 pub mod exit_code;
+pub mod explain;
 pub mod host;
 pub mod imap;
 pub mod input_file;
