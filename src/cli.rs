@@ -16,7 +16,7 @@ use crate::config::{AuthMechanism, Security};
     version,
     about,
     subcommand_negates_reqs = true,
-    override_usage = "imapdoctor [OPTIONS] <TARGET>\n       imapdoctor [--json] [-v] [--no-color] <COMMAND>",
+    override_usage = "imapdoctor [OPTIONS] <TARGET>\n       imapdoctor [--json] [-v] [--no-color] demo [--fault <FAULT>]\n       imapdoctor explain <CODE|--list>",
     subcommand_precedence_over_arg = true,
     args_override_self = true,
     after_help = "Passwords are never taken from the command line: set IMAPDOCTOR_PASSWORD, use --password-stdin, \

@@ -15,6 +15,7 @@ pub mod explain;
 pub mod host;
 pub mod imap;
 pub mod input_file;
+pub mod man;
 pub mod prompt;
 pub mod providers;
 pub mod render;
