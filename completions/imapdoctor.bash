@@ -19,11 +19,17 @@ _imapdoctor() {
             imapdoctor,demo)
                 cmd="imapdoctor__subcmd__demo"
                 ;;
+            imapdoctor,explain)
+                cmd="imapdoctor__subcmd__explain"
+                ;;
             imapdoctor,help)
                 cmd="imapdoctor__subcmd__help"
                 ;;
             imapdoctor__subcmd__help,demo)
                 cmd="imapdoctor__subcmd__help__subcmd__demo"
+                ;;
+            imapdoctor__subcmd__help,explain)
+                cmd="imapdoctor__subcmd__help__subcmd__explain"
                 ;;
             imapdoctor__subcmd__help,help)
                 cmd="imapdoctor__subcmd__help__subcmd__help"
@@ -35,7 +41,7 @@ _imapdoctor() {
 
     case "${cmd}" in
         imapdoctor)
-            opts="-v -h -V --port --security --user --password-stdin --auth --oauth-token-file --mailbox --ca-file --insecure --allow-plaintext-auth --timeout --login-timeout --max-time --resolve --control --no-control --json --no-color --verbose --help --version demo help"
+            opts="-v -h -V --port --security --user --password-stdin --auth --oauth-token-file --mailbox --ca-file --insecure --allow-plaintext-auth --timeout --login-timeout --max-time --resolve --control --no-control --json --no-color --verbose --help --version demo explain help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -114,8 +120,22 @@ _imapdoctor() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        imapdoctor__subcmd__explain)
+            opts="-v -h --list --json --no-color --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         imapdoctor__subcmd__help)
-            opts="demo help"
+            opts="demo explain help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -129,6 +149,20 @@ _imapdoctor() {
             return 0
             ;;
         imapdoctor__subcmd__help__subcmd__demo)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imapdoctor__subcmd__help__subcmd__explain)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -43,6 +43,7 @@ set edit:completion:arg-completer[imapdoctor] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand demo 'Run the full check against a built-in IMAP server on loopback (no account needed)'
+            cand explain 'Explain a verdict code: who owns it, what it means, what to do, other possible causes'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'imapdoctor;demo'= {
@@ -54,11 +55,23 @@ set edit:completion:arg-completer[imapdoctor] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'imapdoctor;explain'= {
+            cand --list 'List every verdict code with its owner and a one-line summary'
+            cand --json 'Write one JSON document to stdout'
+            cand --no-color 'No colour (NO_COLOR is honoured too; colour only on a terminal)'
+            cand -v 'Include the protocol transcript'
+            cand --verbose 'Include the protocol transcript'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'imapdoctor;help'= {
             cand demo 'Run the full check against a built-in IMAP server on loopback (no account needed)'
+            cand explain 'Explain a verdict code: who owns it, what it means, what to do, other possible causes'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'imapdoctor;help;demo'= {
+        }
+        &'imapdoctor;help;explain'= {
         }
         &'imapdoctor;help;help'= {
         }

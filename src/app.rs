@@ -275,11 +275,21 @@ pub fn main(cli: Cli) -> ExitCode {
         }
     };
     let report = match &cli.command {
+        Some(Command::Explain(explain)) => {
+            return crate::explain::run(explain.code.as_deref(), explain.list);
+        }
         Some(Command::Demo(demo)) => {
             runtime.block_on(crate::demo::run(demo.fault, cli.output.verbose))
         }
         None => match config_from_cli(&cli.check, cli.output.verbose) {
             Ok(config) => {
+                for (host, port, _) in config.unused_resolve() {
+                    let target = &config.target;
+                    crate::stderr::warn(format_args!(
+                        "--resolve for {host}:{port} is not used: the check connects to {}:{}",
+                        target.host, target.port
+                    ));
+                }
                 let live = shows_live_progress(&cli.output).then(Live::on_stderr);
                 let progress = live
                     .as_ref()

@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::error::ErrorKind;
+use clap::parser::ValueSource;
+use clap::{ArgGroup, Args, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::config::{AuthMechanism, Security};
 
@@ -13,13 +15,18 @@ use crate::config::{AuthMechanism, Security};
     name = "imapdoctor",
     version,
     about,
-    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    override_usage = "imapdoctor [OPTIONS] <TARGET>\n       imapdoctor [--json] [-v] [--no-color] demo [--fault <FAULT>]\n       imapdoctor explain <CODE|--list>",
     subcommand_precedence_over_arg = true,
     args_override_self = true,
     after_help = "Passwords are never taken from the command line: set IMAPDOCTOR_PASSWORD, use --password-stdin, \
 or type it at the prompt. An OAuth2 token is read from IMAPDOCTOR_OAUTH_TOKEN.\n\n\
+By default, when a check fails in a way this computer's network could explain (DNS, TCP, an expired \
+certificate), imapdoctor contacts two public known-good IMAP servers on port 993 (imap.gmail.com and \
+outlook.office365.com, others when the target is one of them) to tell the network from the server. \
+--no-control turns that off; --control HOST[:PORT] names your own.\n\n\
 Exit codes: 0 all passed, 2 usage, 3 internal error, 10 dns, 11 tcp, 12 tls, 13 capability, 14 auth, 15 folders, 130 interrupted (Ctrl-C).\n\n\
-Examples:\n  imapdoctor outlook.office365.com\n  IMAPDOCTOR_PASSWORD=... imapdoctor --user me@example.com imaps://imap.example.com\n  imapdoctor --json imap://mail.example.com:143 > report.json\n  imapdoctor demo --fault wrong-password"
+Examples:\n  imapdoctor outlook.office365.com\n  IMAPDOCTOR_PASSWORD=... imapdoctor --user me@example.com imaps://imap.example.com\n  imapdoctor --json imap://mail.example.com:143 > report.json\n  imapdoctor demo --fault wrong-password\n  imapdoctor explain auth.rejected"
 )]
 pub struct Cli {
     /// A mode other than the check.
@@ -40,6 +47,21 @@ pub struct Cli {
 pub enum Command {
     /// Run the full check against a built-in IMAP server on loopback (no account needed).
     Demo(DemoArgs),
+    /// Explain a verdict code: who owns it, what it means, what to do, other possible causes.
+    Explain(ExplainArgs),
+}
+
+/// `imapdoctor explain` options.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("what").required(true).args(["code", "list"])))]
+pub struct ExplainArgs {
+    /// The verdict code, as the report gives it (tcp.refused, auth.unavailable).
+    #[arg(value_name = "CODE")]
+    pub code: Option<String>,
+
+    /// List every verdict code with its owner and a one-line summary.
+    #[arg(long, conflicts_with = "code")]
+    pub list: bool,
 }
 
 /// `imapdoctor demo` options.
@@ -71,6 +93,10 @@ pub struct CheckArgs {
     /// The server: host, host:port, imaps://host[:port] (implicit TLS) or imap://host[:port] (STARTTLS).
     #[arg(value_name = "TARGET", required = true)]
     pub target: Option<String>,
+
+    /// Refused with a message: one target at a time.
+    #[arg(value_name = "MORE", hide = true)]
+    pub more_targets: Vec<String>,
 
     /// Port (default: 993 for implicit TLS, 143 for STARTTLS or none).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
@@ -151,6 +177,47 @@ pub struct OutputArgs {
     /// Include the protocol transcript.
     #[arg(short, long, global = true)]
     pub verbose: bool,
+}
+
+/// Parses the command line. Global options (`--json`, `-v`, `--no-color`) may come before a
+/// subcommand (`imapdoctor --json demo`); the check's own options and TARGET may not, nor may a
+/// second TARGET.
+pub fn parse() -> Result<Cli, clap::Error> {
+    let matches = command().try_get_matches()?;
+    let cli = Cli::from_arg_matches(&matches)?;
+    if let Some((mode, _)) = matches.subcommand() {
+        let given: Vec<String> = check_args()
+            .iter()
+            .filter(|a| matches.value_source(a.get_id().as_str()) == Some(ValueSource::CommandLine))
+            .map(|a| match a.get_long() {
+                Some(long) => format!("--{long}"),
+                None => format!(
+                    "TARGET ({})",
+                    cli.check.target.as_deref().unwrap_or_default()
+                ),
+            })
+            .collect();
+        if !given.is_empty() {
+            let message = format!(
+                "{} cannot be used with 'imapdoctor {mode}' (only --json, --no-color and -v apply to it)",
+                given.join(", ")
+            );
+            return Err(command().error(ErrorKind::ArgumentConflict, message));
+        }
+    }
+    if let (Some(first), Some(second)) = (&cli.check.target, cli.check.more_targets.first()) {
+        let message = format!(
+            "one target at a time: {first:?} and {second:?} were given; run imapdoctor once per server"
+        );
+        return Err(command().error(ErrorKind::TooManyValues, message));
+    }
+    Ok(cli)
+}
+
+/// The check's own arguments (not the global output options).
+fn check_args() -> Vec<clap::Arg> {
+    let check = <CheckArgs as Args>::augment_args(clap::Command::new("check"));
+    check.get_arguments().cloned().collect()
 }
 
 /// The clap command, for completions and the man page.

@@ -134,12 +134,22 @@ impl Config {
     /// The override addresses for the target, if `--resolve` gave any (names compare in their
     /// A-label form, ignoring case and a trailing root dot).
     pub fn resolved_override(&self) -> Option<Vec<SocketAddr>> {
-        let t = &self.target;
-        let name = |h: &str| h.trim_end_matches('.').to_ascii_lowercase();
         self.resolve
             .iter()
-            .find(|(h, p, _)| name(h) == name(&t.host) && *p == t.port)
+            .find(|(h, p, _)| self.is_target(h, *p))
             .map(|(_, p, addrs)| addrs.iter().map(|a| SocketAddr::new(*a, *p)).collect())
+    }
+
+    /// The `--resolve` entries nothing uses: for another host or port than the target's.
+    pub fn unused_resolve(&self) -> impl Iterator<Item = &(String, u16, Vec<IpAddr>)> {
+        self.resolve
+            .iter()
+            .filter(|(h, p, _)| !self.is_target(h, *p))
+    }
+
+    fn is_target(&self, host: &str, port: u16) -> bool {
+        let name = |h: &str| h.trim_end_matches('.').to_ascii_lowercase();
+        name(host) == name(&self.target.host) && port == self.target.port
     }
 }
 
@@ -149,6 +159,11 @@ pub enum UsageError {
     /// The TARGET could not be understood.
     #[error("cannot understand target {0:?}: {1}")]
     Target(String, String),
+    /// TARGET is an e-mail address (the address, the command to use instead).
+    #[error(
+        "{0:?} is an e-mail address, not a server: imapdoctor checks the IMAP server and logs in as the address. Use: {1}"
+    )]
+    Address(String, String),
     /// `--port` disagrees with the port in TARGET.
     #[error("--port {0} contradicts the port {1} in the target")]
     PortConflict(u16, u16),
@@ -241,6 +256,13 @@ impl Target {
             (None, input)
         };
         let rest = rest.strip_suffix('/').unwrap_or(rest);
+        if let Some(address) = scheme_security
+            .is_none()
+            .then(|| mail_address(rest))
+            .flatten()
+        {
+            return Err(address);
+        }
         if rest.contains('/') || rest.contains('@') || rest.contains('?') {
             return Err(bad("give just a host and port, without user or path"));
         }
@@ -272,6 +294,25 @@ impl Target {
     pub fn host_unicode(&self) -> Option<String> {
         crate::host::to_unicode(&self.host)
     }
+}
+
+/// The usage error for an e-mail address given as TARGET (`alice@gmail.com`), with the command
+/// to use: the provider's IMAP server when the domain is a known one.
+fn mail_address(input: &str) -> Option<UsageError> {
+    let (user, domain) = input.rsplit_once('@')?;
+    let plausible = !user.is_empty() && domain.contains('.') && !domain.contains(['/', ':', '?']);
+    if !plausible {
+        return None;
+    }
+    let address = crate::sanitize::terminal_text(input);
+    let command = match crate::providers::imap_host_for_mail_domain(domain) {
+        Some(host) => format!("imapdoctor {host} --user {address}"),
+        None => format!(
+            "imapdoctor IMAP-HOST --user {address} (IMAP-HOST: the provider's IMAP server, often imap.{})",
+            crate::sanitize::terminal_text(domain)
+        ),
+    };
+    Some(UsageError::Address(address, command))
 }
 
 fn strip_scheme<'a>(input: &'a str, scheme: &str) -> Option<&'a str> {

@@ -1,9 +1,7 @@
 //! The `imapdoctor` binary: parse, run, render, exit.
 
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
-    match imapdoctor::cli::Cli::try_parse() {
+    match imapdoctor::cli::parse() {
         Ok(cli) => imapdoctor::app::main(cli).into(),
         // clap's own text and code (help and version: stdout, 0; errors: stderr, 2); a write
         // that fails (`>/dev/full`) loses the text but never panics.

@@ -32,6 +32,29 @@ pub const PROVIDERS: &[Provider] = &[
     Provider { id: "dovecot", name: "Dovecot", domains: &[], greeting: Some("Dovecot"), public: false },
 ];
 
+/// The IMAP server of the big providers' mail domains (the part after `@`), as their help pages give it.
+#[rustfmt::skip]
+pub const MAIL_DOMAINS: &[(&str, &str)] = &[
+    ("gmail.com", "imap.gmail.com"), ("googlemail.com", "imap.gmail.com"),
+    ("outlook.com", "outlook.office365.com"), ("hotmail.com", "outlook.office365.com"),
+    ("live.com", "outlook.office365.com"), ("msn.com", "outlook.office365.com"),
+    ("icloud.com", "imap.mail.me.com"), ("me.com", "imap.mail.me.com"), ("mac.com", "imap.mail.me.com"),
+    ("yahoo.com", "imap.mail.yahoo.com"), ("aol.com", "imap.aol.com"),
+    ("fastmail.com", "imap.fastmail.com"),
+    ("zoho.com", "imap.zoho.com"), ("zoho.eu", "imap.zoho.eu"),
+    ("gmx.com", "imap.gmx.com"), ("gmx.net", "imap.gmx.net"),
+    ("yandex.com", "imap.yandex.com"), ("yandex.ru", "imap.yandex.ru"),
+];
+
+/// The IMAP server for addresses at `domain`, when it is a big provider's mail domain.
+pub fn imap_host_for_mail_domain(domain: &str) -> Option<&'static str> {
+    let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+    MAIL_DOMAINS
+        .iter()
+        .find(|(d, _)| *d == domain)
+        .map(|(_, host)| *host)
+}
+
 /// Software known to re-sign TLS (antivirus mail shields, corporate proxies), by a name that
 /// appears in its CA's subject.
 #[rustfmt::skip]

@@ -11,3 +11,8 @@ pub fn say(message: impl Display) {
     let message = crate::secret::redact(&message);
     let _ = writeln!(std::io::stderr().lock(), "imapdoctor: {message}");
 }
+
+/// Writes `imapdoctor: warning: {message}`, as [`say`] does.
+pub fn warn(message: impl Display) {
+    say(format_args!("warning: {message}"));
+}

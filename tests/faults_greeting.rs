@@ -15,23 +15,30 @@ async fn bye_greeting_is_the_servers_problem() {
     .await;
     expect(&run, 13, "capability", "server", "capability.bye");
     assert!(run.summary("capability").contains("Server overloaded"));
+    let hints = &run.json.as_ref().unwrap()["verdict"]["hints"];
+    assert_eq!(
+        hints[0],
+        "The server said: \"Server overloaded, try later\""
+    );
     assert_eq!(run.status("auth"), "skip");
     assert_eq!(run.summary("auth"), "skipped: the capability check failed");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bye_greeting_with_unavailable_code() {
-    expect(
-        &opening_run(
-            Opening::Greet("* BYE [UNAVAILABLE] Maintenance".into()),
-            &[],
-        )
-        .await,
-        13,
-        "capability",
-        "server",
-        "capability.unavailable",
-    );
+    let run = opening_run(
+        Opening::Greet("* BYE [UNAVAILABLE] Maintenance".into()),
+        &[],
+    )
+    .await;
+    expect(&run, 13, "capability", "server", "capability.unavailable");
+    // The server's own reason, and no talk of a login that never happened.
+    let verdict = &run.json.as_ref().unwrap()["verdict"];
+    assert_eq!(verdict["hints"][0], "The server said: \"Maintenance\"");
+    let said = verdict.to_string();
+    assert!(!said.contains("password"), "{said}");
+    assert!(!said.contains("authentication backend"), "{said}");
+    assert!(verdict["summary"].as_str().unwrap().contains("greeting"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

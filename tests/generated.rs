@@ -28,12 +28,45 @@ fn generated() -> Vec<(PathBuf, Vec<u8>)> {
         };
         files.push((root.join("completions").join(name), out));
     }
-    let mut man = Vec::new();
-    clap_mangen::Man::new(imapdoctor::cli::command())
-        .render(&mut man)
-        .expect("render the man page");
-    files.push((root.join("doc").join("imapdoctor.1"), man));
+    files.push((
+        root.join("doc").join("imapdoctor.1"),
+        imapdoctor::man::render(),
+    ));
     files
+}
+
+#[test]
+fn the_man_page_documents_the_environment_and_exit_status_and_names_no_missing_page() {
+    let page = String::from_utf8(imapdoctor::man::render()).unwrap();
+    for section in [
+        ".SH SYNOPSIS",
+        ".SH OPTIONS",
+        ".SH COMMANDS",
+        ".SH ENVIRONMENT",
+        ".SH \"EXIT STATUS\"",
+    ] {
+        assert!(page.contains(section), "{section} missing");
+    }
+    for name in [
+        "IMAPDOCTOR_PASSWORD",
+        "IMAPDOCTOR_OAUTH_TOKEN",
+        "NO_COLOR",
+        "SSL_CERT_FILE",
+    ] {
+        assert!(
+            page.contains(&format!(".TP\n\\fB{name}\\fR")),
+            "{name} missing"
+        );
+    }
+    for code in [0, 2, 3, 10, 11, 12, 13, 14, 15, 130] {
+        assert!(
+            page.contains(&format!(".TP\n\\fB{code}\\fR")),
+            "exit {code} missing"
+        );
+    }
+    // Only this page exists: no imapdoctor-demo(1), imapdoctor-help(1).
+    assert!(!page.contains("(1)"), "{page}");
+    assert_eq!(page.matches(".ds Aq").count(), 2, "one apostrophe preamble");
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! codes and provider strings) and by the control probe (was anything else reachable?), decides
 //! which side owns the problem. Checks report facts; this module decides; renderers only lay out.
 
+pub mod catalogue;
 pub mod confidence;
 pub mod responses;
 pub mod rules;
@@ -69,13 +70,7 @@ fn opening(fault: Fault, code: &str) -> &'static str {
 
 /// The decision table as Markdown (symptom → fault → code → first hint), for the README.
 pub fn decision_table_markdown() -> String {
-    let fault = |f: Fault| match f {
-        Fault::None => "none",
-        Fault::Local => "local",
-        Fault::Server => "server",
-        Fault::Account => "account",
-        Fault::Config => "config",
-    };
+    let fault = catalogue::owner;
     let mut out =
         String::from("| symptom | fault | confidence | code | hint |\n|---|---|---|---|---|\n");
     out.push_str("| every check passes | none | certain | `ok` (`ok.with_warnings`) | — |\n");
@@ -94,16 +89,7 @@ pub fn decision_table_markdown() -> String {
         ));
     }
     for rule in responses::RESPONSE_RULES {
-        let m = &rule.matcher;
-        let said = match (m.code, m.text) {
-            (Some(c), Some(t)) => format!("the server answers `[{c}]` saying \"{t}\""),
-            (Some(c), None) => format!("the server answers `[{c}]`"),
-            (None, t) => format!("the server says \"{}\"", t.unwrap_or_default()),
-        };
-        let said = match m.provider.and_then(crate::providers::by_id) {
-            Some(p) => format!("{said} (only when the server is {})", p.name),
-            None => said,
-        };
+        let said = catalogue::server_said(&rule.matcher, "`");
         let hint = rule.hints.first().copied().unwrap_or_default();
         out.push_str(&format!(
             "| {said}: {} | {} | certain | `<check>.{}` | {} |\n",
@@ -330,24 +316,55 @@ fn provider_id(report: &Report) -> Option<&'static str> {
 
 type Found = (Fault, String, String, Vec<String>);
 
+/// The table's row for the failure, with the server's own reason (the text of its BYE or NO)
+/// as the first hint.
 fn lookup(report: &Report, failed: &Check, code: &str) -> Option<Found> {
-    let owned = |hints: &[&str]| hints.iter().map(|h| h.to_string()).collect();
     // Our own conclusive findings are not re-read from the server's words.
     let ours = matches!(
         code,
         "auth.mechanism_not_offered" | "auth.encryption_required" | "folders.not_provisioned"
     );
-    if let Some((response_code, text)) = server_words(failed).filter(|_| !ours)
+    let words = server_words(failed).filter(|_| !ours);
+    let (fault, code, summary, mut hints) = lookup_row(report, failed, code, words.clone())?;
+    let reason = match (&words, &failed.details) {
+        (Some((_, text)), _) => Some(text.as_str()),
+        (None, Details::Tls(tls)) if code == "tls.bye" => tls
+            .received_instead
+            .as_deref()
+            .map(|r| r.strip_prefix("* BYE").unwrap_or(r)),
+        _ => None,
+    };
+    if let Some(reason) = reason.map(str::trim).filter(|r| !r.is_empty()) {
+        hints.insert(0, format!("The server said: \"{reason}\""));
+    }
+    Some((fault, code, summary, hints))
+}
+
+fn lookup_row(
+    report: &Report,
+    failed: &Check,
+    code: &str,
+    words: Option<(Option<String>, String)>,
+) -> Option<Found> {
+    let owned = |hints: &[&str]| hints.iter().map(|h| h.to_string()).collect();
+    if let Some((response_code, text)) = words
         && let Some(rule) =
             responses::classify(response_code.as_deref(), &text, provider_id(report))
     {
         let prefix = failed.id.as_str();
-        let summary = format!("{} (The server said: \"{text}\")", rule.summary);
+        // A greeting comes before any login: a server-side row written for a failed login
+        // (its authentication backend, "not a wrong password") gives way to the greeting's own.
+        let (summary, hints) = match rules::lookup("capability.bye") {
+            Some(bye) if failed.id == CheckId::Capability && rule.fault == Fault::Server => {
+                (bye.summary, bye.hints)
+            }
+            _ => (rule.summary, rule.hints),
+        };
         return Some((
             rule.fault,
             format!("{prefix}.{}", rule.code),
-            summary,
-            owned(rule.hints),
+            summary.to_string(),
+            owned(hints),
         ));
     }
     let rule = rules::lookup(code)?;
@@ -371,7 +388,7 @@ fn lookup(report: &Report, failed: &Check, code: &str) -> Option<Found> {
 
 /// The verdict code of a run interrupted before its conclusion.
 pub const INTERRUPTED: &str = "interrupted";
-const INTERRUPTED_HINT: &str =
+pub(crate) const INTERRUPTED_HINT: &str =
     "Run imapdoctor again and let it finish (--timeout and --max-time bound how long it waits).";
 
 /// An interrupted run has no conclusion: no owner, inconclusive, and what was found by then.
