@@ -57,6 +57,7 @@ impl Render for Human {
             t.security.describe(),
             user
         )?;
+        writeln!(out, "{}", terminal_text(&super::provenance(report)))?;
         writeln!(out)?;
         for check in &report.checks {
             let (style, word) = status_style(check.status);
