@@ -33,12 +33,16 @@ Register-ArgumentCompleter -Native -CommandName 'imapdoctor' -ScriptBlock {
             [CompletionResult]::new('--max-time', '--max-time', [CompletionResultType]::ParameterName, 'Hard bound on the whole run (control probe included), in seconds')
             [CompletionResult]::new('--resolve', '--resolve', [CompletionResultType]::ParameterName, 'Connect to ADDR (or a comma-separated list, tried Happy Eyeballs style) for HOST:PORT, still verifying the certificate for HOST (as curl''s --resolve)')
             [CompletionResult]::new('--control', '--control', [CompletionResultType]::ParameterName, 'A known-good endpoint to compare with when the target is unreachable (repeatable; default: public providers)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format: human (default), json (one JSON document), markdown (for a ticket) or oneline (for a log)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never')
             [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password from the first line of standard input')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the certificate (the report says so, and TLS is at best a warning)')
             [CompletionResult]::new('--allow-plaintext-auth', '--allow-plaintext-auth', [CompletionResultType]::ParameterName, 'Allow credentials over an unencrypted connection (only with --security none)')
             [CompletionResult]::new('--no-control', '--no-control', [CompletionResultType]::ParameterName, 'Do not probe any control endpoint')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write one JSON document to stdout')
-            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'No colour (NO_COLOR is honoured too; colour only on a terminal)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write one JSON document to stdout (same as --format json)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Write nothing to stdout: the exit code only (usage errors still go to stderr)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Write nothing to stdout: the exit code only (usage errors still go to stderr)')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Same as --color never')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Include the protocol transcript')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Include the protocol transcript')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -52,8 +56,12 @@ Register-ArgumentCompleter -Native -CommandName 'imapdoctor' -ScriptBlock {
         }
         'imapdoctor;demo' {
             [CompletionResult]::new('--fault', '--fault', [CompletionResultType]::ParameterName, 'Show a failure and its verdict instead of a healthy server')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write one JSON document to stdout')
-            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'No colour (NO_COLOR is honoured too; colour only on a terminal)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format: human (default), json (one JSON document), markdown (for a ticket) or oneline (for a log)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write one JSON document to stdout (same as --format json)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Write nothing to stdout: the exit code only (usage errors still go to stderr)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Write nothing to stdout: the exit code only (usage errors still go to stderr)')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Same as --color never')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Include the protocol transcript')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Include the protocol transcript')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -61,13 +69,17 @@ Register-ArgumentCompleter -Native -CommandName 'imapdoctor' -ScriptBlock {
             break
         }
         'imapdoctor;explain' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format: human (default), json (one JSON document), markdown (for a ticket) or oneline (for a log)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never')
             [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List every verdict code with its owner and a one-line summary')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write one JSON document to stdout')
-            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'No colour (NO_COLOR is honoured too; colour only on a terminal)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write one JSON document to stdout (same as --format json)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Write nothing to stdout: the exit code only (usage errors still go to stderr)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Write nothing to stdout: the exit code only (usage errors still go to stderr)')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Same as --color never')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Include the protocol transcript')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Include the protocol transcript')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'imapdoctor;help' {

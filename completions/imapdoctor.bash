@@ -41,7 +41,7 @@ _imapdoctor() {
 
     case "${cmd}" in
         imapdoctor)
-            opts="-v -h -V --port --security --user --password-stdin --auth --oauth-token-file --mailbox --ca-file --insecure --allow-plaintext-auth --timeout --login-timeout --max-time --resolve --control --no-control --json --no-color --verbose --help --version demo explain help"
+            opts="-q -v -h -V --port --security --user --password-stdin --auth --oauth-token-file --mailbox --ca-file --insecure --allow-plaintext-auth --timeout --login-timeout --max-time --resolve --control --no-control --format --json --quiet --color --no-color --verbose --help --version demo explain help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -95,6 +95,14 @@ _imapdoctor() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json markdown oneline" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -103,7 +111,7 @@ _imapdoctor() {
             return 0
             ;;
         imapdoctor__subcmd__demo)
-            opts="-v -h --fault --json --no-color --verbose --help"
+            opts="-q -v -h --fault --format --json --quiet --color --no-color --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -111,6 +119,14 @@ _imapdoctor() {
             case "${prev}" in
                 --fault)
                     COMPREPLY=($(compgen -W "wrong-password expired-certificate server-down bye-greeting missing-mailbox" -- "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json markdown oneline" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -121,12 +137,20 @@ _imapdoctor() {
             return 0
             ;;
         imapdoctor__subcmd__explain)
-            opts="-v -h --list --json --no-color --verbose --help"
+            opts="-q -v -h --list --format --json --quiet --color --no-color --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "human json markdown oneline" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -7,12 +7,14 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::checks;
-use crate::cli::{CheckArgs, Cli, Command, OutputArgs};
+use crate::cli::{CheckArgs, Cli, ColorWhen, Command, Format, OutputArgs};
 use crate::config::{self, Config, Credentials, Target, UsageError};
 use crate::control;
 use crate::exit_code::ExitCode;
-use crate::render::{Render, human::Human, json::Json, live::Live};
-use crate::report::{Report, SCHEMA_VERSION, TargetInfo, Tool};
+use crate::render::{
+    Render, human::Human, json::Json, live::Live, markdown::Markdown, oneline::Oneline,
+};
+use crate::report::{ErrorDocument, Report, RunError, SCHEMA_VERSION, TargetInfo, Tool};
 use crate::secret;
 use crate::transcript::Transcript;
 
@@ -176,6 +178,8 @@ pub async fn check_watched(
             evidence: vec![],
         },
         transcript: None,
+        environment: Default::default(),
+        exit_code: 0,
     };
     if !config.controls.is_empty() && !interrupted {
         let needed = report
@@ -216,6 +220,13 @@ pub async fn check_watched(
     if config.verbose {
         report.transcript = Some(transcript.lines());
     }
+    report.environment = crate::environment::of_this_computer(
+        report
+            .checks
+            .iter()
+            .find(|c| c.id == crate::report::CheckId::Tcp),
+    );
+    report.exit_code = ExitCode::for_report(&report) as u8;
     report.duration_ms = started.elapsed().as_millis() as u64;
     report
 }
@@ -227,21 +238,28 @@ async fn ctrl_c() {
     }
 }
 
-/// Writes the report to stdout in the chosen format. The whole output passes
-/// [`secret::redact`] on its way out: whatever path a string took into the report, no
+/// Writes the report to stdout in the chosen format (nothing with `--quiet`). The whole output
+/// passes [`secret::redact`] on its way out: whatever path a string took into the report, no
 /// registered secret form reaches stdout.
 pub fn render(report: &Report, output: &OutputArgs) -> std::io::Result<()> {
+    if output.quiet {
+        return Ok(());
+    }
     let stdout = std::io::stdout();
+    let format = output.format();
+    let color = format == Format::Human
+        && use_color(output.color(), stdout.is_terminal(), |name| {
+            std::env::var_os(name)
+        });
     let mut rendered = Vec::new();
-    let color = !output.json
-        && !output.no_color
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && stdout.is_terminal();
-    if output.json {
-        Json.render(report, &mut rendered)?;
-    } else {
-        let width = crate::render::layout::width(stdout.is_terminal());
-        Human { color, width }.render(report, &mut rendered)?;
+    match format {
+        Format::Human => {
+            let width = crate::render::layout::width(stdout.is_terminal());
+            Human { color, width }.render(report, &mut rendered)?
+        }
+        Format::Json => Json.render(report, &mut rendered)?,
+        Format::Markdown => Markdown.render(report, &mut rendered)?,
+        Format::Oneline => Oneline.render(report, &mut rendered)?,
     }
     let text = String::from_utf8_lossy(&rendered);
     let text = secret::redact(&text);
@@ -256,9 +274,45 @@ pub fn render(report: &Report, output: &OutputArgs) -> std::io::Result<()> {
 }
 
 /// Whether the run is shown live as it goes (on stderr, see [`Live`]): only for the human report
-/// on a terminal, never when stdout is a pipe or a file, or the output is for machines.
+/// on a terminal, never with `--quiet`, when stdout is a pipe or a file, or the output is for
+/// machines.
 fn shows_live_progress(output: &OutputArgs) -> bool {
-    !output.json && std::io::stdout().is_terminal()
+    output.format() == Format::Human && !output.quiet && std::io::stdout().is_terminal()
+}
+
+/// Whether to colour: `always` and `never` as said; `auto` colours on a terminal or when
+/// `CLICOLOR_FORCE` is set (not `0`), but never when `NO_COLOR` is set (not empty).
+pub fn use_color(
+    when: ColorWhen,
+    is_terminal: bool,
+    var: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> bool {
+    let set = |name: &str, off: &str| var(name).is_some_and(|v| !v.is_empty() && v != off);
+    match when {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto if set("NO_COLOR", "") => false,
+        ColorWhen::Auto => is_terminal || set("CLICOLOR_FORCE", "0"),
+    }
+}
+
+/// For a usage error when JSON was asked for (and not `--quiet`): one JSON document on stdout,
+/// `{"schema_version":1,"error":{"code":"usage","message":…}}`, so `> ticket.json` never leaves
+/// an empty file. The message also goes to stderr, as always.
+pub fn write_usage_error_json(message: &str) {
+    let message = secret::redact(message.trim());
+    let document = ErrorDocument {
+        schema_version: SCHEMA_VERSION,
+        error: RunError {
+            code: "usage",
+            message: message.into_owned(),
+        },
+    };
+    let mut rendered = Vec::new();
+    if crate::render::json::write(&document, &mut rendered).is_ok() {
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(&rendered).and_then(|()| stdout.flush());
+    }
 }
 
 /// The whole program after argument parsing.
@@ -301,6 +355,9 @@ pub fn main(cli: Cli) -> ExitCode {
                 Ok(report)
             }
             Err(e) => {
+                if cli.output.format() == Format::Json && !cli.output.quiet {
+                    write_usage_error_json(&e.to_string());
+                }
                 crate::stderr::say(e);
                 return ExitCode::Usage;
             }
@@ -322,4 +379,32 @@ pub fn main(cli: Cli) -> ExitCode {
         return ExitCode::Internal;
     }
     ExitCode::for_report(&report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn color(when: ColorWhen, terminal: bool, env: &[(&str, &str)]) -> bool {
+        use_color(when, terminal, |name| {
+            env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.into())
+        })
+    }
+
+    #[test]
+    fn colour_follows_flag_then_no_color_then_clicolor_force_then_terminal() {
+        assert!(color(ColorWhen::Always, false, &[("NO_COLOR", "1")]));
+        assert!(!color(ColorWhen::Never, true, &[("CLICOLOR_FORCE", "1")]));
+        assert!(color(ColorWhen::Auto, true, &[]));
+        assert!(!color(ColorWhen::Auto, false, &[]));
+        assert!(color(ColorWhen::Auto, false, &[("CLICOLOR_FORCE", "1")]));
+        assert!(!color(ColorWhen::Auto, false, &[("CLICOLOR_FORCE", "0")]));
+        assert!(!color(ColorWhen::Auto, true, &[("NO_COLOR", "1")]));
+        assert!(!color(
+            ColorWhen::Auto,
+            true,
+            &[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")]
+        ));
+        assert!(color(ColorWhen::Auto, true, &[("NO_COLOR", "")]));
+    }
 }

@@ -166,12 +166,24 @@ pub struct CheckArgs {
 /// How to write the report.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Write one JSON document to stdout.
-    #[arg(long, global = true)]
+    /// Report format: human (default), json (one JSON document), markdown (for a ticket) or oneline (for a log).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Human, global = true, overrides_with = "json")]
+    pub format: Format,
+
+    /// Write one JSON document to stdout (same as --format json).
+    #[arg(long, global = true, overrides_with = "format")]
     pub json: bool,
 
-    /// No colour (NO_COLOR is honoured too; colour only on a terminal).
-    #[arg(long, global = true)]
+    /// Write nothing to stdout: the exit code only (usage errors still go to stderr).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto, global = true, overrides_with = "no_color")]
+    pub color: ColorWhen,
+
+    /// Same as --color never.
+    #[arg(long, global = true, overrides_with = "color")]
     pub no_color: bool,
 
     /// Include the protocol transcript.
@@ -199,7 +211,7 @@ pub fn parse() -> Result<Cli, clap::Error> {
             .collect();
         if !given.is_empty() {
             let message = format!(
-                "{} cannot be used with 'imapdoctor {mode}' (only --json, --no-color and -v apply to it)",
+                "{} cannot be used with 'imapdoctor {mode}' (only the output options --format, --json, --color, --no-color, -q and -v apply to it)",
                 given.join(", ")
             );
             return Err(command().error(ErrorKind::ArgumentConflict, message));
@@ -220,6 +232,67 @@ fn check_args() -> Vec<clap::Arg> {
     check.get_arguments().cloned().collect()
 }
 
+impl OutputArgs {
+    /// The format asked for (`--json` is `--format json`).
+    pub fn format(&self) -> Format {
+        if self.json { Format::Json } else { self.format }
+    }
+
+    /// When to colour (`--no-color` is `--color never`).
+    pub fn color(&self) -> ColorWhen {
+        if self.no_color {
+            ColorWhen::Never
+        } else {
+            self.color
+        }
+    }
+}
+
+/// Report formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For a person at a terminal.
+    Human,
+    /// One JSON document (schema in the README).
+    Json,
+    /// A report to paste into a ticket (GitHub-flavoured Markdown).
+    Markdown,
+    /// One line, for chat or a script's log.
+    Oneline,
+}
+
+/// When to colour the human report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, or when CLICOLOR_FORCE is set; never when NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Whether raw command-line arguments ask for a JSON report (and not `--quiet`), as far as can be
+/// told without clap: for a usage error clap could not parse. The last of `--json` and
+/// `--format` wins, as it does for clap.
+pub fn asks_for_json(args: &[std::ffi::OsString]) -> bool {
+    let mut json = false;
+    let mut quiet = false;
+    let mut words = args.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(word) = words.next() {
+        match word.as_ref() {
+            "--" => break,
+            "--json" => json = true,
+            "--quiet" => quiet = true,
+            "--format" => json = words.next().is_some_and(|f| f == "json"),
+            w if w.starts_with("--format=") => json = w == "--format=json",
+            w if w.starts_with('-') && !w.starts_with("--") && w.contains('q') => quiet = true,
+            _ => {}
+        }
+    }
+    json && !quiet
+}
+
 /// The clap command, for completions and the man page.
 pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
@@ -227,8 +300,48 @@ pub fn command() -> clap::Command {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn clap_definition_is_consistent() {
         super::command().debug_assert();
+    }
+
+    fn args(words: &[&str]) -> Vec<std::ffi::OsString> {
+        std::iter::once("imapdoctor")
+            .chain(words.iter().copied())
+            .map(Into::into)
+            .collect()
+    }
+
+    #[test]
+    fn raw_arguments_tell_a_json_request() {
+        assert!(asks_for_json(&args(&["--json", "--bogus"])));
+        assert!(asks_for_json(&args(&["--format", "json", "x"])));
+        assert!(asks_for_json(&args(&["--format=json"])));
+        assert!(asks_for_json(&args(&["--format", "human", "--json"])));
+        assert!(!asks_for_json(&args(&["--json", "--format", "oneline"])));
+        assert!(!asks_for_json(&args(&["--json", "-vq"])));
+        assert!(!asks_for_json(&args(&["--", "--json"])));
+        assert!(!asks_for_json(&args(&["host"])));
+    }
+
+    #[test]
+    fn json_and_format_override_each_other_last_wins() {
+        let parse = |words: &[&str]| Cli::try_parse_from(args(words)).unwrap().output;
+        assert_eq!(parse(&["--json", "h"]).format(), Format::Json);
+        assert_eq!(
+            parse(&["--json", "--format", "markdown", "h"]).format(),
+            Format::Markdown
+        );
+        assert_eq!(
+            parse(&["--format", "markdown", "--json", "h"]).format(),
+            Format::Json
+        );
+        assert_eq!(parse(&["--no-color", "h"]).color(), ColorWhen::Never);
+        assert_eq!(
+            parse(&["--no-color", "--color", "always", "h"]).color(),
+            ColorWhen::Always
+        );
     }
 }

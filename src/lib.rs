@@ -10,6 +10,7 @@ pub mod config;
 pub mod control;
 pub mod demo;
 pub mod diagnose;
+pub mod environment;
 pub mod exit_code;
 pub mod explain;
 pub mod host;

@@ -42,6 +42,46 @@ pub struct Report {
     /// The redacted protocol transcript (only with `-v`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transcript: Option<Vec<TranscriptLine>>,
+    /// Where the run happened: this computer's system, resolvers, proxy settings and address.
+    pub environment: Environment,
+    /// The exit code the run ends with (0 passed, 10–15 the failing layer, 130 interrupted; see
+    /// the README).
+    pub exit_code: u8,
+}
+
+/// Where a run happened, for a ticket: what a helpdesk asks first.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Environment {
+    /// Operating system (`linux`, `macos`, `windows`, …).
+    pub os: &'static str,
+    /// CPU architecture (`x86_64`, `aarch64`, …).
+    pub arch: &'static str,
+    /// The nameservers this computer is configured with (empty when none can be read).
+    pub resolvers: Vec<std::net::IpAddr>,
+    /// Names of the proxy-related environment variables that are set (`HTTPS_PROXY`, `NO_PROXY`,
+    /// …), sorted; never their values, which can hold credentials. IMAP connections do not use
+    /// them, which is often the point.
+    pub proxy_variables: Vec<String>,
+    /// This computer's end of the TCP connection (`null` when none was made).
+    pub local_address: Option<std::net::SocketAddr>,
+}
+
+/// What `--format json` writes instead of a report when the command line is wrong.
+#[derive(Clone, Debug, Serialize)]
+pub struct ErrorDocument {
+    /// Layout version ([`SCHEMA_VERSION`]), as in a report.
+    pub schema_version: u32,
+    /// What went wrong.
+    pub error: RunError,
+}
+
+/// Why no report was written.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunError {
+    /// `usage`: the command line was wrong (exit code 2).
+    pub code: &'static str,
+    /// What is wrong, for a person (the same text as on stderr).
+    pub message: String,
 }
 
 /// The program that wrote the report.
@@ -209,6 +249,19 @@ pub enum Fault {
     Account,
     /// The settings the user typed (host, port, security, mailbox).
     Config,
+}
+
+impl Fault {
+    /// As written in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fault::None => "none",
+            Fault::Local => "local",
+            Fault::Server => "server",
+            Fault::Account => "account",
+            Fault::Config => "config",
+        }
+    }
 }
 
 /// The conclusion of the run.

@@ -13,7 +13,8 @@ struct Refused {
 }
 
 /// Runs the binary (clean environment, JSON, no control probe) and asserts a usage error: exit 2,
-/// no report on stdout (so no check ran, DNS included), one `imapdoctor:` line on stderr.
+/// no report on stdout (so no check ran, DNS included) but the usage-error document with the
+/// message of the one `imapdoctor:` line on stderr.
 fn refused(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Refused {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_imapdoctor"));
     cmd.env_clear()
@@ -33,11 +34,19 @@ fn refused(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Refused {
         Some(2),
         "args {args:?}\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
+    let document: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON document");
     assert!(
-        stdout.is_empty(),
+        document.get("checks").is_none(),
         "a report was written (checks ran):\n{stdout}"
     );
     assert!(stderr.starts_with("imapdoctor: "), "{stderr}");
+    assert_eq!(document["schema_version"], 1, "{stdout}");
+    assert_eq!(document["error"]["code"], "usage", "{stdout}");
+    assert_eq!(
+        document["error"]["message"].as_str(),
+        Some(stderr["imapdoctor: ".len()..].trim_end()),
+        "{stdout}"
+    );
     assert!(!stderr.contains(CANARY), "secret in stderr: {stderr}");
     Refused { stderr }
 }

@@ -65,6 +65,9 @@ pub struct TcpDetails {
     pub attempts: Vec<Attempt>,
     /// The address that connected.
     pub connected: Option<SocketAddr>,
+    /// This computer's end of the connection (address and port), when connected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub local_address: Option<SocketAddr>,
     /// When the IMAP port stayed silent: whether the same host accepts TCP on port 443
     /// (`connected`, `refused`, `timed_out`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -165,6 +168,7 @@ pub async fn run(addrs: &[SocketAddr], deadline: Instant) -> (Check, Option<TcpS
         }
     }
     let connected = stream.as_ref().and_then(|s| s.peer_addr().ok());
+    let local = stream.as_ref().and_then(|s| s.local_addr().ok());
     for (attempt, start) in attempts.iter_mut().zip(&starts) {
         if attempt.duration_ms == 0
             && attempt.outcome != Outcome::Connected
@@ -176,7 +180,7 @@ pub async fn run(addrs: &[SocketAddr], deadline: Instant) -> (Check, Option<TcpS
             }
         }
     }
-    let mut check = verdict(&attempts, connected, addrs.len(), port_443);
+    let mut check = verdict(&attempts, (connected, local), addrs.len(), port_443);
     check.duration_ms = started.elapsed().as_millis() as u64;
     (check, stream)
 }
@@ -199,9 +203,10 @@ async fn sleep_until_some(at: Option<Instant>) {
     }
 }
 
+/// `ends`: the address connected to and this computer's end of the connection.
 fn verdict(
     attempts: &[Attempt],
-    connected: Option<SocketAddr>,
+    (connected, local_address): (Option<SocketAddr>, Option<SocketAddr>),
     total: usize,
     port_443: Option<(Outcome, Duration)>,
 ) -> Check {
@@ -214,6 +219,7 @@ fn verdict(
     let details = Details::Tcp(TcpDetails {
         attempts: attempts.to_vec(),
         connected,
+        local_address,
         port_443,
         port_443_ms,
     });

@@ -538,6 +538,8 @@ mod tests {
             control: None,
             verdict: healthy_placeholder(),
             transcript: None,
+            environment: Default::default(),
+            exit_code: 130,
         }
     }
 

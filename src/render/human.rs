@@ -114,6 +114,7 @@ impl Render for Human {
             t.security.describe(),
             user
         )?;
+        writeln!(out, "{}", terminal_text(&super::provenance(report)))?;
         writeln!(out)?;
         if let Some(lines) = &report.transcript {
             self.transcript(lines, out)?;

@@ -19,11 +19,16 @@ pub struct Json;
 
 impl Render for Json {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        let mut serializer =
-            serde_json::Serializer::with_formatter(&mut *out, Guarded(PrettyFormatter::new()));
-        report.serialize(&mut serializer)?;
-        writeln!(out)
+        write(report, out)
     }
+}
+
+/// Writes `value` as one guarded, pretty JSON document and a line break.
+pub fn write(value: &impl Serialize, out: &mut dyn Write) -> io::Result<()> {
+    let mut serializer =
+        serde_json::Serializer::with_formatter(&mut *out, Guarded(PrettyFormatter::new()));
+    value.serialize(&mut serializer)?;
+    writeln!(out)
 }
 
 /// serde_json's pretty layout, with every string fragment shown as the sanitizer shows it.

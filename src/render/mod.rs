@@ -4,11 +4,81 @@ pub mod human;
 pub mod json;
 pub mod layout;
 pub mod live;
+pub mod markdown;
+pub mod oneline;
 
-use crate::report::Report;
+use crate::report::{Fault, Report};
 
 /// A way of writing a report.
 pub trait Render {
     /// Writes the report.
     fn render(&self, report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()>;
+}
+
+/// The run's outcome in one word: `OK`, `WARN` (passed with warnings), `FAIL` or `INTERRUPTED`.
+pub fn outcome_word(report: &Report) -> &'static str {
+    match report.verdict.fault {
+        _ if report.interrupted => "INTERRUPTED",
+        Fault::None if report.verdict.code == "ok" => "OK",
+        Fault::None => "WARN",
+        _ => "FAIL",
+    }
+}
+
+/// `host:port`, an IPv6 address in brackets (`[2001:db8::1]:993`).
+pub fn host_port(report: &Report) -> String {
+    let t = &report.target;
+    if t.host.contains(':') {
+        format!("[{}]:{}", t.host, t.port)
+    } else {
+        format!("{}:{}", t.host, t.port)
+    }
+}
+
+/// A duration for people: `850 ms` below a second, else seconds with one decimal (`1.5 s`).
+pub fn seconds(ms: u64) -> String {
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    }
+}
+
+/// When and where the run happened, in one line: `2026-11-24T19:53:02Z · linux/x86_64 · from
+/// 192.0.2.7:50312` (the local address only when a connection was made).
+pub fn provenance(report: &Report) -> String {
+    let env = &report.environment;
+    let mut line = format!("{} · {}/{}", started_at(report), env.os, env.arch);
+    if let Some(local) = env.local_address {
+        line.push_str(&format!(" · from {local}"));
+    }
+    line
+}
+
+/// When the run started, to the second (`2026-11-24T19:53:02Z`): `started_at` without its
+/// fraction.
+pub fn started_at(report: &Report) -> String {
+    to_the_second(&report.started_at)
+}
+
+/// An RFC 3339 time without its fraction of a second.
+fn to_the_second(at: &str) -> String {
+    match (at.find('.'), at.rfind(['Z', '+', '-'])) {
+        (Some(dot), Some(zone)) if zone > dot => format!("{}{}", &at[..dot], &at[zone..]),
+        _ => at.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn start_time_drops_its_fraction() {
+        let cut = super::to_the_second;
+        assert_eq!(cut("2026-11-24T19:53:02.123456Z"), "2026-11-24T19:53:02Z");
+        assert_eq!(cut("2026-11-24T19:53:02Z"), "2026-11-24T19:53:02Z");
+        assert_eq!(
+            cut("2026-11-24T19:53:02.5+01:00"),
+            "2026-11-24T19:53:02+01:00"
+        );
+    }
 }
