@@ -35,7 +35,7 @@ Register-ArgumentCompleter -Native -CommandName 'imapdoctor' -ScriptBlock {
             [CompletionResult]::new('--control', '--control', [CompletionResultType]::ParameterName, 'A known-good endpoint to compare with when the target is unreachable (repeatable; default: public providers)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format: human (default), json (one JSON document), markdown (for a ticket) or oneline (for a log)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never')
-            [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password from the first line of standard input')
+            [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password from the first line of standard input (asked without echo when standard input is a terminal)')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the certificate (the report says so, and TLS is at best a warning)')
             [CompletionResult]::new('--allow-plaintext-auth', '--allow-plaintext-auth', [CompletionResultType]::ParameterName, 'Allow credentials over an unencrypted connection (only with --security none)')
             [CompletionResult]::new('--no-control', '--no-control', [CompletionResultType]::ParameterName, 'Do not probe any control endpoint')

@@ -32,7 +32,7 @@ set edit:completion:arg-completer[imapdoctor] = {|@words|
             cand --control 'A known-good endpoint to compare with when the target is unreachable (repeatable; default: public providers)'
             cand --format 'Report format: human (default), json (one JSON document), markdown (for a ticket) or oneline (for a log)'
             cand --color 'Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never'
-            cand --password-stdin 'Read the password from the first line of standard input'
+            cand --password-stdin 'Read the password from the first line of standard input (asked without echo when standard input is a terminal)'
             cand --insecure 'Do not verify the certificate (the report says so, and TLS is at best a warning)'
             cand --allow-plaintext-auth 'Allow credentials over an unencrypted connection (only with --security none)'
             cand --no-control 'Do not probe any control endpoint'

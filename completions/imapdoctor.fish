@@ -48,7 +48,7 @@ oneline\t'One line, for chat or a script\'s log'"
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l color -d 'Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never' -r -f -a "auto\t'On a terminal, or when CLICOLOR_FORCE is set; never when NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
-complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l password-stdin -d 'Read the password from the first line of standard input'
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l password-stdin -d 'Read the password from the first line of standard input (asked without echo when standard input is a terminal)'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l insecure -d 'Do not verify the certificate (the report says so, and TLS is at best a warning)'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l allow-plaintext-auth -d 'Allow credentials over an unencrypted connection (only with --security none)'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l no-control -d 'Do not probe any control endpoint'

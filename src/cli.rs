@@ -110,7 +110,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "NAME")]
     pub user: Option<String>,
 
-    /// Read the password from the first line of standard input.
+    /// Read the password from the first line of standard input (asked without echo when standard input is a terminal).
     #[arg(long)]
     pub password_stdin: bool,
 

@@ -41,10 +41,12 @@ pub const TOKEN_ENV: &str = "IMAPDOCTOR_OAUTH_TOKEN";
 
 /// Where a password comes from, in order of preference. A password given explicitly but empty
 /// (an empty first line on stdin, `IMAPDOCTOR_PASSWORD=""`, Enter at the prompt) is a usage
-/// error: no server accepts it, and sending it would only blame the account.
+/// error: no server accepts it, and sending it would only blame the account. With
+/// `--password-stdin` on a terminal (nothing piped), the password is asked with the echo off
+/// rather than read as an ordinary line the terminal would show.
 pub fn read_password(user: &str, from_stdin: bool) -> Result<Secret, String> {
     let empty = |source: &str| format!("empty password ({source})");
-    if from_stdin {
+    if from_stdin && !std::io::stdin().is_terminal() {
         let stdin = std::io::stdin().lock();
         let value = crate::input_file::first_line(stdin, crate::input_file::MAX_PASSWORD)
             .map_err(|e| format!("--password-stdin: standard input: {e}"))?
@@ -54,7 +56,7 @@ pub fn read_password(user: &str, from_stdin: bool) -> Result<Secret, String> {
         }
         return Ok(Secret::new(value));
     }
-    if let Some(value) = std::env::var_os(PASSWORD_ENV) {
+    if let Some(value) = std::env::var_os(PASSWORD_ENV).filter(|_| !from_stdin) {
         let value = value
             .into_string()
             .map_err(|_| format!("{PASSWORD_ENV} is not valid UTF-8"))?;

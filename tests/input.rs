@@ -357,3 +357,47 @@ fn empty_password_at_the_prompt_is_a_usage_error() {
     assert!(stderr.contains("empty password"), "{stderr}");
     assert!(stderr.contains("prompt"), "{stderr}");
 }
+
+/// `--password-stdin` with nothing piped (stdin is the terminal): the password is asked with the
+/// echo off, never shown as typed, and is the one sent (the scripted server accepts only it).
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn password_stdin_on_a_terminal_asks_without_echo() {
+    let ca = TestCa::new("t");
+    let f = Fixture::start(tls_script(&leaf(&ca)), &ca).await;
+    let target = format!("imaps://127.0.0.1:{}", f.server.port());
+    let ca_path = f.ca();
+    let (ended, screen) = tokio::task::spawn_blocking(move || {
+        let args = [
+            "--json",
+            "--no-control",
+            "--timeout",
+            "5",
+            "--ca-file",
+            &ca_path,
+            "--user",
+            USER,
+            "--password-stdin",
+            &target,
+        ];
+        let mut terminal = support::pty::OnTerminal::spawn(&args);
+        terminal.wait_for_prompt();
+        terminal.wait_for_echo_off();
+        terminal.type_keys(format!("{CANARY}\r").as_bytes());
+        let ended = terminal.ended();
+        let screen = terminal.final_screen();
+        (ended, screen)
+    })
+    .await
+    .unwrap();
+    let why = format!(
+        "stdout:\n{}\nstderr:\n{}\nterminal:\n{screen}",
+        ended.stdout, ended.stderr
+    );
+    assert_eq!(ended.status.code(), Some(0), "{why}");
+    assert!(!screen.contains(CANARY), "the password was echoed; {why}");
+    assert!(!ended.stdout.contains(CANARY), "{why}");
+    assert!(!ended.stderr.contains(CANARY), "{why}");
+    let report: serde_json::Value = serde_json::from_str(&ended.stdout).expect("a JSON report");
+    assert_eq!(report["verdict"]["code"], "ok", "{why}");
+}
