@@ -58,6 +58,7 @@ Register-ArgumentCompleter -Native -CommandName 'imapdoctor' -ScriptBlock {
             [CompletionResult]::new('--fault', '--fault', [CompletionResultType]::ParameterName, 'Show a failure and its verdict instead of a healthy server')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format: human (default), json (one JSON document), markdown (for a ticket) or oneline (for a log)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never')
+            [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List the faults the demo can show, each with what it simulates and its verdict code')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write one JSON document to stdout (same as --format json)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Write nothing to stdout: the exit code only (usage errors still go to stderr)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Write nothing to stdout: the exit code only (usage errors still go to stderr)')

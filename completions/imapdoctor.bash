@@ -111,14 +111,14 @@ _imapdoctor() {
             return 0
             ;;
         imapdoctor__subcmd__demo)
-            opts="-q -v -h --fault --format --json --quiet --color --no-color --verbose --help"
+            opts="-q -v -h --fault --list --format --json --quiet --color --no-color --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --fault)
-                    COMPREPLY=($(compgen -W "wrong-password expired-certificate server-down bye-greeting missing-mailbox" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "wrong-password expired-certificate server-down bye-greeting missing-mailbox blackholed-port plaintext-port interception name-mismatch throttled-login nothing-reachable" -- "${cur}"))
                     return 0
                     ;;
                 --format)

@@ -54,6 +54,7 @@ set edit:completion:arg-completer[imapdoctor] = {|@words|
             cand --fault 'Show a failure and its verdict instead of a healthy server'
             cand --format 'Report format: human (default), json (one JSON document), markdown (for a ticket) or oneline (for a log)'
             cand --color 'Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never'
+            cand --list 'List the faults the demo can show, each with what it simulates and its verdict code'
             cand --json 'Write one JSON document to stdout (same as --format json)'
             cand -q 'Write nothing to stdout: the exit code only (usage errors still go to stderr)'
             cand --quiet 'Write nothing to stdout: the exit code only (usage errors still go to stderr)'

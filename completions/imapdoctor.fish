@@ -65,7 +65,13 @@ complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l fault -d 
 expired-certificate\t'The server\'s certificate has expired (fault: server)'
 server-down\t'Nothing listens on the port (fault: server)'
 bye-greeting\t'The server refuses the session in its greeting (fault: server)'
-missing-mailbox\t'The mailbox does not exist (fault: config)'"
+missing-mailbox\t'The mailbox does not exist (fault: config)'
+blackholed-port\t'The port drops connection attempts without an answer (fault: server)'
+plaintext-port\t'The TLS port speaks plain IMAP (fault: config)'
+interception\t'Something re-signs TLS with its own certificate authority (fault: local)'
+name-mismatch\t'The certificate is for another name (fault: server)'
+throttled-login\t'The login is answered slowly with NO [UNAVAILABLE] (fault: server)'
+nothing-reachable\t'Neither the server nor the known-good control endpoint answers (fault: local)'"
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l format -d 'Report format: human (default), json (one JSON document), markdown (for a ticket) or oneline (for a log)' -r -f -a "human\t'For a person at a terminal'
 json\t'One JSON document (schema in the README)'
 markdown\t'A report to paste into a ticket (GitHub-flavoured Markdown)'
@@ -73,6 +79,7 @@ oneline\t'One line, for chat or a script\'s log'"
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l color -d 'Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never' -r -f -a "auto\t'On a terminal, or when CLICOLOR_FORCE is set; never when NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l list -d 'List the faults the demo can show, each with what it simulates and its verdict code'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l json -d 'Write one JSON document to stdout (same as --format json)'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -s q -l quiet -d 'Write nothing to stdout: the exit code only (usage errors still go to stderr)'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l no-color -d 'Same as --color never'

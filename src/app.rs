@@ -332,6 +332,9 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Command::Explain(explain)) => {
             return crate::explain::run(explain.code.as_deref(), explain.list);
         }
+        Some(Command::Demo(demo)) if demo.list => {
+            return crate::explain::print(&crate::demo::faults::list());
+        }
         Some(Command::Demo(demo)) => {
             runtime.block_on(crate::demo::run(demo.fault, cli.output.verbose))
         }

@@ -16,7 +16,7 @@ use crate::config::{AuthMechanism, Security};
     version,
     about,
     subcommand_negates_reqs = true,
-    override_usage = "imapdoctor [OPTIONS] <TARGET>\n       imapdoctor [--json] [-v] [--no-color] demo [--fault <FAULT>]\n       imapdoctor explain <CODE|--list>",
+    override_usage = "imapdoctor [OPTIONS] <TARGET>\n       imapdoctor [--json] [-v] [--no-color] demo [--fault <FAULT> | --list]\n       imapdoctor explain <CODE|--list>",
     subcommand_precedence_over_arg = true,
     args_override_self = true,
     after_help = "Passwords are never taken from the command line: set IMAPDOCTOR_PASSWORD, use --password-stdin, \
@@ -70,6 +70,10 @@ pub struct DemoArgs {
     /// Show a failure and its verdict instead of a healthy server.
     #[arg(long, value_enum)]
     pub fault: Option<DemoFault>,
+
+    /// List the faults the demo can show, each with what it simulates and its verdict code.
+    #[arg(long, conflicts_with = "fault")]
+    pub list: bool,
 }
 
 /// Failures the demo can show.
@@ -85,6 +89,18 @@ pub enum DemoFault {
     ByeGreeting,
     /// The mailbox does not exist (fault: config).
     MissingMailbox,
+    /// The port drops connection attempts without an answer (fault: server).
+    BlackholedPort,
+    /// The TLS port speaks plain IMAP (fault: config).
+    PlaintextPort,
+    /// Something re-signs TLS with its own certificate authority (fault: local).
+    Interception,
+    /// The certificate is for another name (fault: server).
+    NameMismatch,
+    /// The login is answered slowly with NO [UNAVAILABLE] (fault: server).
+    ThrottledLogin,
+    /// Neither the server nor the known-good control endpoint answers (fault: local).
+    NothingReachable,
 }
 
 /// What to check and how.

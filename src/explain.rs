@@ -30,6 +30,11 @@ pub fn run(code: Option<&str>, list: bool) -> ExitCode {
         },
         None => list_all(),
     };
+    print(&text)
+}
+
+/// Writes `text` to stdout: a closed pipe is not an error, any other failure is.
+pub(crate) fn print(text: &str) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())
