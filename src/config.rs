@@ -5,12 +5,13 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::secret::Secret;
 
 /// How the connection is secured.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Security {
     /// Implicit TLS: the TLS handshake comes first (usually port 993).
@@ -55,7 +56,7 @@ pub struct Target {
 }
 
 /// The authentication mechanism to use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum AuthMechanism {
     /// The IMAP LOGIN command.
@@ -89,7 +90,7 @@ pub struct Credentials {
 }
 
 /// A known-good endpoint to compare with.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ControlEndpoint {
     /// Host name.
     pub host: String,

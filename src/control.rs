@@ -5,6 +5,7 @@
 
 use std::time::Instant;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::checks::{dns, tcp, tls};
@@ -24,7 +25,7 @@ pub const DEFAULT_CONTROLS: [(&str, &str); 4] = [
 const DEFAULT_COUNT: usize = 2;
 
 /// What one endpoint did.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct ControlProbe {
     /// Host name.
     pub host: String,
@@ -57,7 +58,7 @@ impl ControlProbe {
 }
 
 /// The control section of the report.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct ControlReport {
     /// `reachable` (a comparable endpoint answered), `unreachable` (every endpoint is comparable
     /// and none answered), `inconclusive` (none answered, and some results cannot be compared with

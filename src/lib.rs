@@ -22,6 +22,7 @@ pub mod providers;
 pub mod render;
 pub mod report;
 pub mod sanitize;
+pub mod schema;
 pub mod secret;
 pub mod stderr;
 pub mod transcript;

@@ -2,6 +2,7 @@
 //! names, greeting fingerprints, and the issuer names of software that re-signs TLS.
 
 use base64::Engine;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// A known provider.
@@ -130,7 +131,7 @@ fn contains_word(haystack: &str, needle: &str) -> bool {
 }
 
 /// Who answered, as far as the host name and greeting tell.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
 pub struct Identification {
     /// Provider identifier (`microsoft`, `google`, `apple`, `yahoo`, `dovecot`, …).
     pub id: Option<&'static str>,

@@ -2,6 +2,7 @@
 //! adds the verdict, renderers lay it out. Every field here is part of the documented `--json`
 //! schema (see the README), so names only ever get added, never changed.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::checks::auth::AuthDetails;
@@ -17,7 +18,7 @@ use crate::transcript::TranscriptLine;
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Everything one run of imapdoctor found.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Report {
     /// Layout version of this document ([`SCHEMA_VERSION`]).
     pub schema_version: u32,
@@ -50,7 +51,7 @@ pub struct Report {
 }
 
 /// Where a run happened, for a ticket: what a helpdesk asks first.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
 pub struct Environment {
     /// Operating system (`linux`, `macos`, `windows`, …).
     pub os: &'static str,
@@ -67,7 +68,7 @@ pub struct Environment {
 }
 
 /// What `--format json` writes instead of a report when the command line is wrong.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct ErrorDocument {
     /// Layout version ([`SCHEMA_VERSION`]), as in a report.
     pub schema_version: u32,
@@ -76,7 +77,7 @@ pub struct ErrorDocument {
 }
 
 /// Why no report was written.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct RunError {
     /// `usage`: the command line was wrong (exit code 2).
     pub code: &'static str,
@@ -85,7 +86,7 @@ pub struct RunError {
 }
 
 /// The program that wrote the report.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Tool {
     /// Always `imapdoctor`.
     pub name: &'static str,
@@ -94,7 +95,7 @@ pub struct Tool {
 }
 
 /// What was checked, as the user asked for it and as it was understood.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct TargetInfo {
     /// The TARGET argument exactly as given.
     pub input: String,
@@ -114,7 +115,7 @@ pub struct TargetInfo {
 }
 
 /// A layer of the checklist.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum CheckId {
     /// Name resolution.
@@ -156,7 +157,7 @@ impl CheckId {
 }
 
 /// Outcome of one check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Worked.
@@ -182,7 +183,7 @@ impl Status {
 }
 
 /// One layer's result.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Check {
     /// Which layer.
     pub id: CheckId,
@@ -207,7 +208,7 @@ pub struct Check {
 }
 
 /// Why a check failed.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct CheckError {
     /// Stable dotted kind, e.g. `tcp.refused`, `tls.certificate_expired`, `auth.rejected`.
     pub code: String,
@@ -216,7 +217,7 @@ pub struct CheckError {
 }
 
 /// Per-layer facts.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Details {
     /// The check did not run.
@@ -236,7 +237,7 @@ pub enum Details {
 }
 
 /// Which side owns the problem.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Fault {
     /// No problem found.
@@ -265,7 +266,7 @@ impl Fault {
 }
 
 /// The conclusion of the run.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Verdict {
     /// Which side owns the problem.
     pub fault: Fault,
@@ -284,7 +285,7 @@ pub struct Verdict {
 }
 
 /// How firmly the evidence supports a verdict's owner.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Confidence {
     /// The evidence proves it (the server said so, a protocol fact, a refused port).
@@ -308,7 +309,7 @@ impl Confidence {
 }
 
 /// Another side that may own the problem.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Alternative {
     /// That side.
     pub fault: Fault,

@@ -5,6 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::sanitize;
@@ -16,7 +17,7 @@ const MAX_LINES: usize = 2000;
 const MAX_BYTES: usize = 1024 * 1024;
 
 /// Who wrote a transcript line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     /// Sent by imapdoctor.
@@ -28,7 +29,7 @@ pub enum Direction {
 }
 
 /// One line of the transcript.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct TranscriptLine {
     /// Milliseconds since the run started.
     pub t_ms: u64,

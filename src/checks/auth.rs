@@ -4,6 +4,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
+use schemars::JsonSchema;
 use serde::Serialize;
 use tokio::time::Instant;
 
@@ -14,7 +15,7 @@ use crate::report::{Check, CheckId, Details};
 use crate::sanitize;
 
 /// Facts of the `auth` check.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
 pub struct AuthDetails {
     /// Mechanism used: `LOGIN`, `PLAIN`, `XOAUTH2`, `OAUTHBEARER` (or `PREAUTH`).
     pub mechanism: Option<&'static str>,

@@ -2,6 +2,7 @@
 //! greeting's `[CAPABILITY ...]` code when present, saving a round trip), and with STARTTLS the
 //! negotiation and the capabilities after it.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use tokio::time::Instant;
 
@@ -11,7 +12,7 @@ use crate::report::{Check, CheckId, Details};
 use crate::sanitize;
 
 /// The server's greeting.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Greeting {
     /// `OK`, `PREAUTH` or `BYE`.
     pub status: &'static str,
@@ -22,7 +23,7 @@ pub struct Greeting {
 }
 
 /// STARTTLS negotiation.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct StartTls {
     /// The plaintext capabilities advertised STARTTLS.
     pub offered: bool,
@@ -33,7 +34,7 @@ pub struct StartTls {
 }
 
 /// Facts of the `capability` check.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
 pub struct CapabilityDetails {
     /// The greeting, once one arrived.
     pub greeting: Option<Greeting>,

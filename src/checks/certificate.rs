@@ -1,6 +1,7 @@
 //! Reading the presented certificate chain into report facts: subject, issuer, names, validity.
 
 use rustls_pki_types::CertificateDer;
+use schemars::JsonSchema;
 use serde::Serialize;
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::*;
@@ -8,7 +9,7 @@ use x509_parser::prelude::*;
 use crate::sanitize;
 
 /// One certificate of the chain the server presented.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct CertificateInfo {
     /// Subject distinguished name.
     pub subject: String,
@@ -113,7 +114,7 @@ pub fn names_for_hint(info: &CertificateInfo) -> Vec<String> {
 }
 
 /// What the chain says about who issued it.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
 pub struct ChainOrigin {
     /// Whether the chain ends in a root of the public web PKI (Mozilla's root program);
     /// `None` when the chain could not be read.

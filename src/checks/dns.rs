@@ -4,13 +4,14 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::config::Config;
 use crate::report::{Check, CheckId, Details};
 
 /// Facts of the `dns` check.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
 pub struct DnsDetails {
     /// How the addresses were obtained: `system` (OS resolver), `literal` (TARGET is an IP
     /// address) or `override` (`--resolve`).

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use tokio::time::Instant;
 
@@ -14,7 +15,7 @@ use crate::report::{Check, CheckId, Details};
 use crate::sanitize;
 
 /// A command's tagged result.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Completion {
     /// `OK`, `NO`, `BAD` or `BYE`.
     pub result: &'static str,
@@ -27,7 +28,7 @@ pub struct Completion {
 }
 
 /// Result of LIST "" "*".
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
 pub struct ListInfo {
     /// Number of mailboxes listed.
     pub count: usize,
@@ -46,7 +47,7 @@ pub struct ListInfo {
 pub const MAX_NAMES: usize = 1000;
 
 /// Result of EXAMINE.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
 pub struct ExamineInfo {
     /// Messages in the mailbox.
     pub exists: Option<u64>,
@@ -59,7 +60,7 @@ pub struct ExamineInfo {
 }
 
 /// Result of STATUS.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
 pub struct StatusInfo {
     /// Items returned (MESSAGES, UIDNEXT, UIDVALIDITY, UNSEEN).
     pub items: BTreeMap<String, u64>,
@@ -68,7 +69,7 @@ pub struct StatusInfo {
 }
 
 /// Facts of the `folders` check.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
 pub struct FoldersDetails {
     /// The mailbox examined.
     pub mailbox: String,

@@ -9,11 +9,12 @@ use std::time::Instant;
 
 use hickory_proto::op::{Message, Query, ResponseCode};
 use hickory_proto::rr::{Name, RData, RecordType};
+use schemars::JsonSchema;
 use serde::Serialize;
 use tokio::net::UdpSocket;
 
 /// What one nameserver said to one query.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct NameserverAnswer {
     /// The nameserver asked.
     pub nameserver: IpAddr,

@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use tokio::net::TcpStream;
 use tokio::task::JoinSet;
@@ -27,7 +28,7 @@ const BLOCKED_AFTER: Duration = Duration::from_secs(3);
 const BLOCKED_RTTS: u32 = 10;
 
 /// The outcome of one connection attempt.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The connection was established.
@@ -45,7 +46,7 @@ pub enum Outcome {
 }
 
 /// One connection attempt.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Attempt {
     /// Address and port tried.
     pub address: SocketAddr,
@@ -59,7 +60,7 @@ pub struct Attempt {
 }
 
 /// Facts of the `tcp` check.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct TcpDetails {
     /// Every attempt, in the order they were started.
     pub attempts: Vec<Attempt>,

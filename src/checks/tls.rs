@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use rustls::CertificateError;
 use rustls_pki_types::ServerName;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::certificate::{CertificateInfo, describe_chain};
@@ -19,7 +20,7 @@ use crate::transcript::Transcript;
 pub const EXPIRY_WARNING_DAYS: i64 = 14;
 
 /// Why the certificate was not trusted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum VerifyReason {
     /// The certificate's validity ended.
@@ -54,7 +55,7 @@ impl VerifyReason {
 }
 
 /// The certificate verification result.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Verification {
     /// Whether the chain verified for the host name.
     pub verified: bool,
@@ -69,7 +70,7 @@ pub struct Verification {
 }
 
 /// Facts of the `tls` check.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct TlsDetails {
     /// The name the certificate was verified against (and sent as SNI, unless an IP address).
     pub server_name: String,

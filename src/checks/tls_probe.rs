@@ -9,6 +9,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use rustls_pki_types::ServerName;
+use schemars::JsonSchema;
 use serde::Serialize;
 use tokio::time::Instant;
 
@@ -25,7 +26,7 @@ pub const PROBE_AFTER: Duration = Duration::from_secs(1);
 const SILENT_ENOUGH: Duration = Duration::from_secs(1);
 
 /// What a TLS handshake on a second connection found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TlsProbe {
     /// The port answered the ClientHello in TLS: it speaks implicit TLS.

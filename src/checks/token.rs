@@ -5,6 +5,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -74,7 +75,7 @@ fn span(seconds: i64) -> String {
 }
 
 /// One problem found in the token.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Finding {
     /// Stable kind: `expired`, `not_yet_valid`, `invalid_claim` (a time claim that is not a time),
     /// `wrong_audience`, `missing_imap_scope`, `user_mismatch`.
@@ -86,7 +87,7 @@ pub struct Finding {
 }
 
 /// What the token says about itself (never the token).
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
 pub struct TokenFacts {
     /// Whether the token is a JWT whose claims could be read.
     pub jwt: bool,

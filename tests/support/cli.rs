@@ -104,9 +104,13 @@ impl<'a> Imapdoctor<'a> {
         }
         let output = cmd.output().expect("running imapdoctor");
         let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let json: Option<Value> = serde_json::from_str(&stdout).ok();
+        if let Some(document) = &json {
+            super::schema::assert_conforms(document);
+        }
         let run = Run {
             code: output.status.code().unwrap_or(-1),
-            json: serde_json::from_str(&stdout).ok(),
+            json,
             stdout,
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
             args: self.args,

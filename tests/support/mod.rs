@@ -20,4 +20,5 @@ pub mod measured;
 pub mod netns;
 #[cfg(target_os = "linux")]
 pub mod pty;
+pub mod schema;
 pub mod scripted;

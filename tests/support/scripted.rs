@@ -94,10 +94,14 @@ pub async fn run(args: &[&str], env: &[(&str, &str)]) -> Run {
         .expect("run imapdoctor");
     let elapsed = started.elapsed();
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let json: Option<Value> = serde_json::from_str(&stdout).ok();
+    if let Some(document) = &json {
+        super::schema::assert_conforms(document);
+    }
     Run {
         elapsed,
         code: output.status.code().unwrap_or(-1),
-        json: serde_json::from_str(&stdout).ok(),
+        json,
         stdout,
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }

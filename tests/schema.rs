@@ -1,0 +1,64 @@
+//! The committed JSON Schema (`schema/report.schema.json`) is generated from the report types.
+//! This test fails when it drifts; `UPDATE_SCHEMA=1 cargo test --test schema` rewrites it. It also
+//! checks that the schema is strict enough to catch a broken document.
+
+mod support;
+
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+use support::schema::violations;
+
+#[test]
+fn the_committed_schema_matches_the_report_types() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(imapdoctor::schema::PATH);
+    let generated = imapdoctor::schema::render();
+    if std::env::var_os("UPDATE_SCHEMA").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "{} is out of date; run `UPDATE_SCHEMA=1 cargo test --test schema`",
+        path.display()
+    );
+}
+
+/// A usage-error document as `--format json` writes it.
+fn error_document() -> Value {
+    json!({"schema_version": 1, "error": {"code": "usage", "message": "no target"}})
+}
+
+#[test]
+fn a_usage_error_document_conforms() {
+    assert_eq!(violations(&error_document()), Vec::<String>::new());
+}
+
+#[test]
+fn broken_documents_fail_validation() {
+    let mut unknown_field = error_document();
+    unknown_field["error"]["hint"] = json!("try --help");
+    let mut wrong_type = error_document();
+    wrong_type["schema_version"] = json!("1");
+    let mut future_version = error_document();
+    future_version["schema_version"] = json!(2);
+    let mut missing_field = error_document();
+    missing_field["error"]
+        .as_object_mut()
+        .unwrap()
+        .remove("message");
+    let report_missing_checks = json!({"schema_version": 1, "verdict": {}});
+    for broken in [
+        unknown_field,
+        wrong_type,
+        future_version,
+        missing_field,
+        report_missing_checks,
+    ] {
+        assert!(
+            !violations(&broken).is_empty(),
+            "{broken} passed validation"
+        );
+    }
+}
