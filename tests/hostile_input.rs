@@ -57,7 +57,8 @@ fn run(command: &mut Command) -> Sample {
     sample
 }
 
-/// Asserts a usage error at once: exit 2, no report, one `imapdoctor:` line holding each of
+/// Asserts a usage error at once: exit 2, no report (the usage-error document), one `imapdoctor:`
+/// line holding each of
 /// `words`.
 fn refused(command: &mut Command, words: &[&str]) {
     let sample = run(command);
@@ -66,11 +67,11 @@ fn refused(command: &mut Command, words: &[&str]) {
         "stdout:\n{}\nstderr:\n{}",
         sample.stdout, sample.stderr
     );
-    assert!(
-        sample.stdout.is_empty(),
-        "a report was written:\n{}",
-        sample.stdout
-    );
+    // With --json a usage error is one JSON document on stdout, never a report.
+    let document: serde_json::Value =
+        serde_json::from_str(&sample.stdout).expect("the usage-error document");
+    assert_eq!(document["error"]["code"], "usage", "{}", sample.stdout);
+    assert!(document.get("checks").is_none(), "a report was written");
     assert!(
         sample.stderr.starts_with("imapdoctor: "),
         "{}",

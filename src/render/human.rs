@@ -105,16 +105,17 @@ impl Render for Human {
             Some(unicode) => (unicode, format!("{}; ", terminal_text(&t.host))),
             None => (&t.host, String::new()),
         };
-        writeln!(
-            out,
+        let heading = format!(
             "imapdoctor {} · {}:{} ({a_label}{}){}",
             report.tool.version,
             terminal_text(shown),
             t.port,
             t.security.describe(),
             user
-        )?;
-        writeln!(out, "{}", terminal_text(&super::provenance(report)))?;
+        );
+        writeln!(out, "{}", self.hang("", &heading, 2))?;
+        let provenance = terminal_text(&super::provenance(report));
+        writeln!(out, "{}", self.hang("", &provenance, 2))?;
         writeln!(out)?;
         if let Some(lines) = &report.transcript {
             self.transcript(lines, out)?;
