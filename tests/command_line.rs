@@ -3,6 +3,8 @@
 //! an unused `--resolve`, and what `--help` says about the control probe. Nothing here leaves
 //! loopback: the demo serves on loopback, and checks use IP targets with `--no-control`.
 
+mod support;
+
 use assert_cmd::Command;
 use serde_json::Value;
 
@@ -14,7 +16,10 @@ struct Output {
 
 impl Output {
     fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
+        let document =
+            serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout));
+        support::schema::assert_conforms(&document);
+        document
     }
 }
 

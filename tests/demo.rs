@@ -2,6 +2,8 @@
 //! with that verdict, quickly, on loopback only (the nothing-reachable control is a loopback
 //! port).
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -49,6 +51,7 @@ fn demo(fault: &str, code: &str, owner: &str, exit: i32) -> serde_json::Value {
     let took = started.elapsed();
     let why = format!("{fault}: stdout:\n{stdout}\nstderr:\n{stderr}");
     let report: serde_json::Value = serde_json::from_str(&stdout).expect(&why);
+    support::schema::assert_conforms(&report);
     assert_eq!(report["verdict"]["code"], code, "{why}");
     assert_eq!(report["verdict"]["fault"], owner, "{why}");
     assert_eq!(status, exit, "{why}");
@@ -69,6 +72,7 @@ fn list_has_one_line_per_fault_and_each_fault_ends_as_listed() {
         let (_, stdout, stderr) = imapdoctor(&["--json", "demo", "--fault", fault]);
         let report: serde_json::Value =
             serde_json::from_str(&stdout).unwrap_or_else(|_| panic!("{fault}: {stderr}"));
+        support::schema::assert_conforms(&report);
         assert_eq!(report["verdict"]["code"], code.as_str(), "{fault}");
     }
 }

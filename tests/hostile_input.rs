@@ -70,6 +70,7 @@ fn refused(command: &mut Command, words: &[&str]) {
     // With --json a usage error is one JSON document on stdout, never a report.
     let document: serde_json::Value =
         serde_json::from_str(&sample.stdout).expect("the usage-error document");
+    support::schema::assert_conforms(&document);
     assert_eq!(document["error"]["code"], "usage", "{}", sample.stdout);
     assert!(document.get("checks").is_none(), "a report was written");
     assert!(
@@ -178,6 +179,7 @@ async fn ssl_cert_file_on_a_fifo_is_a_local_trust_store_failure() {
         sample.wall.as_millis()
     );
     let report: serde_json::Value = serde_json::from_str(&sample.stdout).unwrap();
+    support::schema::assert_conforms(&report);
     assert_eq!(
         report["verdict"]["code"], "tls.no_trust_store",
         "{}",

@@ -35,6 +35,7 @@ fn refused(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Refused {
         "args {args:?}\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
     let document: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON document");
+    support::schema::assert_conforms(&document);
     assert!(
         document.get("checks").is_none(),
         "a report was written (checks ran):\n{stdout}"
@@ -399,5 +400,6 @@ async fn password_stdin_on_a_terminal_asks_without_echo() {
     assert!(!ended.stdout.contains(CANARY), "{why}");
     assert!(!ended.stderr.contains(CANARY), "{why}");
     let report: serde_json::Value = serde_json::from_str(&ended.stdout).expect("a JSON report");
+    support::schema::assert_conforms(&report);
     assert_eq!(report["verdict"]["code"], "ok", "{why}");
 }

@@ -88,6 +88,7 @@ async fn interrupted_while_waiting_for_a_greeting(output: &str) -> (Interrupted,
 async fn ctrl_c_during_a_run_writes_the_json_report_so_far_and_exits_130() {
     let (run, why) = interrupted_while_waiting_for_a_greeting("--json").await;
     let report: serde_json::Value = serde_json::from_str(&run.stdout).expect(&why);
+    support::schema::assert_conforms(&report);
     assert_eq!(report["interrupted"], true, "{why}");
     let status = |id: &str| {
         let checks = report["checks"].as_array().expect(&why);
@@ -156,6 +157,7 @@ async fn ctrl_c_does_not_wait_for_the_control_probe() {
     assert_eq!(run.code, Some(130), "{why}");
     assert!(run.after_signal < Duration::from_secs(5), "slow: {why}");
     let report: serde_json::Value = serde_json::from_str(&run.stdout).expect(&why);
+    support::schema::assert_conforms(&report);
     assert_eq!(report["interrupted"], true, "{why}");
     assert!(report.get("control").is_none(), "{why}");
     let tcp = &report["checks"][1];

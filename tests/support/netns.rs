@@ -494,7 +494,9 @@ impl Lab {
         let stdout = stdout.join().unwrap_or_default();
         Run {
             code: status.code().unwrap_or(-1),
-            json: serde_json::from_str(&stdout).ok(),
+            json: serde_json::from_str(&stdout)
+                .ok()
+                .inspect(super::schema::assert_conforms),
             stdout,
             stderr: stderr.join().unwrap_or_default(),
             elapsed,
