@@ -1,6 +1,7 @@
 //! The committed JSON Schema (`schema/report.schema.json`) is generated from the report types.
 //! This test fails when it drifts; `UPDATE_SCHEMA=1 cargo test --test schema` rewrites it. It also
-//! checks that the schema is strict enough to catch a broken document.
+//! checks that the schema is strict enough to catch a broken document, and that the README's JSON
+//! section names every field the schema has.
 
 mod support;
 
@@ -61,4 +62,57 @@ fn broken_documents_fail_validation() {
             "{broken} passed validation"
         );
     }
+}
+
+/// Every field name the schema knows, at any depth.
+fn field_names(schema: &Value, names: &mut std::collections::BTreeSet<String>) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(Value::Object(properties)) = map.get("properties") {
+                names.extend(properties.keys().cloned());
+            }
+            map.values().for_each(|v| field_names(v, names));
+        }
+        Value::Array(items) => items.iter().for_each(|v| field_names(v, names)),
+        _ => {}
+    }
+}
+
+#[test]
+fn the_readme_documents_every_field() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join(imapdoctor::schema::PATH)).unwrap(),
+    )
+    .unwrap();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let start = readme
+        .find("## JSON (`--json`)")
+        .expect("the README's JSON section");
+    let end = readme[start + 1..]
+        .find("\n## ")
+        .map_or(readme.len(), |i| start + 1 + i);
+    let section = &readme[start..end];
+    let mut names = std::collections::BTreeSet::new();
+    field_names(&schema, &mut names);
+    assert!(names.len() > 50, "{names:?}");
+    // Named as `name`, `name[]`, `parent.name`, `name.child`, `name{…}` or `name (…`.
+    let mentioned = |name: &str| {
+        [
+            format!("`{name}`"),
+            format!("`{name}[]"),
+            format!(".{name}`"),
+            format!(".{name}[]"),
+            format!("`{name}."),
+            format!("`{name}{{"),
+            format!("`{name} "),
+        ]
+        .iter()
+        .any(|form| section.contains(form.as_str()))
+    };
+    let missing: Vec<&String> = names.iter().filter(|name| !mentioned(name)).collect();
+    assert!(
+        missing.is_empty(),
+        "fields of the JSON report the README's JSON section does not mention: {missing:?}"
+    );
 }
