@@ -518,6 +518,14 @@ mod tests {
     /// An interrupted report holding `finished` (the rest skipped, as the app builds it).
     fn interrupted_with(finished: Vec<Check>) -> Report {
         Report {
+            interrupted: true,
+            ..report_of(finished)
+        }
+    }
+
+    /// A finished report holding `checks` (the others skipped).
+    fn report_of(checks: Vec<Check>) -> Report {
+        Report {
             schema_version: SCHEMA_VERSION,
             tool: Tool {
                 name: "imapdoctor",
@@ -533,8 +541,8 @@ mod tests {
             },
             started_at: String::new(),
             duration_ms: 0,
-            interrupted: true,
-            checks: crate::checks::interrupted(finished),
+            interrupted: false,
+            checks: crate::checks::interrupted(checks),
             control: None,
             verdict: healthy_placeholder(),
             transcript: None,
@@ -555,6 +563,100 @@ mod tests {
         }
     }
 
+    fn tls_failure(code: &str, received: &str) -> Check {
+        let details = crate::checks::tls::TlsDetails {
+            server_name: "imap.example.test".into(),
+            version: None,
+            cipher_suite: None,
+            chain: Vec::new(),
+            verification: crate::checks::tls::Verification {
+                verified: false,
+                reason: None,
+                message: None,
+                trust: "os",
+                insecure: false,
+            },
+            origin: Default::default(),
+            received_instead: Some(received.into()),
+        };
+        Check::failed(
+            CheckId::Tls,
+            code,
+            "failed",
+            Details::Tls(Box::new(details)),
+        )
+    }
+
+    fn passed(id: CheckId) -> Check {
+        Check::passed(id, "fine", Details::None)
+    }
+
+    #[test]
+    fn a_bye_instead_of_tls_is_quoted_as_the_servers_reason_and_nothing_else_is() {
+        let bye = tls_failure("bye", "* BYE Server shutting down for maintenance");
+        let verdict = diagnose(&report_of(vec![
+            passed(CheckId::Dns),
+            passed(CheckId::Tcp),
+            bye,
+        ]));
+        assert_eq!(verdict.code, "tls.bye");
+        assert_eq!(
+            verdict.hints[0],
+            "The server said: \"Server shutting down for maintenance\""
+        );
+        // Plaintext where TLS was expected is a greeting, not a reason.
+        let plain = tls_failure("plaintext_greeting", "* OK Dovecot ready.");
+        let verdict = diagnose(&report_of(vec![
+            passed(CheckId::Dns),
+            passed(CheckId::Tcp),
+            plain,
+        ]));
+        assert_eq!(verdict.code, "tls.plaintext_greeting");
+        assert!(
+            verdict
+                .hints
+                .iter()
+                .all(|h| !h.starts_with("The server said")),
+            "{:?}",
+            verdict.hints
+        );
+    }
+
+    #[test]
+    fn only_a_greeting_borrows_the_greeting_bye_wording() {
+        let bye = rules::lookup("capability.bye").unwrap();
+        let details = crate::checks::auth::AuthDetails {
+            result: Some("NO"),
+            response_code: Some("UNAVAILABLE".into()),
+            text: Some("Temporary authentication failure.".into()),
+            ..Default::default()
+        };
+        let auth = Check::failed(CheckId::Auth, "rejected", "no", Details::Auth(details));
+        let checks = vec![
+            passed(CheckId::Dns),
+            passed(CheckId::Tcp),
+            passed(CheckId::Tls),
+            passed(CheckId::Capability),
+            auth,
+        ];
+        let verdict = diagnose(&report_of(checks));
+        assert_eq!(
+            (verdict.fault, verdict.code.as_str()),
+            (Fault::Server, "auth.unavailable")
+        );
+        assert!(
+            !verdict.summary.contains(bye.summary),
+            "{}",
+            verdict.summary
+        );
+        assert!(
+            verdict
+                .hints
+                .iter()
+                .all(|h| !bye.hints.contains(&h.as_str()))
+        );
+    }
+
     #[test]
     fn an_interrupted_run_says_what_was_found_by_then() {
         let verdict = diagnose(&interrupted_with(Vec::new()));
@@ -567,7 +669,6 @@ mod tests {
             "{}",
             verdict.summary
         );
-        let passed = |id| Check::passed(id, "fine", Details::None);
         let verdict = diagnose(&interrupted_with(vec![
             passed(CheckId::Dns),
             passed(CheckId::Tcp),
