@@ -87,7 +87,7 @@ pub fn token_from_file(path: &std::path::Path) -> Result<Secret, String> {
     let text = String::from_utf8(bytes)
         .map_err(|_| format!("--oauth-token-file {}: not UTF-8 text", path.display()))?;
     if let Some(warning) = input_file::exposed("--oauth-token-file", path) {
-        eprintln!("imapdoctor: warning: {warning}");
+        crate::stderr::warn(warning);
     }
     let token = text.lines().next().unwrap_or_default().trim().to_string();
     if token.is_empty() {
