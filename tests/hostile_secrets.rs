@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::Value;
-use support::hostile::{self, CAPS, Command, Reply, Responder, Then};
+use support::hostile::{self, CAPS, Command, Reply, Responder, Then, every_string};
 use support::scripted::{TestCa, leaf, run};
 
 const USER: &str = "alice@example.test";
@@ -96,18 +96,6 @@ async fn check(port: u16, scheme: &str, password: &str, extra: &[&str]) -> Outco
     Outcome {
         json,
         human: outputs.remove(1).stdout,
-    }
-}
-
-fn every_string(value: &Value, f: &mut dyn FnMut(&str)) {
-    match value {
-        Value::String(s) => f(s),
-        Value::Array(a) => a.iter().for_each(|v| every_string(v, f)),
-        Value::Object(o) => o.iter().for_each(|(k, v)| {
-            f(k);
-            every_string(v, f)
-        }),
-        _ => {}
     }
 }
 

@@ -10,7 +10,7 @@ mod support;
 use std::sync::Arc;
 
 use serde_json::Value;
-use support::hostile::{self, Command, Reply, Responder, Then};
+use support::hostile::{self, Command, Reply, Responder, Then, every_string};
 use support::scripted::run;
 
 /// What a hostile server mixes in: each must never appear raw in any output.
@@ -58,18 +58,6 @@ fn assert_clean(what: &str, text: &str) {
             "{what}: raw U+{:04X} in output:\n{text}",
             c as u32
         );
-    }
-}
-
-fn every_string(value: &Value, f: &mut dyn FnMut(&str)) {
-    match value {
-        Value::String(s) => f(s),
-        Value::Array(a) => a.iter().for_each(|v| every_string(v, f)),
-        Value::Object(o) => o.iter().for_each(|(k, v)| {
-            f(k);
-            every_string(v, f)
-        }),
-        _ => {}
     }
 }
 

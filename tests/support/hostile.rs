@@ -87,6 +87,20 @@ impl Drop for Hostile {
 /// Capabilities for a plain greeting that allows every login mechanism.
 pub const CAPS: &str = "IMAP4rev1 SASL-IR AUTH=PLAIN AUTH=XOAUTH2 AUTH=OAUTHBEARER";
 
+/// Calls `f` on every string of a JSON document, object keys included.
+pub fn every_string(value: &serde_json::Value, f: &mut dyn FnMut(&str)) {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => f(s),
+        Value::Array(a) => a.iter().for_each(|v| every_string(v, f)),
+        Value::Object(o) => o.iter().for_each(|(k, v)| {
+            f(k);
+            every_string(v, f)
+        }),
+        _ => {}
+    }
+}
+
 /// Starts a server that greets with `greeting` and answers with `responder`; with `tls`, the
 /// connection is TLS from the first byte.
 pub async fn spawn(
@@ -205,14 +219,10 @@ async fn read_command<S: AsyncRead + AsyncWrite + Unpin>(
     })
 }
 
-/// `{n}` or `{n+}` at the end of a line: the length and whether it waits for `+`.
+/// `{n}` or `{n+}` at the end of a line (without its CRLF): the length, read by the client's own
+/// framing, and whether it waits for `+`.
 fn literal(line: &[u8]) -> Option<(usize, bool)> {
-    let text = std::str::from_utf8(line).ok()?;
-    let inner = text.strip_suffix('}')?;
-    let open = inner.rfind('{')?;
-    let digits = &inner[open + 1..];
-    match digits.strip_suffix('+') {
-        Some(d) => Some((d.parse().ok()?, false)),
-        None => Some((digits.parse().ok()?, true)),
-    }
+    let framed = [line, b"\r\n"].concat();
+    let length = imapdoctor::imap::framing::literal_length(&framed)?;
+    Some((length, !line.ends_with(b"+}")))
 }
