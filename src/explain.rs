@@ -105,12 +105,10 @@ pub fn describe(entry: &Entry) -> String {
     out
 }
 
-/// `text` wrapped to [`WIDTH`], its first line after `first`, the others after `rest`.
+/// `text` wrapped to [`WIDTH`] as the human report wraps ([`crate::render::layout::hanging`]:
+/// words never broken), its first line after `first`, the others indented as wide as `rest`.
 fn paragraph(text: &str, first: &str, rest: &str) -> String {
-    let options = textwrap::Options::new(WIDTH)
-        .initial_indent(first)
-        .subsequent_indent(rest);
-    let mut out = textwrap::fill(text, options);
+    let mut out = crate::render::layout::hanging(Some(WIDTH), first, text, rest.chars().count());
     out.push('\n');
     out
 }
