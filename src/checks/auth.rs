@@ -298,7 +298,7 @@ fn judge(
     mechanism: AuthMechanism,
     caps: &CapabilityDetails,
 ) -> Check {
-    let text = sanitize::terminal_text(&status.text);
+    let text = status.text.clone();
     details.result = Some(status.kind.as_str());
     details.response_code = status.code_name().map(str::to_string);
     details.text = Some(text.clone());

@@ -65,14 +65,11 @@ impl CapabilityDetails {
         has(&self.capabilities, capability)
     }
 
-    /// Records a capability list (sanitized) and what it implies (`AUTH=` mechanisms,
-    /// `LOGINDISABLED`); `source` is `greeting` or `command`. Pure, so the fuzz targets drive it.
+    /// Records a capability list (as parsed, so sanitized) and what it implies (`AUTH=`
+    /// mechanisms, `LOGINDISABLED`); `source` is `greeting` or `command`. Pure, so the fuzz
+    /// targets drive it.
     pub fn set_capabilities(&mut self, list: CapabilityList, source: &'static str) {
-        let caps: Vec<String> = list
-            .words
-            .iter()
-            .map(|c| sanitize::terminal_text(c))
-            .collect();
+        let caps = list.words;
         self.capabilities_ignored = list.ignored;
         self.auth_mechanisms = caps
             .iter()
@@ -195,8 +192,8 @@ pub fn greeting_facts(host: &str, message: &[u8]) -> Result<CapabilityDetails, B
     details.provider = crate::providers::identify(host, &greeting.text);
     details.greeting = Some(Greeting {
         status: greeting.kind.as_str(),
-        code: greeting.code_name().map(sanitize::terminal_text),
-        text: sanitize::terminal_text(&greeting.text),
+        code: greeting.code_name().map(str::to_string),
+        text: greeting.text.clone(),
     });
     match greeting.kind {
         StatusKind::Ok | StatusKind::PreAuth => {}

@@ -103,8 +103,8 @@ const STATUS_ITEMS: [&str; 4] = ["MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN"]
 fn completion(s: &StatusResponse, round_trip_ms: u64) -> Completion {
     Completion {
         result: s.kind.as_str(),
-        response_code: s.code_name().map(sanitize::terminal_text),
-        text: sanitize::terminal_text(&s.text),
+        response_code: s.code_name().map(str::to_string),
+        text: s.text.clone(),
         round_trip_ms,
     }
 }
