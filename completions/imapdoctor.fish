@@ -34,10 +34,10 @@ plain\t'AUTHENTICATE PLAIN (RFC 4616)'
 xoauth2\t'AUTHENTICATE XOAUTH2 (Google, Microsoft)'
 oauthbearer\t'AUTHENTICATE OAUTHBEARER (RFC 7628)'"
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l oauth-token-file -d 'Read the OAuth2 bearer token from this file (instead of IMAPDOCTOR_OAUTH_TOKEN)' -r -F
-complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l mailbox -d 'Mailbox for the folders check' -r
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l mailbox -d 'Mailbox for the folders check [default: INBOX]' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l ca-file -d 'Extra trust anchors (PEM), added to the operating system\'s trust store' -r -F
-complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l timeout -d 'Bound on each network step, in seconds' -r
-complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l login-timeout -d 'Bound on the login, in seconds: servers delay failed logins on purpose (Dovecot up to 15 s, Courier 5 s, Cyrus 3 s)' -r
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l timeout -d 'Bound on each network step, in seconds [default: 10]' -r
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l login-timeout -d 'Bound on the login, in seconds: servers delay failed logins on purpose (Dovecot up to 15 s, Courier 5 s, Cyrus 3 s) [default: 30]' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l max-time -d 'Hard bound on the whole run (control probe included), in seconds' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l resolve -d 'Connect to ADDR (or a comma-separated list, tried Happy Eyeballs style) for HOST:PORT, still verifying the certificate for HOST (as curl\'s --resolve)' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l control -d 'A known-good endpoint to compare with when the target is unreachable (repeatable; default: public providers)' -r

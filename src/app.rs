@@ -2,233 +2,26 @@
 //! rendered output and exit code.
 
 use std::io::{IsTerminal, Write};
-use std::time::Duration;
-
-use tokio::time::Instant;
 
 use crate::checks;
 use crate::cli::{CheckArgs, Cli, ColorWhen, Command, Format, OutputArgs};
-use crate::config::{self, Config, Credentials, Target, UsageError};
-use crate::control;
+use crate::config::{Config, UsageError};
 use crate::exit_code::ExitCode;
 use crate::render::{
     Render, human::Human, json::Json, live::Live, markdown::Markdown, oneline::Oneline,
 };
-use crate::report::{ErrorDocument, Report, RunError, SCHEMA_VERSION, TargetInfo, Tool};
+use crate::report::{ErrorDocument, Report, RunError, SCHEMA_VERSION};
 use crate::secret;
-use crate::transcript::Transcript;
+use crate::settings::Asking;
 
 /// Builds the run's settings from the check arguments (reads the password; never from argv).
 pub fn config_from_cli(args: &CheckArgs, verbose: bool) -> Result<Config, UsageError> {
-    let input = args.target.as_deref().unwrap_or_default();
-    let target = Target::parse(input, args.port, args.security)?;
-    config::sendable("--mailbox", &args.mailbox)?;
-    if let Some(user) = &args.user {
-        config::sendable("--user", user)?;
-    }
-    let seconds = |what: &str, s: f64| {
-        if s.is_finite() && s > 0.0 && s <= 86_400.0 {
-            Ok(Duration::from_secs_f64(s))
-        } else {
-            Err(UsageError::Credentials(format!(
-                "{what} must be a number of seconds above 0"
-            )))
-        }
-    };
-    let step_timeout = seconds("--timeout", args.timeout)?;
-    let login_timeout = seconds("--login-timeout", args.login_timeout)?;
-    let max_time = args
-        .max_time
-        .map(|s| seconds("--max-time", s))
-        .transpose()?;
-    let resolve = args
-        .resolve
-        .iter()
-        .map(|r| config::parse_resolve(r))
-        .collect::<Result<_, _>>()?;
-    let controls = if args.no_control {
-        Vec::new()
-    } else if args.control.is_empty() {
-        control::default_controls(&target.host)
-    } else {
-        args.control
-            .iter()
-            .map(|c| config::parse_control(c))
-            .collect::<Result<_, _>>()?
-    };
-    let extra_roots = match &args.ca_file {
-        Some(path) => config::load_ca_file(path)?,
-        None => Vec::new(),
-    };
-    let credentials = match &args.user {
-        None => None,
-        Some(user) => {
-            let wants_token = args.auth.is_some_and(|m| m.uses_token());
-            let token = match &args.oauth_token_file {
-                Some(path) => Some(secret::token_from_file(path).map_err(UsageError::Credentials)?),
-                None => secret::token_from_env().map_err(UsageError::Credentials)?,
-            };
-            let token = token.filter(|_| args.auth.is_none() || wants_token);
-            let (secret, is_token) = match token {
-                Some(token) => (token, true),
-                None if wants_token => {
-                    return Err(UsageError::Credentials(format!(
-                        "--auth {} needs a token (--oauth-token-file, or {})",
-                        if args.auth == Some(config::AuthMechanism::Oauthbearer) {
-                            "oauthbearer"
-                        } else {
-                            "xoauth2"
-                        },
-                        secret::TOKEN_ENV
-                    )));
-                }
-                None => (
-                    secret::read_password(user, args.password_stdin)
-                        .map_err(UsageError::Credentials)?,
-                    false,
-                ),
-            };
-            Some(Credentials {
-                user: user.clone(),
-                secret,
-                mechanism: args.auth,
-                is_token,
-            })
-        }
-    };
-    Ok(Config {
-        target,
-        user: args.user.clone(),
-        credentials,
-        mailbox: args.mailbox.clone(),
-        extra_roots,
-        ca_file: args.ca_file.clone(),
-        insecure: args.insecure,
-        step_timeout,
-        login_timeout,
-        max_time,
-        resolve,
-        controls,
-        allow_plaintext_auth: args.allow_plaintext_auth,
+    args.settings().into_config(
+        Asking::Interactive {
+            password_stdin: args.password_stdin,
+        },
         verbose,
-    })
-}
-
-/// Runs the check described by `config` and returns the finished report (verdict included).
-pub async fn check(config: Config) -> Report {
-    check_until(config, std::future::pending()).await
-}
-
-/// As [`check`], but stops when `interrupt` completes (Ctrl-C): the report then holds the checks
-/// finished by then, the others skipped, no control probe (it is not waited for) and the
-/// `interrupted` verdict.
-pub async fn check_until(config: Config, interrupt: impl Future<Output = ()>) -> Report {
-    check_watched(config, interrupt, checks::Progress::new()).await
-}
-
-/// As [`check_until`], telling `progress` of each step as it starts and each check as it
-/// finishes (the control probe's wait included).
-pub async fn check_watched(
-    config: Config,
-    interrupt: impl Future<Output = ()>,
-    progress: checks::Progress,
-) -> Report {
-    let mut interrupt = std::pin::pin!(interrupt);
-    let started = Instant::now();
-    let started_at = time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
-    let run_deadline = config.max_time.map(|d| started + d);
-    let transcript = Transcript::new(started.into_std());
-    let (trigger, probe) = control::spawn(config.clone(), run_deadline);
-    let stop_probe = probe.abort_handle();
-    let finished = tokio::select! {
-        biased;
-        () = &mut interrupt => None,
-        checks = checks::run(&config, &transcript, run_deadline, &trigger, &progress) => Some(checks),
-    };
-    let interrupted = finished.is_none();
-    let checks = finished.unwrap_or_else(|| checks::interrupted(progress.checks()));
-    let mut report = Report {
-        schema_version: SCHEMA_VERSION,
-        tool: Tool {
-            name: "imapdoctor",
-            version: env!("CARGO_PKG_VERSION"),
-        },
-        target: TargetInfo {
-            input: crate::sanitize::terminal_text(&config.target.input),
-            host: config.target.host.clone(),
-            host_unicode: config.target.host_unicode(),
-            port: config.target.port,
-            security: config.target.security,
-            user: config.user.clone(),
-        },
-        started_at,
-        duration_ms: 0,
-        interrupted,
-        checks,
-        control: None,
-        verdict: crate::report::Verdict {
-            fault: crate::report::Fault::None,
-            code: String::new(),
-            summary: String::new(),
-            confidence: crate::report::Confidence::Certain,
-            alternatives: vec![],
-            hints: vec![],
-            evidence: vec![],
-        },
-        transcript: None,
-        environment: Default::default(),
-        exit_code: 0,
-    };
-    if !config.controls.is_empty() && !interrupted {
-        let needed = report
-            .first_failure()
-            .and_then(|c| c.error_code())
-            .is_some_and(crate::diagnose::needs_control);
-        report.control = if needed {
-            trigger.start_now();
-            progress.started(&checks::progress::Step {
-                name: "control",
-                waiting_for: "the control servers",
-                limit: run_deadline.map_or(config.step_timeout, |run| {
-                    config
-                        .step_timeout
-                        .min(run.saturating_duration_since(Instant::now()))
-                }),
-            });
-            let compared = async {
-                let endpoints = match probe.await {
-                    Ok(Some(found)) => found,
-                    // The target connected, then failed later: probe now.
-                    _ => control::probe_all(config.clone(), run_deadline).await,
-                };
-                control::judge(endpoints, control::TargetEvidence::of(&report.checks))
-            };
-            tokio::select! {
-                biased;
-                () = &mut interrupt => None,
-                control = compared => Some(control),
-            }
-        } else {
-            Some(control::not_needed())
-        };
-        report.interrupted = report.control.is_none();
-    }
-    stop_probe.abort();
-    report.verdict = crate::diagnose::diagnose(&report);
-    if config.verbose {
-        report.transcript = Some(transcript.lines());
-    }
-    report.environment = crate::environment::of_this_computer(
-        report
-            .checks
-            .iter()
-            .find(|c| c.id == crate::report::CheckId::Tcp),
-    );
-    report.exit_code = ExitCode::for_report(&report) as u8;
-    report.duration_ms = started.elapsed().as_millis() as u64;
-    report
+    )
 }
 
 /// Completes at the first Ctrl-C (SIGINT on Unix); never, when it cannot be listened for.
@@ -351,7 +144,8 @@ pub fn main(cli: Cli) -> ExitCode {
                 let progress = live
                     .as_ref()
                     .map_or_else(checks::Progress::new, Live::progress);
-                let report = runtime.block_on(check_watched(config, ctrl_c(), progress));
+                let report =
+                    runtime.block_on(crate::engine::check_watched(config, ctrl_c(), progress));
                 if let Some(live) = live {
                     live.clear();
                 }

@@ -7,6 +7,7 @@ use clap::parser::ValueSource;
 use clap::{ArgGroup, Args, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::config::{AuthMechanism, Security};
+use crate::settings::Settings;
 
 /// Diagnose IMAP connectivity: DNS → TCP → TLS → greeting → login → folders, with a verdict on
 /// which side owns the problem (this computer, the server, the account or the settings).
@@ -138,9 +139,9 @@ pub struct CheckArgs {
     #[arg(long, value_name = "PATH")]
     pub oauth_token_file: Option<PathBuf>,
 
-    /// Mailbox for the folders check.
-    #[arg(long, value_name = "NAME", default_value = "INBOX")]
-    pub mailbox: String,
+    /// Mailbox for the folders check [default: INBOX].
+    #[arg(long, value_name = "NAME")]
+    pub mailbox: Option<String>,
 
     /// Extra trust anchors (PEM), added to the operating system's trust store.
     #[arg(long, value_name = "PATH")]
@@ -154,13 +155,13 @@ pub struct CheckArgs {
     #[arg(long, requires = "security")]
     pub allow_plaintext_auth: bool,
 
-    /// Bound on each network step, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
-    pub timeout: f64,
+    /// Bound on each network step, in seconds [default: 10].
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
 
-    /// Bound on the login, in seconds: servers delay failed logins on purpose (Dovecot up to 15 s, Courier 5 s, Cyrus 3 s).
-    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
-    pub login_timeout: f64,
+    /// Bound on the login, in seconds: servers delay failed logins on purpose (Dovecot up to 15 s, Courier 5 s, Cyrus 3 s) [default: 30].
+    #[arg(long, value_name = "SECS")]
+    pub login_timeout: Option<f64>,
 
     /// Hard bound on the whole run (control probe included), in seconds.
     #[arg(long, value_name = "SECS")]
@@ -246,6 +247,39 @@ pub fn parse() -> Result<Cli, clap::Error> {
 fn check_args() -> Vec<clap::Arg> {
     let check = <CheckArgs as Args>::augment_args(clap::Command::new("check"));
     check.get_arguments().cloned().collect()
+}
+
+impl CheckArgs {
+    /// The settings the command line gives (unset options stay unset, so that a config file's
+    /// defaults and profiles can fill them; `--no-control` is an empty control list).
+    pub fn settings(&self) -> Settings {
+        let flag = |on: bool| on.then_some(true);
+        let list = |l: &[String]| (!l.is_empty()).then(|| l.to_vec());
+        Settings {
+            target: self.target.clone(),
+            port: self.port,
+            security: self.security,
+            user: self.user.clone(),
+            auth: self.auth,
+            mailbox: self.mailbox.clone(),
+            ca_file: self.ca_file.clone(),
+            insecure: flag(self.insecure),
+            allow_plaintext_auth: flag(self.allow_plaintext_auth),
+            timeout: self.timeout,
+            login_timeout: self.login_timeout,
+            max_time: self.max_time,
+            resolve: list(&self.resolve),
+            control: if self.no_control {
+                Some(Vec::new())
+            } else {
+                list(&self.control)
+            },
+            password_env: None,
+            password_file: None,
+            token_env: None,
+            token_file: self.oauth_token_file.clone(),
+        }
+    }
 }
 
 impl OutputArgs {

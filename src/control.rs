@@ -5,11 +5,9 @@
 
 use std::time::Instant;
 
-use schemars::JsonSchema;
-use serde::Serialize;
-
 use crate::checks::{dns, tcp, tls};
 use crate::config::{Config, ControlEndpoint, Security, Target};
+pub use crate::report::control::{ControlProbe, ControlReport};
 use crate::report::{Check, CheckId, Status};
 use crate::transcript::Transcript;
 
@@ -24,52 +22,12 @@ pub const DEFAULT_CONTROLS: [(&str, &str); 4] = [
 /// How many default endpoints are probed.
 const DEFAULT_COUNT: usize = 2;
 
-/// What one endpoint did.
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct ControlProbe {
-    /// Host name.
-    pub host: String,
-    /// Port.
-    pub port: u16,
-    /// `reachable` (TCP connected; the TLS handshake answered unless the run deadline cut it
-    /// off), `tls_failed`, `refused` (the host answered with a reset: the path works),
-    /// `unreachable` (TCP got no answer or no route), `dns_failed`, or `cut_off` (the run deadline
-    /// ended it before DNS or TCP had an answer).
-    pub outcome: &'static str,
-    /// Whether this result can be compared with the target's (see `reason` when not).
-    pub comparable: bool,
-    /// Why the result cannot be compared with the target's (only when `comparable` is false).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<&'static str>,
-    /// What failed, if anything (the failing layer's summary).
-    pub error: Option<String>,
-    /// The failing layer's error code (e.g. `tls.certificate_expired`), if anything failed.
-    pub error_code: Option<String>,
-    /// Wall time of the probe, milliseconds.
-    pub duration_ms: u64,
-}
-
 impl ControlProbe {
     /// Whether the endpoint shows that this computer's network works: it connected, or its host
     /// answered with a reset.
     pub fn network_works(&self) -> bool {
         matches!(self.outcome, "reachable" | "tls_failed" | "refused")
     }
-}
-
-/// The control section of the report.
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct ControlReport {
-    /// `reachable` (a comparable endpoint answered), `unreachable` (every endpoint is comparable
-    /// and none answered), `inconclusive` (none answered, and some results cannot be compared with
-    /// the target's), or `not_needed` (the target's network layers passed, so the probe was
-    /// cancelled).
-    pub status: &'static str,
-    /// Per-endpoint results (empty when not needed).
-    pub endpoints: Vec<ControlProbe>,
-    /// A fact about this network the comparison revealed (e.g. that it has no internet access).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<&'static str>,
 }
 
 impl ControlReport {

@@ -1,7 +1,9 @@
 //! imapdoctor: a layered IMAP connectivity diagnostic.
 //!
-//! Data flows one way: [`cli`] → [`config::Config`] → [`checks`] → [`report::Report`] →
-//! [`diagnose`] → [`render`]. The binary (`main.rs`) only parses, runs, renders and exits.
+//! Data flows one way: [`cli`] (or a config file, a batch row, an exporter module) →
+//! [`settings::Settings`] → [`config::Config`] → [`engine`] ([`checks`] → [`report::Report`] →
+//! [`diagnose`]) → [`render`]. [`report`] is the bottom layer: plain data every part uses, importing
+//! none of them. The binary (`main.rs`) only parses, runs, renders and exits.
 
 pub mod app;
 pub mod checks;
@@ -10,6 +12,7 @@ pub mod config;
 pub mod control;
 pub mod demo;
 pub mod diagnose;
+pub mod engine;
 pub mod environment;
 pub mod exit_code;
 pub mod explain;
@@ -24,5 +27,6 @@ pub mod report;
 pub mod sanitize;
 pub mod schema;
 pub mod secret;
+pub mod settings;
 pub mod stderr;
 pub mod transcript;

@@ -2,8 +2,8 @@
 //! names, greeting fingerprints, and the issuer names of software that re-signs TLS.
 
 use base64::Engine;
-use schemars::JsonSchema;
-use serde::Serialize;
+
+pub use crate::report::capability::Identification;
 
 /// A known provider.
 pub struct Provider {
@@ -128,21 +128,6 @@ fn contains_word(haystack: &str, needle: &str) -> bool {
         let after = haystack[i + needle.len()..].chars().next();
         !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
     })
-}
-
-/// Who answered, as far as the host name and greeting tell.
-#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
-pub struct Identification {
-    /// Provider identifier (`microsoft`, `google`, `apple`, `yahoo`, `dovecot`, …).
-    pub id: Option<&'static str>,
-    /// Display name.
-    pub name: Option<&'static str>,
-    /// Exchange Online: the front-end server that answered, decoded from the greeting.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub front_end: Option<String>,
-    /// Gmail: this computer's public IP address as the server saw it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_ip: Option<String>,
 }
 
 /// Identifies the server from its host name and greeting text.

@@ -5,9 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use schemars::JsonSchema;
-use serde::Serialize;
-
+pub use crate::report::transcript::{Direction, TranscriptLine};
 use crate::sanitize;
 
 /// Most lines kept; later lines are counted, not stored.
@@ -15,31 +13,6 @@ const MAX_LINES: usize = 2000;
 /// Most bytes of text kept (an escaped line can be 8 bytes per character sent); later lines are
 /// counted, not stored.
 const MAX_BYTES: usize = 1024 * 1024;
-
-/// Who wrote a transcript line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Direction {
-    /// Sent by imapdoctor.
-    Client,
-    /// Received from the server.
-    Server,
-    /// imapdoctor's own remark (connecting, TLS established, …).
-    Remark,
-}
-
-/// One line of the transcript.
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct TranscriptLine {
-    /// Milliseconds since the run started.
-    pub t_ms: u64,
-    /// Who wrote it.
-    pub direction: Direction,
-    /// Whether it travelled inside TLS.
-    pub tls: bool,
-    /// The text, sanitized and redacted.
-    pub text: String,
-}
 
 impl TranscriptLine {
     /// The swaks-style prefix for this line.

@@ -4,38 +4,14 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use schemars::JsonSchema;
-use serde::Serialize;
 use tokio::time::Instant;
 
 use super::capability::CapabilityDetails;
 use crate::config::{AuthMechanism, Config, Credentials, Security};
 use crate::imap::{Connection, Response, StatusKind, StatusResponse, WireError, quoted};
+pub use crate::report::auth::AuthDetails;
 use crate::report::{Check, CheckId, Details};
 use crate::sanitize;
-
-/// Facts of the `auth` check.
-#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
-pub struct AuthDetails {
-    /// Mechanism used: `LOGIN`, `PLAIN`, `XOAUTH2`, `OAUTHBEARER` (or `PREAUTH`).
-    pub mechanism: Option<&'static str>,
-    /// User name.
-    pub user: String,
-    /// The server's tagged result: `OK`, `NO`, `BAD`, or `BYE`.
-    pub result: Option<&'static str>,
-    /// The response code of the result, e.g. `AUTHENTICATIONFAILED`, `UNAVAILABLE`.
-    pub response_code: Option<String>,
-    /// The result's text (sanitized).
-    pub text: Option<String>,
-    /// Error detail a SASL server sent in a challenge (decoded from base64, sanitized), as
-    /// Exchange and Gmail do for rejected OAuth2 tokens.
-    pub sasl_error: Option<String>,
-    /// Milliseconds from sending the credentials to the result.
-    pub round_trip_ms: Option<u64>,
-    /// With a bearer token: what its claims say (JWT only; never the token itself).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub token: Option<super::token::TokenFacts>,
-}
 
 fn fail(code: &str, message: String, details: &AuthDetails) -> Check {
     Check::failed(CheckId::Auth, code, message, Details::Auth(details.clone()))

@@ -2,62 +2,13 @@
 //! greeting's `[CAPABILITY ...]` code when present, saving a round trip), and with STARTTLS the
 //! negotiation and the capabilities after it.
 
-use schemars::JsonSchema;
-use serde::Serialize;
 use tokio::time::Instant;
 
 use crate::imap::response::{CapabilityList, MAX_CAPABILITIES};
 use crate::imap::{Connection, Response, StatusKind, WireError};
+pub use crate::report::capability::{CapabilityDetails, Greeting, StartTls};
 use crate::report::{Check, CheckId, Details};
 use crate::sanitize;
-
-/// The server's greeting.
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct Greeting {
-    /// `OK`, `PREAUTH` or `BYE`.
-    pub status: &'static str,
-    /// Response code name, if any (e.g. `CAPABILITY`, `ALERT`, `UNAVAILABLE`).
-    pub code: Option<String>,
-    /// The greeting text (sanitized).
-    pub text: String,
-}
-
-/// STARTTLS negotiation.
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct StartTls {
-    /// The plaintext capabilities advertised STARTTLS.
-    pub offered: bool,
-    /// The server's reply to STARTTLS.
-    pub reply: Option<String>,
-    /// Capabilities advertised before TLS.
-    pub capabilities_before_tls: Vec<String>,
-}
-
-/// Facts of the `capability` check.
-#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
-pub struct CapabilityDetails {
-    /// The greeting, once one arrived.
-    pub greeting: Option<Greeting>,
-    /// The capabilities in effect for login (after STARTTLS when used).
-    pub capabilities: Vec<String>,
-    /// How many more capabilities the server listed beyond the first 1000 (ignored).
-    #[serde(skip_serializing_if = "is_zero")]
-    pub capabilities_ignored: usize,
-    /// Where they came from: `greeting` (the `[CAPABILITY]` code) or `command`.
-    pub capabilities_source: Option<&'static str>,
-    /// The SASL mechanisms advertised (`AUTH=...`).
-    pub auth_mechanisms: Vec<String>,
-    /// `LOGINDISABLED` is advertised: the LOGIN command is refused.
-    pub login_disabled: bool,
-    /// STARTTLS negotiation (only with `--security starttls`).
-    pub starttls: Option<StartTls>,
-    /// Who answered, from the host name and the greeting.
-    pub provider: crate::providers::Identification,
-    /// A plaintext port that stayed silent: what a TLS handshake on a second connection found
-    /// (`tls`, `not_tls`, `no_answer`, `cut_off`, `no_connection`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tls_probe: Option<super::tls_probe::TlsProbe>,
-}
 
 impl CapabilityDetails {
     /// Whether a capability is advertised (case-insensitive).
@@ -90,10 +41,6 @@ impl CapabilityDetails {
             .as_ref()
             .is_some_and(|g| g.status == "PREAUTH")
     }
-}
-
-fn is_zero(n: &usize) -> bool {
-    *n == 0
 }
 
 fn has(caps: &[String], capability: &str) -> bool {

@@ -1,33 +1,11 @@
 //! Reading the presented certificate chain into report facts: subject, issuer, names, validity.
 
 use rustls_pki_types::CertificateDer;
-use schemars::JsonSchema;
-use serde::Serialize;
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::*;
 
+pub use crate::report::certificate::{CertificateInfo, ChainOrigin};
 use crate::sanitize;
-
-/// One certificate of the chain the server presented.
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct CertificateInfo {
-    /// Subject distinguished name.
-    pub subject: String,
-    /// Issuer distinguished name.
-    pub issuer: String,
-    /// Subject alternative names (DNS names and IP addresses).
-    pub sans: Vec<String>,
-    /// Start of validity (RFC 3339).
-    pub not_before: String,
-    /// End of validity (RFC 3339).
-    pub not_after: String,
-    /// Whole days until `not_after` (negative once expired).
-    pub days_left: i64,
-    /// Whether subject and issuer are the same (a self-signed certificate or a root).
-    pub self_issued: bool,
-    /// SHA-256 fingerprint of the DER encoding, hex.
-    pub sha256: String,
-}
 
 /// Parses every certificate of a chain (unparseable ones are described as such).
 pub fn describe_chain(chain: &[CertificateDer<'_>]) -> Vec<CertificateInfo> {
@@ -111,19 +89,6 @@ pub fn names_for_hint(info: &CertificateInfo) -> Vec<String> {
         names.push(cn.to_string());
     }
     names
-}
-
-/// What the chain says about who issued it.
-#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
-pub struct ChainOrigin {
-    /// Whether the chain ends in a root of the public web PKI (Mozilla's root program);
-    /// `None` when the chain could not be read.
-    pub public_root: Option<bool>,
-    /// The name of the root the chain ends in (the last certificate's issuer).
-    pub root: Option<String>,
-    /// An interception product named by a certificate of the chain (antivirus, corporate proxy).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub interception_product: Option<&'static str>,
 }
 
 /// Reads the origin of a presented chain.

@@ -4,29 +4,9 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
-use schemars::JsonSchema;
-use serde::Serialize;
-
 use crate::config::Config;
+pub use crate::report::dns::DnsDetails;
 use crate::report::{Check, CheckId, Details};
-
-/// Facts of the `dns` check.
-#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
-pub struct DnsDetails {
-    /// How the addresses were obtained: `system` (OS resolver), `literal` (TARGET is an IP
-    /// address) or `override` (`--resolve`).
-    pub source: &'static str,
-    /// IPv4 addresses, in resolver order.
-    pub a: Vec<IpAddr>,
-    /// IPv6 addresses, in resolver order.
-    pub aaaa: Vec<IpAddr>,
-    /// The OS resolver's error, when it failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub os_error: Option<String>,
-    /// What each configured nameserver answered, queried directly when the OS resolver failed.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub nameservers: Vec<super::nameservers::NameserverAnswer>,
-}
 
 /// Resolves the target; on success also returns the addresses to connect to, in resolver order.
 pub async fn run(config: &Config, deadline: tokio::time::Instant) -> (Check, Vec<SocketAddr>) {

@@ -7,27 +7,10 @@ use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 use std::time::Instant;
 
+pub use crate::report::dns::NameserverAnswer;
 use hickory_proto::op::{Message, Query, ResponseCode};
 use hickory_proto::rr::{Name, RData, RecordType};
-use schemars::JsonSchema;
-use serde::Serialize;
 use tokio::net::UdpSocket;
-
-/// What one nameserver said to one query.
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct NameserverAnswer {
-    /// The nameserver asked.
-    pub nameserver: IpAddr,
-    /// `A` or `AAAA`.
-    pub query: &'static str,
-    /// `answer`, `no_data` (the name exists without such records), `nxdomain`, `servfail`,
-    /// `refused`, `timeout`, `unreachable` or `error`.
-    pub outcome: &'static str,
-    /// Addresses in the answer.
-    pub addresses: Vec<IpAddr>,
-    /// Milliseconds to the answer (or to giving up).
-    pub duration_ms: u64,
-}
 
 /// The nameservers this computer is configured with (empty when none can be read).
 pub fn configured() -> Vec<IpAddr> {

@@ -6,38 +6,17 @@ use std::time::Instant;
 
 use rustls::CertificateError;
 use rustls_pki_types::ServerName;
-use schemars::JsonSchema;
-use serde::Serialize;
 
 use super::certificate::{CertificateInfo, describe_chain};
 use super::trust::{self, Captured};
 use crate::config::Config;
 use crate::imap::{Recorded, TlsStream};
+pub use crate::report::tls::{TlsDetails, Verification, VerifyReason};
 use crate::report::{Check, CheckId, Details};
 use crate::transcript::Transcript;
 
 /// A leaf certificate expiring within this many days makes the check `warn`.
 pub const EXPIRY_WARNING_DAYS: i64 = 14;
-
-/// Why the certificate was not trusted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum VerifyReason {
-    /// The certificate's validity ended.
-    Expired,
-    /// The certificate's validity has not started.
-    NotYetValid,
-    /// The certificate is not valid for the host name.
-    NameMismatch,
-    /// The chain does not lead to a trusted root.
-    UnknownIssuer,
-    /// The certificate signed itself and is not trusted.
-    SelfSigned,
-    /// The certificate was revoked.
-    Revoked,
-    /// Anything else (bad signature, wrong purpose, bad encoding).
-    Invalid,
-}
 
 impl VerifyReason {
     /// The `tls` check's error code (without `tls.`) when verification is enforced.
@@ -52,41 +31,6 @@ impl VerifyReason {
             VerifyReason::Invalid => "certificate_invalid",
         }
     }
-}
-
-/// The certificate verification result.
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct Verification {
-    /// Whether the chain verified for the host name.
-    pub verified: bool,
-    /// Why not, when not.
-    pub reason: Option<VerifyReason>,
-    /// The verifier's own message.
-    pub message: Option<String>,
-    /// Trust anchors used: `os` or `os+ca-file`.
-    pub trust: &'static str,
-    /// `--insecure` was given: the result was recorded but not enforced.
-    pub insecure: bool,
-}
-
-/// Facts of the `tls` check.
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct TlsDetails {
-    /// The name the certificate was verified against (and sent as SNI, unless an IP address).
-    pub server_name: String,
-    /// Negotiated protocol version: `TLSv1.2` or `TLSv1.3`.
-    pub version: Option<String>,
-    /// Negotiated cipher suite.
-    pub cipher_suite: Option<String>,
-    /// The presented chain, leaf first (captured even when verification failed).
-    pub chain: Vec<CertificateInfo>,
-    /// The verification result.
-    pub verification: Verification,
-    /// Who issued the chain: public or private root, interception product.
-    pub origin: super::certificate::ChainOrigin,
-    /// What arrived instead of a TLS handshake, when something else did (sanitized).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub received_instead: Option<String>,
 }
 
 /// Runs the handshake over `socket`.

@@ -9,13 +9,12 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use rustls_pki_types::ServerName;
-use schemars::JsonSchema;
-use serde::Serialize;
 use tokio::time::Instant;
 
 use super::capability::{self, Progress};
 use super::trust;
 use crate::imap::Connection;
+pub use crate::report::tls::TlsProbe;
 use crate::report::{Check, CheckId, Details};
 
 /// How long a plaintext port may stay silent before the TLS probe starts. A server greets within
@@ -24,22 +23,6 @@ pub const PROBE_AFTER: Duration = Duration::from_secs(1);
 
 /// A TLS server answers a ClientHello within a round trip: silence for this long rules TLS out.
 const SILENT_ENOUGH: Duration = Duration::from_secs(1);
-
-/// What a TLS handshake on a second connection found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TlsProbe {
-    /// The port answered the ClientHello in TLS: it speaks implicit TLS.
-    Tls,
-    /// The port answered with something that is not TLS, or closed the connection.
-    NotTls,
-    /// The port accepted the connection and did not answer the ClientHello for a second or more.
-    NoAnswer,
-    /// The deadline ended the probe before it could tell.
-    CutOff,
-    /// The second connection could not be made.
-    NoConnection,
-}
 
 impl TlsProbe {
     /// Whether the probe shows that the port does not speak implicit TLS.

@@ -3,10 +3,9 @@
 //! advance: expired, meant for another API (Microsoft Graph instead of Exchange), missing the IMAP
 //! scope, or issued for another user. The token itself is never reported.
 
+pub use crate::report::token::{Finding, TokenFacts};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use schemars::JsonSchema;
-use serde::Serialize;
 use serde_json::Value;
 
 /// Audiences that mean "Exchange Online" (resource URLs and the Office 365 Exchange Online app id).
@@ -72,37 +71,6 @@ fn span(seconds: i64) -> String {
     };
     let plural = if count == 1 { "" } else { "s" };
     format!("{count} {unit}{plural}")
-}
-
-/// One problem found in the token.
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct Finding {
-    /// Stable kind: `expired`, `not_yet_valid`, `invalid_claim` (a time claim that is not a time),
-    /// `wrong_audience`, `missing_imap_scope`, `user_mismatch`.
-    pub code: &'static str,
-    /// What is wrong.
-    pub message: String,
-    /// What to do.
-    pub hint: &'static str,
-}
-
-/// What the token says about itself (never the token).
-#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
-pub struct TokenFacts {
-    /// Whether the token is a JWT whose claims could be read.
-    pub jwt: bool,
-    /// `aud` claim.
-    pub audience: Option<String>,
-    /// `scp` claim (delegated permissions), split on spaces.
-    pub scopes: Vec<String>,
-    /// `roles` claim (application permissions).
-    pub roles: Vec<String>,
-    /// `upn`, `unique_name`, `preferred_username` or `email`: whom the token is for.
-    pub subject_user: Option<String>,
-    /// `exp` as RFC 3339; absent without a valid `exp`, or when it is beyond the year 9999.
-    pub expires_at: Option<String>,
-    /// Problems found.
-    pub findings: Vec<Finding>,
 }
 
 /// Decodes the payload of a JWT (no signature check).

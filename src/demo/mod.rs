@@ -91,7 +91,7 @@ pub async fn run(fault: Option<DemoFault>, verbose: bool) -> anyhow::Result<Repo
         allow_plaintext_auth: false,
         verbose,
     };
-    Ok(crate::app::check(config).await)
+    Ok(crate::engine::check(config).await)
 }
 
 /// The demo server's behaviour for `fault`: a healthy implicit-TLS server with the demo account,

@@ -5,14 +5,25 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::checks::auth::AuthDetails;
-use crate::checks::capability::CapabilityDetails;
-use crate::checks::dns::DnsDetails;
-use crate::checks::folders::FoldersDetails;
-use crate::checks::tcp::TcpDetails;
-use crate::checks::tls::TlsDetails;
-use crate::control::ControlReport;
-use crate::transcript::TranscriptLine;
+pub mod auth;
+pub mod capability;
+pub mod certificate;
+pub mod control;
+pub mod dns;
+pub mod folders;
+pub mod tcp;
+pub mod tls;
+pub mod token;
+pub mod transcript;
+
+use self::auth::AuthDetails;
+use self::capability::CapabilityDetails;
+use self::control::ControlReport;
+use self::dns::DnsDetails;
+use self::folders::FoldersDetails;
+use self::tcp::TcpDetails;
+use self::tls::TlsDetails;
+use self::transcript::TranscriptLine;
 
 /// Version of the JSON document's layout; bumped only on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;

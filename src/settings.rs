@@ -1,0 +1,306 @@
+//! What a run is asked to do, before validation: the one shape every front end fills in (the
+//! command line, the config file's defaults and profiles, a batch row, an exporter module).
+//! Layers merge field by field ([`Settings::over`]: the nearer layer wins), then
+//! [`Settings::into_config`] validates once and reads the secret from where the settings say.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::config::{self, AuthMechanism, Config, Credentials, Security, Target, UsageError};
+use crate::secret::{self, Secret};
+
+/// Default bound on each network step, in seconds.
+pub const DEFAULT_TIMEOUT: f64 = 10.0;
+/// Default bound on the login, in seconds (servers delay failed logins on purpose).
+pub const DEFAULT_LOGIN_TIMEOUT: f64 = 30.0;
+/// Default mailbox for the folders check.
+pub const DEFAULT_MAILBOX: &str = "INBOX";
+
+/// The settings of one check, every field optional: unset means "the next layer's, else the
+/// default". Field names are those of the command-line options (`login_timeout` for
+/// `--login-timeout`); secrets are never values here, only where to find them.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// The server (`TARGET`).
+    pub target: Option<String>,
+    /// `--port`.
+    pub port: Option<u16>,
+    /// `--security`.
+    pub security: Option<Security>,
+    /// `--user`.
+    pub user: Option<String>,
+    /// `--auth`.
+    pub auth: Option<AuthMechanism>,
+    /// `--mailbox`.
+    pub mailbox: Option<String>,
+    /// `--ca-file`.
+    pub ca_file: Option<PathBuf>,
+    /// `--insecure`.
+    pub insecure: Option<bool>,
+    /// `--allow-plaintext-auth`.
+    pub allow_plaintext_auth: Option<bool>,
+    /// `--timeout`, in seconds.
+    pub timeout: Option<f64>,
+    /// `--login-timeout`, in seconds.
+    pub login_timeout: Option<f64>,
+    /// `--max-time`, in seconds.
+    pub max_time: Option<f64>,
+    /// `--resolve` entries.
+    pub resolve: Option<Vec<String>>,
+    /// `--control` endpoints; an empty list means none (`--no-control`); unset: the defaults.
+    pub control: Option<Vec<String>>,
+    /// The name of an environment variable holding the password (default `IMAPDOCTOR_PASSWORD`).
+    pub password_env: Option<String>,
+    /// A file whose first line is the password.
+    pub password_file: Option<PathBuf>,
+    /// The name of an environment variable holding an OAuth2 token (default
+    /// `IMAPDOCTOR_OAUTH_TOKEN`).
+    pub token_env: Option<String>,
+    /// A file whose first line is an OAuth2 token (`--oauth-token-file`).
+    pub token_file: Option<PathBuf>,
+}
+
+/// How the password may be asked for when the settings name no source that holds one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Asking {
+    /// Never ask (batch rows, exporter probes): no password is a usage error.
+    #[default]
+    Never,
+    /// The command line: the first line of stdin with `--password-stdin`, else the prompt on a
+    /// terminal.
+    Interactive {
+        /// `--password-stdin`.
+        password_stdin: bool,
+    },
+}
+
+impl Settings {
+    /// These settings, with every unset field taken from `fallback`.
+    pub fn over(self, fallback: Settings) -> Settings {
+        Settings {
+            target: self.target.or(fallback.target),
+            port: self.port.or(fallback.port),
+            security: self.security.or(fallback.security),
+            user: self.user.or(fallback.user),
+            auth: self.auth.or(fallback.auth),
+            mailbox: self.mailbox.or(fallback.mailbox),
+            ca_file: self.ca_file.or(fallback.ca_file),
+            insecure: self.insecure.or(fallback.insecure),
+            allow_plaintext_auth: self.allow_plaintext_auth.or(fallback.allow_plaintext_auth),
+            timeout: self.timeout.or(fallback.timeout),
+            login_timeout: self.login_timeout.or(fallback.login_timeout),
+            max_time: self.max_time.or(fallback.max_time),
+            resolve: self.resolve.or(fallback.resolve),
+            control: self.control.or(fallback.control),
+            password_env: self.password_env.or(fallback.password_env),
+            password_file: self.password_file.or(fallback.password_file),
+            token_env: self.token_env.or(fallback.token_env),
+            token_file: self.token_file.or(fallback.token_file),
+        }
+    }
+
+    /// Validates the settings into a run's [`Config`], reading the secret (never from argv) when
+    /// a user is set: the token when one is set up and the mechanism takes one, else the password.
+    pub fn into_config(self, asking: Asking, verbose: bool) -> Result<Config, UsageError> {
+        let input = self.target.as_deref().unwrap_or_default();
+        let target = Target::parse(input, self.port, self.security)?;
+        let mailbox = self
+            .mailbox
+            .clone()
+            .unwrap_or_else(|| DEFAULT_MAILBOX.into());
+        config::sendable("--mailbox", &mailbox)?;
+        if let Some(user) = &self.user {
+            config::sendable("--user", user)?;
+        }
+        let step_timeout = seconds("--timeout", self.timeout.unwrap_or(DEFAULT_TIMEOUT))?;
+        let login_timeout = seconds(
+            "--login-timeout",
+            self.login_timeout.unwrap_or(DEFAULT_LOGIN_TIMEOUT),
+        )?;
+        let max_time = self
+            .max_time
+            .map(|s| seconds("--max-time", s))
+            .transpose()?;
+        let resolve = self
+            .resolve
+            .iter()
+            .flatten()
+            .map(|r| config::parse_resolve(r))
+            .collect::<Result<_, _>>()?;
+        let controls = match &self.control {
+            None => crate::control::default_controls(&target.host),
+            Some(list) => list
+                .iter()
+                .map(|c| config::parse_control(c))
+                .collect::<Result<_, _>>()?,
+        };
+        let extra_roots = match &self.ca_file {
+            Some(path) => config::load_ca_file(path)?,
+            None => Vec::new(),
+        };
+        let credentials = match &self.user {
+            None => None,
+            Some(user) => Some(self.credentials(user, asking)?),
+        };
+        Ok(Config {
+            target,
+            user: self.user.clone(),
+            credentials,
+            mailbox,
+            extra_roots,
+            ca_file: self.ca_file.clone(),
+            insecure: self.insecure.unwrap_or(false),
+            step_timeout,
+            login_timeout,
+            max_time,
+            resolve,
+            controls,
+            allow_plaintext_auth: self.allow_plaintext_auth.unwrap_or(false),
+            verbose,
+        })
+    }
+
+    /// The user's credentials: a token when one is set up (and `auth` takes one or is unset),
+    /// else the password.
+    fn credentials(&self, user: &str, asking: Asking) -> Result<Credentials, UsageError> {
+        let wants_token = self.auth.is_some_and(|m| m.uses_token());
+        let token = match (&self.token_file, &self.token_env) {
+            (Some(path), _) => Some(secret::token_from_file(path)),
+            (None, name) => {
+                secret::token_from_env(name.as_deref().unwrap_or(secret::TOKEN_ENV)).transpose()
+            }
+        }
+        .transpose()
+        .map_err(UsageError::Credentials)?;
+        let token = token.filter(|_| self.auth.is_none() || wants_token);
+        let (secret, is_token) = match token {
+            Some(token) => (token, true),
+            None if wants_token => {
+                return Err(UsageError::Credentials(format!(
+                    "--auth {} needs a token (--oauth-token-file, or {})",
+                    if self.auth == Some(AuthMechanism::Oauthbearer) {
+                        "oauthbearer"
+                    } else {
+                        "xoauth2"
+                    },
+                    self.token_env.as_deref().unwrap_or(secret::TOKEN_ENV)
+                )));
+            }
+            None => (self.password(user, asking)?, false),
+        };
+        Ok(Credentials {
+            user: user.to_string(),
+            secret,
+            mechanism: self.auth,
+            is_token,
+        })
+    }
+
+    fn password(&self, user: &str, asking: Asking) -> Result<Secret, UsageError> {
+        if let Some(path) = &self.password_file {
+            return secret::password_from_file(path).map_err(UsageError::Credentials);
+        }
+        let env = self.password_env.as_deref().unwrap_or(secret::PASSWORD_ENV);
+        let (from_stdin, may_prompt) = match asking {
+            Asking::Never => (false, false),
+            Asking::Interactive { password_stdin } => (password_stdin, true),
+        };
+        secret::read_password(user, env, from_stdin, may_prompt).map_err(UsageError::Credentials)
+    }
+}
+
+/// A number of seconds for `option`: above 0, at most a day.
+fn seconds(option: &str, s: f64) -> Result<Duration, UsageError> {
+    if s.is_finite() && s > 0.0 && s <= 86_400.0 {
+        Ok(Duration::from_secs_f64(s))
+    } else {
+        Err(UsageError::Credentials(format!(
+            "{option} must be a number of seconds above 0"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_nearer_layer_wins_field_by_field() {
+        let near = Settings {
+            timeout: Some(3.0),
+            control: Some(vec![]),
+            ..Default::default()
+        };
+        let far = Settings {
+            timeout: Some(20.0),
+            user: Some("alice".into()),
+            control: Some(vec!["ctl.test".into()]),
+            ..Default::default()
+        };
+        let merged = near.over(far);
+        assert_eq!(merged.timeout, Some(3.0));
+        assert_eq!(merged.user.as_deref(), Some("alice"));
+        assert_eq!(merged.control, Some(vec![]));
+    }
+
+    #[test]
+    fn defaults_apply_when_no_layer_sets_a_field() {
+        let settings = Settings {
+            target: Some("imaps://127.0.0.1:1".into()),
+            control: Some(vec![]),
+            ..Default::default()
+        };
+        let config = settings.into_config(Asking::Never, false).unwrap();
+        assert_eq!(config.step_timeout, Duration::from_secs(10));
+        assert_eq!(config.login_timeout, Duration::from_secs(30));
+        assert_eq!(config.mailbox, "INBOX");
+        assert!(config.controls.is_empty());
+        assert!(!config.insecure);
+    }
+
+    #[test]
+    fn unset_control_means_the_default_endpoints() {
+        let settings = Settings {
+            target: Some("imap.example.test".into()),
+            ..Default::default()
+        };
+        let config = settings.into_config(Asking::Never, false).unwrap();
+        assert!(!config.controls.is_empty());
+    }
+
+    #[test]
+    fn a_password_is_never_asked_for_when_asking_is_never() {
+        let settings = Settings {
+            target: Some("127.0.0.1".into()),
+            user: Some("alice".into()),
+            password_env: Some("IMAPDOCTOR_TEST_UNSET_PASSWORD_VARIABLE".into()),
+            control: Some(vec![]),
+            ..Default::default()
+        };
+        let error = settings.into_config(Asking::Never, false).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("IMAPDOCTOR_TEST_UNSET_PASSWORD_VARIABLE"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn seconds_are_above_zero_and_at_most_a_day() {
+        assert!(seconds("--timeout", 0.0).is_err());
+        assert!(seconds("--timeout", f64::NAN).is_err());
+        assert!(seconds("--timeout", 86_400.5).is_err());
+        assert_eq!(
+            seconds("--timeout", 86_400.0).unwrap(),
+            Duration::from_secs(86_400)
+        );
+        assert_eq!(
+            seconds("--timeout", 0.5).unwrap(),
+            Duration::from_millis(500)
+        );
+    }
+}
