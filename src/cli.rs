@@ -299,7 +299,8 @@ impl OutputArgs {
 }
 
 /// Report formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Format {
     /// For a person at a terminal.
     Human,
@@ -312,7 +313,8 @@ pub enum Format {
 }
 
 /// When to colour the human report.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ColorWhen {
     /// On a terminal, or when CLICOLOR_FORCE is set; never when NO_COLOR is set.
     Auto,

@@ -9,6 +9,7 @@ pub mod app;
 pub mod checks;
 pub mod cli;
 pub mod config;
+pub mod config_file;
 pub mod control;
 pub mod demo;
 pub mod diagnose;
