@@ -33,8 +33,9 @@ Register-ArgumentCompleter -Native -CommandName 'imapdoctor' -ScriptBlock {
             [CompletionResult]::new('--max-time', '--max-time', [CompletionResultType]::ParameterName, 'Hard bound on the whole run (control probe included), in seconds')
             [CompletionResult]::new('--resolve', '--resolve', [CompletionResultType]::ParameterName, 'Connect to ADDR (or a comma-separated list, tried Happy Eyeballs style) for HOST:PORT, still verifying the certificate for HOST (as curl''s --resolve)')
             [CompletionResult]::new('--control', '--control', [CompletionResultType]::ParameterName, 'A known-good endpoint to compare with when the target is unreachable (repeatable; default: public providers)')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format: human (default), json (one JSON document), markdown (for a ticket) or oneline (for a log)')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format: human (default, unless the config file''s [defaults] says otherwise), json (one JSON document), markdown (for a ticket) or oneline (for a log)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour in the human report: auto (default, unless the config file''s [defaults] says otherwise: on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read defaults and profiles from this file [default: $IMAPDOCTOR_CONFIG, else imapdoctor.toml in the platform''s config directory, when it exists]')
             [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password from the first line of standard input (asked without echo when standard input is a terminal)')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the certificate (the report says so, and TLS is at best a warning)')
             [CompletionResult]::new('--allow-plaintext-auth', '--allow-plaintext-auth', [CompletionResultType]::ParameterName, 'Allow credentials over an unencrypted connection (only with --security none)')
@@ -45,6 +46,7 @@ Register-ArgumentCompleter -Native -CommandName 'imapdoctor' -ScriptBlock {
             [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Same as --color never')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Include the protocol transcript')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Include the protocol transcript')
+            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no config file (as IMAPDOCTOR_CONFIG="")')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -56,8 +58,9 @@ Register-ArgumentCompleter -Native -CommandName 'imapdoctor' -ScriptBlock {
         }
         'imapdoctor;demo' {
             [CompletionResult]::new('--fault', '--fault', [CompletionResultType]::ParameterName, 'Show a failure and its verdict instead of a healthy server')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format: human (default), json (one JSON document), markdown (for a ticket) or oneline (for a log)')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format: human (default, unless the config file''s [defaults] says otherwise), json (one JSON document), markdown (for a ticket) or oneline (for a log)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour in the human report: auto (default, unless the config file''s [defaults] says otherwise: on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read defaults and profiles from this file [default: $IMAPDOCTOR_CONFIG, else imapdoctor.toml in the platform''s config directory, when it exists]')
             [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List the faults the demo can show, each with what it simulates and its verdict code')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write one JSON document to stdout (same as --format json)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Write nothing to stdout: the exit code only (usage errors still go to stderr)')
@@ -65,13 +68,15 @@ Register-ArgumentCompleter -Native -CommandName 'imapdoctor' -ScriptBlock {
             [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Same as --color never')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Include the protocol transcript')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Include the protocol transcript')
+            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no config file (as IMAPDOCTOR_CONFIG="")')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'imapdoctor;explain' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format: human (default), json (one JSON document), markdown (for a ticket) or oneline (for a log)')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format: human (default, unless the config file''s [defaults] says otherwise), json (one JSON document), markdown (for a ticket) or oneline (for a log)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour in the human report: auto (default, unless the config file''s [defaults] says otherwise: on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read defaults and profiles from this file [default: $IMAPDOCTOR_CONFIG, else imapdoctor.toml in the platform''s config directory, when it exists]')
             [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List every verdict code with its owner and a one-line summary')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write one JSON document to stdout (same as --format json)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Write nothing to stdout: the exit code only (usage errors still go to stderr)')
@@ -79,6 +84,7 @@ Register-ArgumentCompleter -Native -CommandName 'imapdoctor' -ScriptBlock {
             [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Same as --color never')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Include the protocol transcript')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Include the protocol transcript')
+            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no config file (as IMAPDOCTOR_CONFIG="")')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break

@@ -41,7 +41,7 @@ _imapdoctor() {
 
     case "${cmd}" in
         imapdoctor)
-            opts="-q -v -h -V --port --security --user --password-stdin --auth --oauth-token-file --mailbox --ca-file --insecure --allow-plaintext-auth --timeout --login-timeout --max-time --resolve --control --no-control --format --json --quiet --color --no-color --verbose --help --version demo explain help"
+            opts="-q -v -h -V --port --security --user --password-stdin --auth --oauth-token-file --mailbox --ca-file --insecure --allow-plaintext-auth --timeout --login-timeout --max-time --resolve --control --no-control --format --json --quiet --color --no-color --verbose --config --no-config --help --version demo explain help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -103,6 +103,10 @@ _imapdoctor() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -111,7 +115,7 @@ _imapdoctor() {
             return 0
             ;;
         imapdoctor__subcmd__demo)
-            opts="-q -v -h --fault --list --format --json --quiet --color --no-color --verbose --help"
+            opts="-q -v -h --fault --list --format --json --quiet --color --no-color --verbose --config --no-config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -129,6 +133,10 @@ _imapdoctor() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -137,7 +145,7 @@ _imapdoctor() {
             return 0
             ;;
         imapdoctor__subcmd__explain)
-            opts="-q -v -h --list --format --json --quiet --color --no-color --verbose --help"
+            opts="-q -v -h --list --format --json --quiet --color --no-color --verbose --config --no-config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -149,6 +157,10 @@ _imapdoctor() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

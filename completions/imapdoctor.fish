@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_imapdoctor_global_optspecs
-    string join \n port= security= user= password-stdin auth= oauth-token-file= mailbox= ca-file= insecure allow-plaintext-auth timeout= login-timeout= max-time= resolve= control= no-control format= json q/quiet color= no-color v/verbose h/help V/version
+    string join \n port= security= user= password-stdin auth= oauth-token-file= mailbox= ca-file= insecure allow-plaintext-auth timeout= login-timeout= max-time= resolve= control= no-control format= json q/quiet color= no-color v/verbose config= no-config h/help V/version
 end
 
 function __fish_imapdoctor_needs_command
@@ -41,13 +41,14 @@ complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l login-timeout -d 
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l max-time -d 'Hard bound on the whole run (control probe included), in seconds' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l resolve -d 'Connect to ADDR (or a comma-separated list, tried Happy Eyeballs style) for HOST:PORT, still verifying the certificate for HOST (as curl\'s --resolve)' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l control -d 'A known-good endpoint to compare with when the target is unreachable (repeatable; default: public providers)' -r
-complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l format -d 'Report format: human (default), json (one JSON document), markdown (for a ticket) or oneline (for a log)' -r -f -a "human\t'For a person at a terminal'
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l format -d 'Report format: human (default, unless the config file\'s [defaults] says otherwise), json (one JSON document), markdown (for a ticket) or oneline (for a log)' -r -f -a "human\t'For a person at a terminal'
 json\t'One JSON document (schema in the README)'
 markdown\t'A report to paste into a ticket (GitHub-flavoured Markdown)'
 oneline\t'One line, for chat or a script\'s log'"
-complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l color -d 'Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never' -r -f -a "auto\t'On a terminal, or when CLICOLOR_FORCE is set; never when NO_COLOR is set'
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l color -d 'Colour in the human report: auto (default, unless the config file\'s [defaults] says otherwise: on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never' -r -f -a "auto\t'On a terminal, or when CLICOLOR_FORCE is set; never when NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l config -d 'Read defaults and profiles from this file [default: $IMAPDOCTOR_CONFIG, else imapdoctor.toml in the platform\'s config directory, when it exists]' -r -F
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l password-stdin -d 'Read the password from the first line of standard input (asked without echo when standard input is a terminal)'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l insecure -d 'Do not verify the certificate (the report says so, and TLS is at best a warning)'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l allow-plaintext-auth -d 'Allow credentials over an unencrypted connection (only with --security none)'
@@ -56,6 +57,7 @@ complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l json -d 'Write on
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -s q -l quiet -d 'Write nothing to stdout: the exit code only (usage errors still go to stderr)'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l no-color -d 'Same as --color never'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -s v -l verbose -d 'Include the protocol transcript'
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l no-config -d 'Read no config file (as IMAPDOCTOR_CONFIG="")'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -s V -l version -d 'Print version'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -a "demo" -d 'Run the full check against a built-in IMAP server on loopback (no account needed)'
@@ -72,31 +74,35 @@ interception\t'Something re-signs TLS with its own certificate authority (fault:
 name-mismatch\t'The certificate is for another name (fault: server)'
 throttled-login\t'The login is answered slowly with NO [UNAVAILABLE] (fault: server)'
 nothing-reachable\t'Neither the server nor the known-good control endpoint answers (fault: local)'"
-complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l format -d 'Report format: human (default), json (one JSON document), markdown (for a ticket) or oneline (for a log)' -r -f -a "human\t'For a person at a terminal'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l format -d 'Report format: human (default, unless the config file\'s [defaults] says otherwise), json (one JSON document), markdown (for a ticket) or oneline (for a log)' -r -f -a "human\t'For a person at a terminal'
 json\t'One JSON document (schema in the README)'
 markdown\t'A report to paste into a ticket (GitHub-flavoured Markdown)'
 oneline\t'One line, for chat or a script\'s log'"
-complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l color -d 'Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never' -r -f -a "auto\t'On a terminal, or when CLICOLOR_FORCE is set; never when NO_COLOR is set'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l color -d 'Colour in the human report: auto (default, unless the config file\'s [defaults] says otherwise: on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never' -r -f -a "auto\t'On a terminal, or when CLICOLOR_FORCE is set; never when NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l config -d 'Read defaults and profiles from this file [default: $IMAPDOCTOR_CONFIG, else imapdoctor.toml in the platform\'s config directory, when it exists]' -r -F
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l list -d 'List the faults the demo can show, each with what it simulates and its verdict code'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l json -d 'Write one JSON document to stdout (same as --format json)'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -s q -l quiet -d 'Write nothing to stdout: the exit code only (usage errors still go to stderr)'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l no-color -d 'Same as --color never'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -s v -l verbose -d 'Include the protocol transcript'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l no-config -d 'Read no config file (as IMAPDOCTOR_CONFIG="")'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l format -d 'Report format: human (default), json (one JSON document), markdown (for a ticket) or oneline (for a log)' -r -f -a "human\t'For a person at a terminal'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l format -d 'Report format: human (default, unless the config file\'s [defaults] says otherwise), json (one JSON document), markdown (for a ticket) or oneline (for a log)' -r -f -a "human\t'For a person at a terminal'
 json\t'One JSON document (schema in the README)'
 markdown\t'A report to paste into a ticket (GitHub-flavoured Markdown)'
 oneline\t'One line, for chat or a script\'s log'"
-complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l color -d 'Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never' -r -f -a "auto\t'On a terminal, or when CLICOLOR_FORCE is set; never when NO_COLOR is set'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l color -d 'Colour in the human report: auto (default, unless the config file\'s [defaults] says otherwise: on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never' -r -f -a "auto\t'On a terminal, or when CLICOLOR_FORCE is set; never when NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l config -d 'Read defaults and profiles from this file [default: $IMAPDOCTOR_CONFIG, else imapdoctor.toml in the platform\'s config directory, when it exists]' -r -F
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l list -d 'List every verdict code with its owner and a one-line summary'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l json -d 'Write one JSON document to stdout (same as --format json)'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -s q -l quiet -d 'Write nothing to stdout: the exit code only (usage errors still go to stderr)'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l no-color -d 'Same as --color never'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -s v -l verbose -d 'Include the protocol transcript'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l no-config -d 'Read no config file (as IMAPDOCTOR_CONFIG="")'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain help" -f -a "demo" -d 'Run the full check against a built-in IMAP server on loopback (no account needed)'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain help" -f -a "explain" -d 'Explain a verdict code: who owns it, what it means, what to do, other possible causes'

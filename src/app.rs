@@ -6,6 +6,7 @@ use std::io::{IsTerminal, Write};
 use crate::checks;
 use crate::cli::{CheckArgs, Cli, ColorWhen, Command, Format, OutputArgs};
 use crate::config::{Config, UsageError};
+use crate::config_file::location::Loaded;
 use crate::exit_code::ExitCode;
 use crate::render::{
     Render, human::Human, json::Json, live::Live, markdown::Markdown, oneline::Oneline,
@@ -14,9 +15,14 @@ use crate::report::{ErrorDocument, Report, RunError, SCHEMA_VERSION};
 use crate::secret;
 use crate::settings::Asking;
 
-/// Builds the run's settings from the check arguments (reads the password; never from argv).
-pub fn config_from_cli(args: &CheckArgs, verbose: bool) -> Result<Config, UsageError> {
-    args.settings().into_config(
+/// Builds the run's settings from the check arguments over the config file's profile (`@NAME`)
+/// and `[defaults]` (reads the password; never from argv).
+pub fn config_from_cli(
+    args: &CheckArgs,
+    file: Option<&Loaded>,
+    verbose: bool,
+) -> Result<Config, UsageError> {
+    crate::config_file::layers::layer(args.settings(), file)?.into_config(
         Asking::Interactive {
             password_stdin: args.password_stdin,
         },
@@ -66,6 +72,18 @@ pub fn render(report: &Report, output: &OutputArgs) -> std::io::Result<()> {
     stream.flush()
 }
 
+/// The report, saying which config file and profile the run used.
+fn with_config_file(mut report: Report, args: &CheckArgs, file: Option<&Loaded>) -> Report {
+    report.environment.config_file =
+        file.map(|f| crate::sanitize::terminal_text(&f.path.display().to_string()));
+    report.target.profile = args
+        .target
+        .as_deref()
+        .and_then(crate::config_file::layers::profile_name)
+        .map(crate::sanitize::terminal_text);
+    report
+}
+
 /// Whether the run is shown live as it goes (on stderr, see [`Live`]): only for the human report
 /// on a terminal, never with `--quiet`, when stdout is a pipe or a file, or the output is for
 /// machines.
@@ -109,7 +127,25 @@ pub fn write_usage_error_json(message: &str) {
 }
 
 /// The whole program after argument parsing.
-pub fn main(cli: Cli) -> ExitCode {
+pub fn main(mut cli: Cli) -> ExitCode {
+    let file = match &cli.command {
+        Some(Command::Explain(_)) => None,
+        Some(Command::Demo(demo)) if demo.list => None,
+        _ => match crate::config_file::location::load(&cli.config) {
+            Ok(file) => file,
+            Err(e) => {
+                if cli.output.format() == Format::Json && !cli.output.quiet {
+                    write_usage_error_json(&e.to_string());
+                }
+                crate::stderr::say(e);
+                return ExitCode::Usage;
+            }
+        },
+    };
+    if let Some(file) = &file {
+        let defaults = &file.file.defaults;
+        cli.output.or_defaults(defaults.format, defaults.color);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -131,7 +167,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Command::Demo(demo)) => {
             runtime.block_on(crate::demo::run(demo.fault, cli.output.verbose))
         }
-        None => match config_from_cli(&cli.check, cli.output.verbose) {
+        None => match config_from_cli(&cli.check, file.as_ref(), cli.output.verbose) {
             Ok(config) => {
                 for (host, port, _) in config.unused_resolve() {
                     let target = &config.target;
@@ -149,7 +185,7 @@ pub fn main(cli: Cli) -> ExitCode {
                 if let Some(live) = live {
                     live.clear();
                 }
-                Ok(report)
+                Ok(with_config_file(report, &cli.check, file.as_ref()))
             }
             Err(e) => {
                 if cli.output.format() == Format::Json && !cli.output.quiet {

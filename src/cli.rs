@@ -17,7 +17,7 @@ use crate::settings::Settings;
     version,
     about,
     subcommand_negates_reqs = true,
-    override_usage = "imapdoctor [OPTIONS] <TARGET>\n       imapdoctor [--json] [-v] [--no-color] demo [--fault <FAULT> | --list]\n       imapdoctor explain <CODE|--list>",
+    override_usage = "imapdoctor [OPTIONS] <TARGET>\n       imapdoctor [OPTIONS] @<PROFILE>\n       imapdoctor [--json] [-v] [--no-color] demo [--fault <FAULT> | --list]\n       imapdoctor explain <CODE|--list>",
     subcommand_precedence_over_arg = true,
     args_override_self = true,
     after_help = "Passwords are never taken from the command line: set IMAPDOCTOR_PASSWORD, use --password-stdin, \
@@ -26,8 +26,11 @@ By default, when a check fails in a way this computer's network could explain (D
 certificate), imapdoctor contacts two public known-good IMAP servers on port 993 (imap.gmail.com and \
 outlook.office365.com, others when the target is one of them) to tell the network from the server. \
 --no-control turns that off; --control HOST[:PORT] names your own.\n\n\
+Defaults for every run, and named profiles (imapdoctor @NAME), come from imapdoctor.toml: --config FILE, \
+else IMAPDOCTOR_CONFIG, else the platform's config directory (on Linux ~/.config/imapdoctor/imapdoctor.toml); \
+options on the command line win. See the README's \"Config file and profiles\".\n\n\
 Exit codes: 0 all passed, 2 usage, 3 internal error, 10 dns, 11 tcp, 12 tls, 13 capability, 14 auth, 15 folders, 130 interrupted (Ctrl-C).\n\n\
-Examples:\n  imapdoctor outlook.office365.com\n  IMAPDOCTOR_PASSWORD=... imapdoctor --user me@example.com imaps://imap.example.com\n  imapdoctor --json imap://mail.example.com:143 > report.json\n  imapdoctor demo --fault wrong-password\n  imapdoctor explain auth.rejected"
+Examples:\n  imapdoctor outlook.office365.com\n  IMAPDOCTOR_PASSWORD=... imapdoctor --user me@example.com imaps://imap.example.com\n  imapdoctor --json imap://mail.example.com:143 > report.json\n  imapdoctor @work-exchange   (a profile of the config file)\n  imapdoctor demo --fault wrong-password\n  imapdoctor explain auth.rejected"
 )]
 pub struct Cli {
     /// A mode other than the check.
@@ -41,6 +44,22 @@ pub struct Cli {
     /// Output options.
     #[command(flatten)]
     pub output: OutputArgs,
+
+    /// Which config file to read.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+/// Which config file to read (`imapdoctor.toml`; see [`crate::config_file`]).
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Read defaults and profiles from this file [default: $IMAPDOCTOR_CONFIG, else imapdoctor.toml in the platform's config directory, when it exists].
+    #[arg(long, value_name = "FILE", global = true, conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Read no config file (as IMAPDOCTOR_CONFIG="").
+    #[arg(long, global = true)]
+    pub no_config: bool,
 }
 
 /// Modes other than the check.
@@ -107,7 +126,7 @@ pub enum DemoFault {
 /// What to check and how.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The server: host, host:port, imaps://host[:port] (implicit TLS) or imap://host[:port] (STARTTLS).
+    /// The server: host, host:port, imaps://host[:port] (implicit TLS) or imap://host[:port] (STARTTLS); or @NAME, a profile of the config file (its [profiles.NAME] table; options given here still win).
     #[arg(value_name = "TARGET", required = true)]
     pub target: Option<String>,
 
@@ -183,9 +202,15 @@ pub struct CheckArgs {
 /// How to write the report.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Report format: human (default), json (one JSON document), markdown (for a ticket) or oneline (for a log).
-    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Human, global = true, overrides_with = "json")]
-    pub format: Format,
+    /// Report format: human (default, unless the config file's [defaults] says otherwise), json (one JSON document), markdown (for a ticket) or oneline (for a log).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        global = true,
+        overrides_with = "json"
+    )]
+    pub format: Option<Format>,
 
     /// Write one JSON document to stdout (same as --format json).
     #[arg(long, global = true, overrides_with = "format")]
@@ -195,9 +220,15 @@ pub struct OutputArgs {
     #[arg(short, long, global = true)]
     pub quiet: bool,
 
-    /// Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never.
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto, global = true, overrides_with = "no_color")]
-    pub color: ColorWhen,
+    /// Colour in the human report: auto (default, unless the config file's [defaults] says otherwise: on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        global = true,
+        overrides_with = "no_color"
+    )]
+    pub color: Option<ColorWhen>,
 
     /// Same as --color never.
     #[arg(long, global = true, overrides_with = "color")]
@@ -228,7 +259,7 @@ pub fn parse() -> Result<Cli, clap::Error> {
             .collect();
         if !given.is_empty() {
             let message = format!(
-                "{} cannot be used with 'imapdoctor {mode}' (only the output options --format, --json, --color, --no-color, -q and -v apply to it)",
+                "{} cannot be used with 'imapdoctor {mode}' (only the output options --format, --json, --color, --no-color, -q and -v, and --config and --no-config, apply to it)",
                 given.join(", ")
             );
             return Err(command().error(ErrorKind::ArgumentConflict, message));
@@ -283,17 +314,34 @@ impl CheckArgs {
 }
 
 impl OutputArgs {
-    /// The format asked for (`--json` is `--format json`).
+    /// The format asked for (`--json` is `--format json`; neither: human, unless
+    /// [`OutputArgs::or_defaults`] filled in a config file's).
     pub fn format(&self) -> Format {
-        if self.json { Format::Json } else { self.format }
+        if self.json {
+            Format::Json
+        } else {
+            self.format.unwrap_or(Format::Human)
+        }
     }
 
-    /// When to colour (`--no-color` is `--color never`).
+    /// When to colour (`--no-color` is `--color never`; neither: auto, unless
+    /// [`OutputArgs::or_defaults`] filled in a config file's).
     pub fn color(&self) -> ColorWhen {
         if self.no_color {
             ColorWhen::Never
         } else {
-            self.color
+            self.color.unwrap_or(ColorWhen::Auto)
+        }
+    }
+
+    /// Takes a config file's `format` and `color` where the command line gives none (neither
+    /// `--format` nor `--json`; neither `--color` nor `--no-color`).
+    pub fn or_defaults(&mut self, format: Option<Format>, color: Option<ColorWhen>) {
+        if !self.json && self.format.is_none() {
+            self.format = format;
+        }
+        if !self.no_color && self.color.is_none() {
+            self.color = color;
         }
     }
 }
@@ -394,6 +442,25 @@ mod tests {
         assert_eq!(
             parse(&["--no-color", "--color", "always", "h"]).color(),
             ColorWhen::Always
+        );
+    }
+
+    #[test]
+    fn config_file_output_defaults_apply_only_where_the_command_line_is_silent() {
+        let parse = |words: &[&str]| {
+            let mut output = Cli::try_parse_from(args(words)).unwrap().output;
+            output.or_defaults(Some(Format::Markdown), Some(ColorWhen::Always));
+            (output.format(), output.color())
+        };
+        assert_eq!(parse(&["h"]), (Format::Markdown, ColorWhen::Always));
+        assert_eq!(parse(&["--json", "h"]).0, Format::Json);
+        assert_eq!(parse(&["--format", "human", "h"]).0, Format::Human);
+        assert_eq!(parse(&["--no-color", "h"]).1, ColorWhen::Never);
+        assert_eq!(parse(&["--color", "auto", "h"]).1, ColorWhen::Auto);
+        let plain = Cli::try_parse_from(args(&["h"])).unwrap().output;
+        assert_eq!(
+            (plain.format(), plain.color()),
+            (Format::Human, ColorWhen::Auto)
         );
     }
 }

@@ -187,6 +187,9 @@ pub enum UsageError {
     /// No way to get the password.
     #[error("{0}")]
     Credentials(String),
+    /// `@NAME` names no usable profile (why, and the known names).
+    #[error("{0}")]
+    Profile(String),
     /// A value that cannot travel in an IMAP command (the option, the character's name).
     #[error("{0} contains {1}, which cannot be sent in an IMAP command")]
     Unsendable(&'static str, &'static str),

@@ -8,7 +8,7 @@
 //! timeout = 5
 //! format = "markdown"
 //!
-//! [profiles.work-exchange]
+//! [profiles.work-exchange]                # imapdoctor @work-exchange
 //! target = "outlook.office365.com"
 //! user = "alice@example.com"
 //! token_env = "WORK_TOKEN"
@@ -17,6 +17,11 @@
 //! user = "probe@example.com"
 //! password_env = "PROBE_PASSWORD"
 //! ```
+//!
+//! The file never holds a secret, only where to find one (`password_env`, `password_file`,
+//! `token_env`, `token_file`); relative paths in it (`ca_file`, `password_file`, `token_file`)
+//! are relative to the file's directory. [`location`] decides which file a run reads,
+//! [`layers`] puts the command line over a profile over `[defaults]`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -25,6 +30,9 @@ use serde::Deserialize;
 
 use crate::cli::{ColorWhen, Format};
 use crate::settings::Settings;
+
+pub mod layers;
+pub mod location;
 
 /// Environment variable naming the config file.
 pub const CONFIG_ENV: &str = "IMAPDOCTOR_CONFIG";
@@ -86,16 +94,35 @@ pub struct ConfigFileError {
 }
 
 impl ConfigFile {
-    /// Parses a config file's text (`path` only names it in errors).
+    /// Parses a config file's text (`path` only names it in errors; relative paths in it stay
+    /// as written).
     pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigFileError> {
-        toml::from_str(text).map_err(|e| ConfigFileError {
-            path: path.display().to_string(),
-            message: crate::sanitize::terminal_text(e.message()),
+        toml::from_str(text).map_err(|e| {
+            let mut message = crate::sanitize::terminal_text(e.message().trim());
+            if ["`password`", "`token`"]
+                .iter()
+                .any(|key| message.starts_with(&format!("unknown field {key}")))
+            {
+                message.push_str(
+                    "; the file never holds a secret: put the secret in an environment variable and name it with password_env (token_env for a token), or in a private file named with password_file (token_file)",
+                );
+            }
+            let line = e
+                .span()
+                .and_then(|span| text.get(..span.start))
+                .map(|before| before.matches('\n').count() + 1);
+            ConfigFileError {
+                path: match line {
+                    Some(line) => format!("{}, line {line}", path.display()),
+                    None => path.display().to_string(),
+                },
+                message,
+            }
         })
     }
 
     /// Reads and parses the config file at `path` (a regular file, at most
-    /// [`MAX_CONFIG_BYTES`]).
+    /// [`MAX_CONFIG_BYTES`]), with its relative paths made relative to its directory.
     pub fn load(path: &Path) -> Result<ConfigFile, ConfigFileError> {
         let error = |message: String| ConfigFileError {
             path: path.display().to_string(),
@@ -104,7 +131,31 @@ impl ConfigFile {
         let bytes = crate::input_file::read_regular(path, MAX_CONFIG_BYTES)
             .map_err(|e| error(e.to_string()))?;
         let text = String::from_utf8(bytes).map_err(|_| error("not UTF-8 text".into()))?;
-        Self::parse(&text, path)
+        let mut file = Self::parse(&text, path)?;
+        file.paths_relative_to(path.parent().unwrap_or(Path::new("")));
+        Ok(file)
+    }
+
+    /// Makes the relative `ca_file`, `password_file` and `token_file` of every table relative to
+    /// `dir` (the config file's directory) rather than to wherever imapdoctor runs.
+    fn paths_relative_to(&mut self, dir: &Path) {
+        let tables = std::iter::once(&mut self.defaults.settings)
+            .chain(self.profiles.values_mut())
+            .chain(self.modules.values_mut());
+        for settings in tables {
+            for path in [
+                &mut settings.ca_file,
+                &mut settings.password_file,
+                &mut settings.token_file,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if path.is_relative() {
+                    *path = dir.join(&*path);
+                }
+            }
+        }
     }
 }
 
@@ -159,8 +210,50 @@ mod tests {
     fn unknown_keys_are_errors_naming_the_key() {
         let error = parse("[defaults]\ntimout = 5\n").unwrap_err();
         assert!(error.to_string().contains("timout"), "{error}");
-        let error = parse("[profiles.x]\npassword = \"hunter2\"\n").unwrap_err();
-        assert!(error.to_string().contains("password"), "{error}");
+        assert!(!error.to_string().contains("\\x0a"), "{error}");
+        let error = parse("[profiles.x]\nuser = \"a\"\ntimout = 5\n").unwrap_err();
+        assert!(error.to_string().contains("line 3"), "{error}");
         assert!(parse("[nonsense]\n").is_err());
+    }
+
+    #[test]
+    fn a_secret_in_the_file_is_refused_with_where_to_put_it() {
+        for key in ["password", "token"] {
+            let error = parse(&format!("[profiles.x]\n{key} = \"hunter2\"\n")).unwrap_err();
+            let message = error.to_string();
+            assert!(message.contains(&format!("`{key}`")), "{message}");
+            assert!(message.contains("environment variable"), "{message}");
+            assert!(message.contains("password_env"), "{message}");
+            assert!(!message.contains("hunter2"), "{message}");
+        }
+        let error = parse("[defaults]\npassword_envv = \"X\"\n").unwrap_err();
+        assert!(!error.to_string().contains("never holds"), "{error}");
+    }
+
+    #[test]
+    fn relative_paths_are_relative_to_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("imapdoctor.toml");
+        let text = format!(
+            "[defaults]\nca_file = \"ca.pem\"\n[profiles.p]\npassword_file = \"secrets/p\"\ntoken_file = \"{}\"\n[modules.m]\nca_file = \"../up.pem\"\n",
+            std::env::temp_dir()
+                .join("abs")
+                .display()
+                .to_string()
+                .replace('\\', "\\\\")
+        );
+        std::fs::write(&path, text).unwrap();
+        let file = ConfigFile::load(&path).unwrap();
+        assert_eq!(
+            file.defaults.settings.ca_file,
+            Some(dir.path().join("ca.pem"))
+        );
+        let profile = &file.profiles["p"];
+        assert_eq!(profile.password_file, Some(dir.path().join("secrets/p")));
+        assert_eq!(profile.token_file, Some(std::env::temp_dir().join("abs")));
+        assert_eq!(
+            file.modules["m"].ca_file,
+            Some(dir.path().join("../up.pem"))
+        );
     }
 }

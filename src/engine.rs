@@ -59,6 +59,7 @@ pub async fn check_watched(
             port: config.target.port,
             security: config.target.security,
             user: config.user.clone(),
+            profile: None,
         },
         started_at,
         duration_ms: 0,

@@ -17,6 +17,7 @@ pub fn of_this_computer(tcp: Option<&Check>) -> Environment {
             Details::Tcp(details) => details.local_address,
             _ => None,
         }),
+        config_file: None,
     }
 }
 

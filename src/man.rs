@@ -17,6 +17,10 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "An OAuth2 bearer token for XOAUTH2 or OAUTHBEARER (--oauth-token-file reads it from a file instead). Set but empty is a usage error.",
     ),
     (
+        crate::config_file::CONFIG_ENV,
+        "The config file to read when --config is not given (instead of the one in the platform's config directory; see FILES). Set but empty: read none, as --no-config. A file it names must exist.",
+    ),
+    (
         "NO_COLOR",
         "When set and not empty, no colour (as --no-color). Colour is only ever used on a terminal.",
     ),
@@ -29,6 +33,23 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "On Linux and the BSDs, a directory of certificates read as the operating system's trust store.",
     ),
 ];
+
+/// Where the config file is looked for, per platform (when neither --config nor
+/// IMAPDOCTOR_CONFIG names one); see [`crate::config_file::default_path`].
+const FILES: &[(&str, &str)] = &[
+    (
+        "$XDG_CONFIG_HOME/imapdoctor/imapdoctor.toml",
+        "On Linux and the BSDs (~/.config/imapdoctor/imapdoctor.toml when XDG_CONFIG_HOME is not set).",
+    ),
+    (
+        "~/Library/Application Support/imapdoctor/imapdoctor.toml",
+        "On macOS.",
+    ),
+    ("%APPDATA%\\imapdoctor\\imapdoctor.toml", "On Windows."),
+];
+
+/// What the config file holds, for the FILES section.
+const FILES_INTRO: &str = "The config file (TOML) holds defaults for every run in a [defaults] table (control, timeout, login_timeout, format, color and any other option by its long name with _ for -), and named profiles in [profiles.NAME] tables, used as imapdoctor @NAME (a profile may name the target). Options on the command line win over the profile, which wins over [defaults]. It never holds a secret: password_env and token_env name environment variables, password_file and token_file name files; relative paths are relative to the file's directory. It is optional: a missing file in the default place is not an error.";
 
 /// The exit codes, and what each means.
 const EXIT_STATUS: &[(ExitCode, &str)] = &[
@@ -118,6 +139,13 @@ pub fn render() -> Vec<u8> {
     for (name, meaning) in ENVIRONMENT {
         roff.control("TP", [])
             .text([bold(*name)])
+            .text([roman(*meaning)]);
+    }
+    roff.control("SH", ["FILES"]);
+    roff.text([roman(FILES_INTRO)]);
+    for (path, meaning) in FILES {
+        roff.control("TP", [])
+            .text([bold(*path)])
             .text([roman(*meaning)]);
     }
     roff.control("SH", ["EXIT STATUS"]);

@@ -28,6 +28,7 @@ fn imapdoctor(args: &[&str]) -> Output {
     let out = Command::cargo_bin("imapdoctor")
         .unwrap()
         .env_clear()
+        .env("IMAPDOCTOR_CONFIG", "")
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .args(args)
         .timeout(std::time::Duration::from_secs(30))

@@ -14,6 +14,7 @@ fn imapdoctor(args: &[&str]) -> (i32, String, String) {
     let out = Command::cargo_bin("imapdoctor")
         .unwrap()
         .env_clear()
+        .env("IMAPDOCTOR_CONFIG", "")
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .args(args)
         .timeout(Duration::from_secs(30))

@@ -43,6 +43,7 @@ fn the_man_page_documents_the_environment_and_exit_status_and_names_no_missing_p
         ".SH OPTIONS",
         ".SH COMMANDS",
         ".SH ENVIRONMENT",
+        ".SH FILES",
         ".SH \"EXIT STATUS\"",
     ] {
         assert!(page.contains(section), "{section} missing");
@@ -52,6 +53,7 @@ fn the_man_page_documents_the_environment_and_exit_status_and_names_no_missing_p
         "IMAPDOCTOR_OAUTH_TOKEN",
         "NO_COLOR",
         "SSL_CERT_FILE",
+        "IMAPDOCTOR_CONFIG",
     ] {
         assert!(
             page.contains(&format!(".TP\n\\fB{name}\\fR")),

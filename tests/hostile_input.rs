@@ -29,6 +29,7 @@ fn imapdoctor(args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_imapdoctor"));
     command
         .env_clear()
+        .env("IMAPDOCTOR_CONFIG", "")
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())

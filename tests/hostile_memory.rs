@@ -308,6 +308,7 @@ fn measure(port: u16, scenario: &Scenario) -> Outcome {
     let mut command = Command::new(env!("CARGO_BIN_EXE_imapdoctor"));
     command
         .env_clear()
+        .env("IMAPDOCTOR_CONFIG", "")
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .stdin(Stdio::null())
         .stdout(stdout.reopen().unwrap())

@@ -18,6 +18,7 @@ struct Refused {
 fn refused(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Refused {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_imapdoctor"));
     cmd.env_clear()
+        .env("IMAPDOCTOR_CONFIG", "")
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .args(["--json", "--no-control", "--timeout", "2"])
         .args(args)
@@ -98,6 +99,7 @@ fn invalid_hosts_in_resolve_and_control_are_usage_errors() {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_imapdoctor"));
     let output = cmd
         .env_clear()
+        .env("IMAPDOCTOR_CONFIG", "")
         .args(["--control", "bad host:993", "127.0.0.1:1"])
         .timeout(Duration::from_secs(20))
         .output()
@@ -117,6 +119,7 @@ fn underscores_and_ip_literals_are_accepted() {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_imapdoctor"));
         let output = cmd
             .env_clear()
+            .env("IMAPDOCTOR_CONFIG", "")
             .args(["--json", "--no-control", "--port", &port, target])
             .timeout(Duration::from_secs(20))
             .output()
@@ -128,6 +131,7 @@ fn underscores_and_ip_literals_are_accepted() {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_imapdoctor"));
     let output = cmd
         .env_clear()
+        .env("IMAPDOCTOR_CONFIG", "")
         .args(["--json", "--no-control", "--resolve", &resolve, &target])
         .timeout(Duration::from_secs(20))
         .output()

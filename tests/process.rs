@@ -42,6 +42,7 @@ impl Interrupted {
 async fn interrupt_when(args: &[&str], ready: impl Fn() -> bool) -> Interrupted {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_imapdoctor"));
     cmd.env_clear()
+        .env("IMAPDOCTOR_CONFIG", "")
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .args(args)
         .stdin(std::process::Stdio::null())
@@ -231,6 +232,7 @@ fn a_full_disk_behind_stdout_and_stderr_never_panics() {
     ] {
         let status = std::process::Command::new(env!("CARGO_BIN_EXE_imapdoctor"))
             .env_clear()
+            .env("IMAPDOCTOR_CONFIG", "")
             .args(&args)
             .stdin(std::process::Stdio::null())
             .stdout(full())

@@ -24,6 +24,7 @@ pub fn run(
     let mut command = Command::new(program);
     command
         .env_clear()
+        .env("IMAPDOCTOR_CONFIG", "")
         .env(
             "PATH",
             std::env::var_os("PATH").unwrap_or_else(default_path),

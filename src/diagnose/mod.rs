@@ -538,6 +538,7 @@ mod tests {
                 port: 993,
                 security: crate::config::Security::Tls,
                 user: None,
+                profile: None,
             },
             started_at: String::new(),
             duration_ms: 0,

@@ -76,6 +76,9 @@ pub struct Environment {
     pub proxy_variables: Vec<String>,
     /// This computer's end of the TCP connection (`null` when none was made).
     pub local_address: Option<std::net::SocketAddr>,
+    /// The config file the run read (`imapdoctor.toml`, for its `[defaults]` and profiles);
+    /// `null` when it read none.
+    pub config_file: Option<String>,
 }
 
 /// What `--format json` writes instead of a report when the command line is wrong.
@@ -123,6 +126,10 @@ pub struct TargetInfo {
     pub security: crate::config::Security,
     /// User name logged in as, if any (`null` for a connectivity-only check).
     pub user: Option<String>,
+    /// The config file's profile the settings came from (`work-exchange` for
+    /// `imapdoctor @work-exchange`); only when one was named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
 }
 
 /// A layer of the checklist.

@@ -1,5 +1,5 @@
 //! Runs the `imapdoctor` binary the way the real-server tests need it: in an empty environment
-//! (PATH only), always `--no-control --no-color`, a password only through `IMAPDOCTOR_PASSWORD`
+//! (PATH only, and `IMAPDOCTOR_CONFIG=""`: no config file, whatever the developer's own), always `--no-control --no-color`, a password only through `IMAPDOCTOR_PASSWORD`
 //! or standard input (`--password-stdin`), and every run checked for leaked secrets in any form
 //! before its output is looked at. [`Run`] then reads the `--json` report: statuses, a check,
 //! the verdict, the first failing check.
@@ -93,6 +93,7 @@ impl<'a> Imapdoctor<'a> {
         // test binary is run directly, e.g. as another user).
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_imapdoctor"));
         cmd.env_clear()
+            .env("IMAPDOCTOR_CONFIG", "")
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .args(["--no-control", "--no-color", "--timeout"])
             .arg(self.step_timeout.to_string())

@@ -460,6 +460,7 @@ impl Lab {
         cmd.args(["netns", "exec", self.client(), program])
             .args(args)
             .env_clear()
+            .env("IMAPDOCTOR_CONFIG", "")
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .envs(env.iter().copied())
             .stdin(Stdio::null())

@@ -66,6 +66,7 @@ impl OnTerminal {
             unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_imapdoctor"));
         cmd.env_clear()
+            .env("IMAPDOCTOR_CONFIG", "")
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .envs(env.iter().copied())
             .args(args)

@@ -76,10 +76,12 @@ impl Run {
     }
 }
 
-/// Runs the binary in a clean environment (only PATH, plus `env`), bounded as a hang guard.
+/// Runs the binary in a clean environment (only PATH and `IMAPDOCTOR_CONFIG=""`, which reads no
+/// config file, plus `env`), bounded as a hang guard.
 pub async fn run(args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_imapdoctor"));
     cmd.env_clear()
+        .env("IMAPDOCTOR_CONFIG", "")
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .args(args)
         .stdin(std::process::Stdio::null())
