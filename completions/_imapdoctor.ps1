@@ -46,7 +46,7 @@ Register-ArgumentCompleter -Native -CommandName 'imapdoctor' -ScriptBlock {
             [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Same as --color never')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Include the protocol transcript')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Include the protocol transcript')
-            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no config file (as IMAPDOCTOR_CONFIG="")')
+            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no config file (as IMAPDOCTOR_CONFIG=""); the last of --config and --no-config wins')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -68,7 +68,7 @@ Register-ArgumentCompleter -Native -CommandName 'imapdoctor' -ScriptBlock {
             [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Same as --color never')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Include the protocol transcript')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Include the protocol transcript')
-            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no config file (as IMAPDOCTOR_CONFIG="")')
+            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no config file (as IMAPDOCTOR_CONFIG=""); the last of --config and --no-config wins')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -84,7 +84,7 @@ Register-ArgumentCompleter -Native -CommandName 'imapdoctor' -ScriptBlock {
             [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Same as --color never')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Include the protocol transcript')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Include the protocol transcript')
-            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no config file (as IMAPDOCTOR_CONFIG="")')
+            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no config file (as IMAPDOCTOR_CONFIG=""); the last of --config and --no-config wins')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break

@@ -43,7 +43,7 @@ set edit:completion:arg-completer[imapdoctor] = {|@words|
             cand --no-color 'Same as --color never'
             cand -v 'Include the protocol transcript'
             cand --verbose 'Include the protocol transcript'
-            cand --no-config 'Read no config file (as IMAPDOCTOR_CONFIG="")'
+            cand --no-config 'Read no config file (as IMAPDOCTOR_CONFIG=""); the last of --config and --no-config wins'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -64,7 +64,7 @@ set edit:completion:arg-completer[imapdoctor] = {|@words|
             cand --no-color 'Same as --color never'
             cand -v 'Include the protocol transcript'
             cand --verbose 'Include the protocol transcript'
-            cand --no-config 'Read no config file (as IMAPDOCTOR_CONFIG="")'
+            cand --no-config 'Read no config file (as IMAPDOCTOR_CONFIG=""); the last of --config and --no-config wins'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -79,7 +79,7 @@ set edit:completion:arg-completer[imapdoctor] = {|@words|
             cand --no-color 'Same as --color never'
             cand -v 'Include the protocol transcript'
             cand --verbose 'Include the protocol transcript'
-            cand --no-config 'Read no config file (as IMAPDOCTOR_CONFIG="")'
+            cand --no-config 'Read no config file (as IMAPDOCTOR_CONFIG=""); the last of --config and --no-config wins'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

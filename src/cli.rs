@@ -54,11 +54,11 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct ConfigArgs {
     /// Read defaults and profiles from this file [default: $IMAPDOCTOR_CONFIG, else imapdoctor.toml in the platform's config directory, when it exists].
-    #[arg(long, value_name = "FILE", global = true, conflicts_with = "no_config")]
+    #[arg(long, value_name = "FILE", global = true, overrides_with = "no_config")]
     pub config: Option<PathBuf>,
 
-    /// Read no config file (as IMAPDOCTOR_CONFIG="").
-    #[arg(long, global = true)]
+    /// Read no config file (as IMAPDOCTOR_CONFIG=""); the last of --config and --no-config wins.
+    #[arg(long, global = true, overrides_with = "config")]
     pub no_config: bool,
 }
 
@@ -443,6 +443,15 @@ mod tests {
             parse(&["--no-color", "--color", "always", "h"]).color(),
             ColorWhen::Always
         );
+    }
+
+    #[test]
+    fn the_last_of_config_and_no_config_wins() {
+        let parse = |words: &[&str]| Cli::try_parse_from(args(words)).unwrap().config;
+        let config = parse(&["--config", "a.toml", "--no-config", "h"]);
+        assert!(config.no_config && config.config.is_none());
+        let config = parse(&["--no-config", "--config", "a.toml", "h"]);
+        assert!(!config.no_config && config.config.is_some());
     }
 
     #[test]

@@ -107,6 +107,12 @@ impl ConfigFile {
                     "; the file never holds a secret: put the secret in an environment variable and name it with password_env (token_env for a token), or in a private file named with password_file (token_file)",
                 );
             }
+            if ["`format`", "`color`"]
+                .iter()
+                .any(|key| message.starts_with(&format!("unknown field {key}")))
+            {
+                message.push_str("; format and color belong in [defaults]");
+            }
             let line = e
                 .span()
                 .and_then(|span| text.get(..span.start))
@@ -226,6 +232,11 @@ mod tests {
             assert!(message.contains("password_env"), "{message}");
             assert!(!message.contains("hunter2"), "{message}");
         }
+        let error = parse("[profiles.x]\nformat = \"json\"\n").unwrap_err();
+        assert!(
+            error.to_string().contains("belong in [defaults]"),
+            "{error}"
+        );
         let error = parse("[defaults]\npassword_envv = \"X\"\n").unwrap_err();
         assert!(!error.to_string().contains("never holds"), "{error}");
     }
