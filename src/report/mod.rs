@@ -111,7 +111,7 @@ pub struct Tool {
 /// What was checked, as the user asked for it and as it was understood.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct TargetInfo {
-    /// The TARGET argument exactly as given.
+    /// The TARGET argument exactly as given (for `@NAME`, the profile's `target`).
     pub input: String,
     /// Host name or IP address connected to; an internationalised name in its A-label form
     /// (`xn--bcher-kva.example`), as DNS and TLS saw it.
