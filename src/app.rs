@@ -25,7 +25,7 @@ pub fn config_from_cli(args: &CheckArgs, verbose: bool) -> Result<Config, UsageE
 }
 
 /// Completes at the first Ctrl-C (SIGINT on Unix); never, when it cannot be listened for.
-async fn ctrl_c() {
+pub async fn ctrl_c() {
     if tokio::signal::ctrl_c().await.is_err() {
         std::future::pending::<()>().await;
     }
@@ -124,6 +124,9 @@ pub fn main(cli: Cli) -> ExitCode {
     let report = match &cli.command {
         Some(Command::Explain(explain)) => {
             return crate::explain::run(explain.code.as_deref(), explain.list);
+        }
+        Some(Command::Batch(batch)) => {
+            return crate::batch::run(runtime, batch, &cli.output);
         }
         Some(Command::Demo(demo)) if demo.list => {
             return crate::explain::print(&crate::demo::faults::list());
