@@ -14,7 +14,7 @@ pub enum Line {
     /// Blank or a comment.
     Nothing,
     /// A target to check, with its own settings.
-    Row(Settings),
+    Row(Box<Settings>),
     /// Not understood: why, for a person.
     Bad(String),
 }
@@ -37,11 +37,11 @@ pub fn parse(text: &str) -> Line {
             crate::sanitize::terminal_text(&extra.chars().take(40).collect::<String>())
         ));
     }
-    Line::Row(Settings {
+    Line::Row(Box::new(Settings {
         target,
         user,
         ..Default::default()
-    })
+    }))
 }
 
 /// A JSON object row: [`Settings`], unknown keys refused, a target required.
@@ -63,7 +63,7 @@ fn json_row(text: &str) -> Line {
         Ok(settings) if settings.target.is_none() => {
             Line::Bad("the JSON row has no \"target\"".into())
         }
-        Ok(settings) => Line::Row(settings),
+        Ok(settings) => Line::Row(Box::new(settings)),
         // serde's message names the unknown key and the expected ones; never a value.
         Err(e) => Line::Bad(format!(
             "JSON row: {}",
@@ -79,7 +79,7 @@ mod tests {
 
     fn row(text: &str) -> Settings {
         match parse(text) {
-            Line::Row(settings) => settings,
+            Line::Row(settings) => *settings,
             other => panic!("{text}: {other:?}"),
         }
     }

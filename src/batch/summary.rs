@@ -148,7 +148,7 @@ pub struct FailureGroup {
     pub count: u64,
     /// Their servers (`host:port`) with how many of the group each holds.
     pub servers: BTreeMap<String, u64>,
-    /// Their line numbers in the batch file (the first 20).
+    /// Their line numbers in the batch file, sorted (the first 20 to finish).
     pub lines: Vec<u64>,
     /// The reading of this group, as in `reading`.
     pub reading: String,
@@ -210,7 +210,11 @@ impl Tally {
                 code: failure.code.clone(),
                 count: group.count,
                 servers: group.servers.clone(),
-                lines: group.lines.clone(),
+                lines: {
+                    let mut lines = group.lines.clone();
+                    lines.sort_unstable();
+                    lines
+                },
                 reading: self.reading(failure, group),
             })
             .collect();
