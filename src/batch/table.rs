@@ -23,7 +23,12 @@ pub fn write(summary: &Summary, out: &mut dyn Write) -> io::Result<()> {
         summary.targets, summary.passed, summary.failed
     );
     if summary.bad_lines > 0 {
-        head.push_str(&format!(", {} bad lines skipped", summary.bad_lines));
+        let lines = if summary.bad_lines == 1 {
+            "line"
+        } else {
+            "lines"
+        };
+        head.push_str(&format!(", {} bad {lines} skipped", summary.bad_lines));
     }
     if summary.interrupted {
         head.push_str(" (interrupted: the summary so far)");
