@@ -50,6 +50,7 @@ set edit:completion:arg-completer[imapdoctor] = {|@words|
             cand --version 'Print version'
             cand demo 'Run the full check against a built-in IMAP server on loopback (no account needed)'
             cand explain 'Explain a verdict code: who owns it, what it means, what to do, other possible causes'
+            cand batch 'Check many mailboxes concurrently from a file (one per line), then summarise the fleet'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'imapdoctor;demo'= {
@@ -83,14 +84,41 @@ set edit:completion:arg-completer[imapdoctor] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'imapdoctor;batch'= {
+            cand --concurrency 'Targets checked at the same time (each holds one connection, two with the control probe)'
+            cand --security 'Connection security for rows that do not say (default: from each target''s scheme or port)'
+            cand --mailbox 'Mailbox for the folders check, for rows that do not say [default: INBOX]'
+            cand --ca-file 'Extra trust anchors (PEM), added to the operating system''s trust store'
+            cand --timeout 'Bound on each network step, in seconds [default: 10]'
+            cand --login-timeout 'Bound on each login, in seconds [default: 30]'
+            cand --max-time 'Hard bound on each target''s run, in seconds'
+            cand --control 'A known-good endpoint to compare with when a target is unreachable (repeatable; default: public providers)'
+            cand --format 'Report format: human (default, unless the config file''s [defaults] says otherwise), json (one JSON document), markdown (for a ticket) or oneline (for a log)'
+            cand --color 'Colour in the human report: auto (default, unless the config file''s [defaults] says otherwise: on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never'
+            cand --config 'Read defaults and profiles from this file [default: $IMAPDOCTOR_CONFIG, else imapdoctor.toml in the platform''s config directory, when it exists]'
+            cand --insecure 'Do not verify certificates (each report says so)'
+            cand --no-control 'Never contact control endpoints'
+            cand --json 'Write one JSON document to stdout (same as --format json)'
+            cand -q 'Write nothing to stdout: the exit code only (usage errors still go to stderr)'
+            cand --quiet 'Write nothing to stdout: the exit code only (usage errors still go to stderr)'
+            cand --no-color 'Same as --color never'
+            cand -v 'Include the protocol transcript'
+            cand --verbose 'Include the protocol transcript'
+            cand --no-config 'Read no config file (as IMAPDOCTOR_CONFIG=""); the last of --config and --no-config wins'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'imapdoctor;help'= {
             cand demo 'Run the full check against a built-in IMAP server on loopback (no account needed)'
             cand explain 'Explain a verdict code: who owns it, what it means, what to do, other possible causes'
+            cand batch 'Check many mailboxes concurrently from a file (one per line), then summarise the fleet'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'imapdoctor;help;demo'= {
         }
         &'imapdoctor;help;explain'= {
+        }
+        &'imapdoctor;help;batch'= {
         }
         &'imapdoctor;help;help'= {
         }

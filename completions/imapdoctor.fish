@@ -62,6 +62,7 @@ complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -s h -l help -d 'Pri
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -s V -l version -d 'Print version'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -a "demo" -d 'Run the full check against a built-in IMAP server on loopback (no account needed)'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -a "explain" -d 'Explain a verdict code: who owns it, what it means, what to do, other possible causes'
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -a "batch" -d 'Check many mailboxes concurrently from a file (one per line), then summarise the fleet'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l fault -d 'Show a failure and its verdict instead of a healthy server' -r -f -a "wrong-password\t'The password is wrong (fault: account)'
 expired-certificate\t'The server\'s certificate has expired (fault: server)'
@@ -104,6 +105,33 @@ complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l no-col
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -s v -l verbose -d 'Include the protocol transcript'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l no-config -d 'Read no config file (as IMAPDOCTOR_CONFIG=""); the last of --config and --no-config wins'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain help" -f -a "demo" -d 'Run the full check against a built-in IMAP server on loopback (no account needed)'
-complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain help" -f -a "explain" -d 'Explain a verdict code: who owns it, what it means, what to do, other possible causes'
-complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -l concurrency -d 'Targets checked at the same time (each holds one connection, two with the control probe)' -r
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -l security -d 'Connection security for rows that do not say (default: from each target\'s scheme or port)' -r -f -a "tls\t'Implicit TLS: the TLS handshake comes first (usually port 993)'
+starttls\t'A plaintext greeting, then STARTTLS (usually port 143)'
+none\t'No encryption at all'"
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -l mailbox -d 'Mailbox for the folders check, for rows that do not say [default: INBOX]' -r
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -l ca-file -d 'Extra trust anchors (PEM), added to the operating system\'s trust store' -r -F
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -l timeout -d 'Bound on each network step, in seconds [default: 10]' -r
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -l login-timeout -d 'Bound on each login, in seconds [default: 30]' -r
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -l max-time -d 'Hard bound on each target\'s run, in seconds' -r
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -l control -d 'A known-good endpoint to compare with when a target is unreachable (repeatable; default: public providers)' -r
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -l format -d 'Report format: human (default, unless the config file\'s [defaults] says otherwise), json (one JSON document), markdown (for a ticket) or oneline (for a log)' -r -f -a "human\t'For a person at a terminal'
+json\t'One JSON document (schema in the README)'
+markdown\t'A report to paste into a ticket (GitHub-flavoured Markdown)'
+oneline\t'One line, for chat or a script\'s log'"
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -l color -d 'Colour in the human report: auto (default, unless the config file\'s [defaults] says otherwise: on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never' -r -f -a "auto\t'On a terminal, or when CLICOLOR_FORCE is set; never when NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -l config -d 'Read defaults and profiles from this file [default: $IMAPDOCTOR_CONFIG, else imapdoctor.toml in the platform\'s config directory, when it exists]' -r -F
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -l insecure -d 'Do not verify certificates (each report says so)'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -l no-control -d 'Never contact control endpoints'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -l json -d 'Write one JSON document to stdout (same as --format json)'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -s q -l quiet -d 'Write nothing to stdout: the exit code only (usage errors still go to stderr)'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -l no-color -d 'Same as --color never'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -s v -l verbose -d 'Include the protocol transcript'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -l no-config -d 'Read no config file (as IMAPDOCTOR_CONFIG=""); the last of --config and --no-config wins'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain batch help" -f -a "demo" -d 'Run the full check against a built-in IMAP server on loopback (no account needed)'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain batch help" -f -a "explain" -d 'Explain a verdict code: who owns it, what it means, what to do, other possible causes'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain batch help" -f -a "batch" -d 'Check many mailboxes concurrently from a file (one per line), then summarise the fleet'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain batch help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

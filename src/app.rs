@@ -31,7 +31,7 @@ pub fn config_from_cli(
 }
 
 /// Completes at the first Ctrl-C (SIGINT on Unix); never, when it cannot be listened for.
-async fn ctrl_c() {
+pub async fn ctrl_c() {
     if tokio::signal::ctrl_c().await.is_err() {
         std::future::pending::<()>().await;
     }
@@ -160,6 +160,10 @@ pub fn main(mut cli: Cli) -> ExitCode {
     let report = match &cli.command {
         Some(Command::Explain(explain)) => {
             return crate::explain::run(explain.code.as_deref(), explain.list);
+        }
+        Some(Command::Batch(batch)) => {
+            let defaults = file.map(|f| f.file.defaults.settings).unwrap_or_default();
+            return crate::batch::run(runtime, batch, &cli.output, defaults);
         }
         Some(Command::Demo(demo)) if demo.list => {
             return crate::explain::print(&crate::demo::faults::list());

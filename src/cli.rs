@@ -69,6 +69,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// Explain a verdict code: who owns it, what it means, what to do, other possible causes.
     Explain(ExplainArgs),
+    /// Check many mailboxes concurrently from a file (one per line), then summarise the fleet.
+    Batch(crate::batch::args::BatchArgs),
 }
 
 /// `imapdoctor explain` options.

@@ -6,6 +6,7 @@
 //! none of them. The binary (`main.rs`) only parses, runs, renders and exits.
 
 pub mod app;
+pub mod batch;
 pub mod checks;
 pub mod cli;
 pub mod config;

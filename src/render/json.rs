@@ -8,7 +8,7 @@
 use std::io::{self, Write};
 
 use serde::Serialize;
-use serde_json::ser::{CharEscape, Formatter, PrettyFormatter};
+use serde_json::ser::{CharEscape, CompactFormatter, Formatter, PrettyFormatter};
 
 use super::Render;
 use crate::report::Report;
@@ -31,10 +31,19 @@ pub fn write(value: &impl Serialize, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
-/// serde_json's pretty layout, with every string fragment shown as the sanitizer shows it.
-struct Guarded(PrettyFormatter<'static>);
+/// Writes `value` as one guarded JSON document on one line (JSON Lines), and a line break.
+pub fn write_line(value: &impl Serialize, out: &mut dyn Write) -> io::Result<()> {
+    let mut serializer =
+        serde_json::Serializer::with_formatter(&mut *out, Guarded(CompactFormatter));
+    value.serialize(&mut serializer)?;
+    writeln!(out)
+}
 
-impl Formatter for Guarded {
+/// serde_json's layout `F` (pretty or compact), with every string fragment shown as the
+/// sanitizer shows it.
+struct Guarded<F>(F);
+
+impl<F: Formatter> Formatter for Guarded<F> {
     fn write_string_fragment<W: ?Sized + Write>(
         &mut self,
         w: &mut W,

@@ -112,6 +112,12 @@ impl Dovecot {
     /// Call it on the thread that owns the result (the test's own thread): on Linux Dovecot gets
     /// SIGTERM when the thread that started it exits, so a killed test run leaves nothing behind.
     pub fn start() -> Option<Dovecot> {
+        Dovecot::start_with("")
+    }
+
+    /// As [`start`](Dovecot::start), with `extra` appended to the configuration (later settings
+    /// win: a benchmark raises the per-user and per-service connection limits this way).
+    pub fn start_with(extra: &str) -> Option<Dovecot> {
         let binary = installed_or_skip("dovecot", REQUIRE_ENV, find_dovecot())?;
         // As root, the mail processes run as the `dovecot` system user (created with Dovecot;
         // the mail uid must not be root, and first_valid_uid is lowered to admit it).
@@ -120,7 +126,7 @@ impl Dovecot {
         let pki = TestPki::new(loopback.0);
         let _serial = start_lock();
         Some(start_attempts("Dovecot", START_ATTEMPTS, || {
-            let mut dovecot = Dovecot::spawn(&binary, &identity, loopback, &pki);
+            let mut dovecot = Dovecot::spawn(&binary, &identity, loopback, &pki, extra);
             match dovecot.wait_ready(&pki.tls) {
                 Ok(()) => Ok(dovecot),
                 Err(failure) => Err((failure, dovecot.diagnostics())),
@@ -135,6 +141,7 @@ impl Dovecot {
         identity: &Identity,
         loopback: (IpAddr, bool),
         pki: &TestPki,
+        extra: &str,
     ) -> Dovecot {
         let (host, login_disabled_before_tls) = loopback;
         let instance = InstanceDir::new(TEMP_PREFIX, host, pki);
@@ -161,7 +168,8 @@ impl Dovecot {
         }
         let endpoint = instance.endpoint;
         let conf = root.join("dovecot.conf");
-        fs::write(&conf, config(&root, &endpoint, &greeting, identity)).unwrap();
+        let text = config(&root, &endpoint, &greeting, identity) + extra;
+        fs::write(&conf, text).unwrap();
         Dovecot {
             endpoint,
             user: USER.to_string(),
