@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_imapdoctor_global_optspecs
-    string join \n port= security= user= password-stdin auth= oauth-token-file= mailbox= ca-file= insecure allow-plaintext-auth timeout= login-timeout= max-time= resolve= control= no-control format= json q/quiet color= no-color v/verbose config= no-config h/help V/version
+    string join \n port= security= user= password-stdin auth= oauth-token-file= mailbox= ca-file= insecure allow-plaintext-auth timeout= login-timeout= max-time= resolve= control= no-control repeat= watch interval= format= json q/quiet color= no-color v/verbose config= no-config h/help V/version
 end
 
 function __fish_imapdoctor_needs_command
@@ -41,6 +41,8 @@ complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l login-timeout -d 
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l max-time -d 'Hard bound on the whole run (control probe included), in seconds' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l resolve -d 'Connect to ADDR (or a comma-separated list, tried Happy Eyeballs style) for HOST:PORT, still verifying the certificate for HOST (as curl\'s --resolve)' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l control -d 'A known-good endpoint to compare with when the target is unreachable (repeatable; default: public providers)' -r
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l repeat -d 'Run the check N times, a new connection each time: a line per run, then each check\'s pass rate and latency and the distinct verdicts (to catch intermittent failures)' -r
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l interval -d 'Seconds from one run\'s start to the next\'s, with --repeat or --watch (0: back to back) [default: 5]' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l format -d 'Report format: human (default, unless the config file\'s [defaults] says otherwise), json (one JSON document), markdown (for a ticket) or oneline (for a log)' -r -f -a "human\t'For a person at a terminal'
 json\t'One JSON document (schema in the README)'
 markdown\t'A report to paste into a ticket (GitHub-flavoured Markdown)'
@@ -53,6 +55,7 @@ complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l password-stdin -d
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l insecure -d 'Do not verify the certificate (the report says so, and TLS is at best a warning)'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l allow-plaintext-auth -d 'Allow credentials over an unencrypted connection (only with --security none)'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l no-control -d 'Do not probe any control endpoint'
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l watch -d 'As --repeat, until Ctrl-C (which prints the summary)'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l json -d 'Write one JSON document to stdout (same as --format json)'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -s q -l quiet -d 'Write nothing to stdout: the exit code only (usage errors still go to stderr)'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l no-color -d 'Same as --color never'

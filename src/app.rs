@@ -180,6 +180,15 @@ pub fn main(mut cli: Cli) -> ExitCode {
                         target.host, target.port
                     ));
                 }
+                if let Some(plan) = cli.check.plan() {
+                    return crate::repeat::command_line::run(
+                        runtime,
+                        config,
+                        plan,
+                        &cli.output,
+                        ctrl_c(),
+                    );
+                }
                 let live = shows_live_progress(&cli.output).then(Live::on_stderr);
                 let progress = live
                     .as_ref()

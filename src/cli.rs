@@ -127,6 +127,7 @@ pub enum DemoFault {
 
 /// What to check and how.
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("repetition").args(["repeat", "watch"])))]
 pub struct CheckArgs {
     /// The server: host, host:port, imaps://host[:port] (implicit TLS) or imap://host[:port] (STARTTLS); or @NAME, a profile of the config file (its [profiles.NAME] table; options given here still win).
     #[arg(value_name = "TARGET", required = true)]
@@ -199,6 +200,26 @@ pub struct CheckArgs {
     /// Do not probe any control endpoint.
     #[arg(long)]
     pub no_control: bool,
+
+    /// Run the check N times, a new connection each time: a line per run, then each check's pass rate and latency and the distinct verdicts (to catch intermittent failures).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub repeat: Option<u32>,
+
+    /// As --repeat, until Ctrl-C (which prints the summary).
+    #[arg(long, conflicts_with = "repeat")]
+    pub watch: bool,
+
+    /// Seconds from one run's start to the next's, with --repeat or --watch (0: back to back) [default: 5].
+    #[arg(long, value_name = "SECS", requires = "repetition", value_parser = parse_interval)]
+    pub interval: Option<f64>,
+}
+
+/// `--interval`: a number of seconds from 0 to a day.
+fn parse_interval(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if s.is_finite() && (0.0..=86_400.0).contains(&s) => Ok(s),
+        _ => Err("a number of seconds from 0 to 86400".into()),
+    }
 }
 
 /// How to write the report.
@@ -267,6 +288,10 @@ pub fn parse() -> Result<Cli, clap::Error> {
             return Err(command().error(ErrorKind::ArgumentConflict, message));
         }
     }
+    if cli.check.plan().is_some() && cli.output.format() == Format::Markdown {
+        let message = "--repeat and --watch write human, json or oneline output, not markdown";
+        return Err(command().error(ErrorKind::ArgumentConflict, message));
+    }
     if let (Some(first), Some(second)) = (&cli.check.target, cli.check.more_targets.first()) {
         let message = format!(
             "one target at a time: {first:?} and {second:?} were given; run imapdoctor once per server"
@@ -283,6 +308,20 @@ fn check_args() -> Vec<clap::Arg> {
 }
 
 impl CheckArgs {
+    /// How often to run the check (`--repeat`, `--watch`, `--interval`); `None` for once.
+    pub fn plan(&self) -> Option<crate::repeat::Plan> {
+        let runs = match (self.repeat, self.watch) {
+            (Some(n), _) => Some(n),
+            (None, true) => None,
+            (None, false) => return None,
+        };
+        let interval = self.interval.unwrap_or(crate::repeat::DEFAULT_INTERVAL);
+        Some(crate::repeat::Plan {
+            runs,
+            interval: std::time::Duration::from_secs_f64(interval),
+        })
+    }
+
     /// The settings the command line gives (unset options stay unset, so that a config file's
     /// defaults and profiles can fill them; `--no-control` is an empty control list).
     pub fn settings(&self) -> Settings {
@@ -426,6 +465,30 @@ mod tests {
         assert!(!asks_for_json(&args(&["--json", "-vq"])));
         assert!(!asks_for_json(&args(&["--", "--json"])));
         assert!(!asks_for_json(&args(&["host"])));
+    }
+
+    #[test]
+    fn repetition_is_n_runs_or_until_ctrl_c_five_seconds_apart_by_default() {
+        let parse = |words: &[&str]| Cli::try_parse_from(args(words)).map(|c| c.check.plan());
+        assert_eq!(parse(&["h"]).unwrap(), None);
+        let plan = parse(&["--repeat", "3", "h"]).unwrap().unwrap();
+        assert_eq!(plan.runs, Some(3));
+        assert_eq!(plan.interval, std::time::Duration::from_secs(5));
+        let plan = parse(&["--watch", "--interval", "0.25", "h"])
+            .unwrap()
+            .unwrap();
+        assert_eq!(plan.runs, None);
+        assert_eq!(plan.interval, std::time::Duration::from_millis(250));
+        for nonsense in [
+            &["--repeat", "0", "h"][..],
+            &["--interval", "1", "h"],
+            &["--repeat", "2", "--watch", "h"],
+            &["--repeat", "2", "--interval", "-1", "h"],
+            &["--watch", "--interval", "NaN", "h"],
+            &["--repeat", "2", "--interval", "86401", "h"],
+        ] {
+            assert!(parse(nonsense).is_err(), "{nonsense:?} accepted");
+        }
     }
 
     #[test]

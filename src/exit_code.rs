@@ -34,14 +34,20 @@ impl ExitCode {
         if report.interrupted {
             return ExitCode::Interrupted;
         }
-        match report.first_failure().map(|c| c.id) {
-            None => ExitCode::Success,
-            Some(CheckId::Dns) => ExitCode::Dns,
-            Some(CheckId::Tcp) => ExitCode::Tcp,
-            Some(CheckId::Tls) => ExitCode::Tls,
-            Some(CheckId::Capability) => ExitCode::Capability,
-            Some(CheckId::Auth) => ExitCode::Auth,
-            Some(CheckId::Folders) => ExitCode::Folders,
+        report
+            .first_failure()
+            .map_or(ExitCode::Success, |c| ExitCode::for_check(c.id))
+    }
+
+    /// The code for a run that failed at this check.
+    pub fn for_check(id: CheckId) -> ExitCode {
+        match id {
+            CheckId::Dns => ExitCode::Dns,
+            CheckId::Tcp => ExitCode::Tcp,
+            CheckId::Tls => ExitCode::Tls,
+            CheckId::Capability => ExitCode::Capability,
+            CheckId::Auth => ExitCode::Auth,
+            CheckId::Folders => ExitCode::Folders,
         }
     }
 }

@@ -25,6 +25,7 @@ pub mod man;
 pub mod prompt;
 pub mod providers;
 pub mod render;
+pub mod repeat;
 pub mod report;
 pub mod sanitize;
 pub mod schema;

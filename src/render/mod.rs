@@ -6,6 +6,7 @@ pub mod layout;
 pub mod live;
 pub mod markdown;
 pub mod oneline;
+pub mod repeat;
 
 use crate::report::{Fault, Report};
 

@@ -11,6 +11,7 @@ pub mod certificate;
 pub mod control;
 pub mod dns;
 pub mod folders;
+pub mod repeat;
 pub mod tcp;
 pub mod tls;
 pub mod token;

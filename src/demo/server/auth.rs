@@ -52,6 +52,12 @@ impl Session {
         let Some(reply) = self.script().login_reply.clone() else {
             return Ok(false);
         };
+        if !self
+            .id
+            .is_multiple_of(self.script().login_reply_every.max(1))
+        {
+            return Ok(false);
+        }
         self.login_delay().await;
         self.tagged(tag, &reply).await?;
         if reply.get(..2).is_some_and(|s| s.eq_ignore_ascii_case("OK")) {

@@ -58,6 +58,9 @@ pub struct Script {
     /// If set, every LOGIN/AUTHENTICATE is answered with this status and text verbatim (e.g.
     /// `NO [UNAVAILABLE] Temporary authentication failure.`); a reply starting with `OK` logs in.
     pub login_reply: Option<String>,
+    /// With [`Script::login_reply`]: answer it only on every Nth connection (the Nth, 2Nth, …
+    /// in accept order), the others log in as usual; 1 (the default) answers it on every one.
+    pub login_reply_every: u64,
     /// Delay before the tagged reply to LOGIN/AUTHENTICATE.
     pub login_delay: Duration,
     /// What the server does once the client is authenticated.
@@ -185,6 +188,7 @@ impl Default for Script {
             accounts: vec![(DEMO_USER.to_owned(), DEMO_PASSWORD.to_owned())],
             login_failure: "[AUTHENTICATIONFAILED] Authentication failed.".to_owned(),
             login_reply: None,
+            login_reply_every: 1,
             login_delay: Duration::ZERO,
             after_login: AfterLogin::Serve,
             post_login_capabilities_in_ok: true,
@@ -223,6 +227,14 @@ impl Script {
     /// Answer every LOGIN/AUTHENTICATE with this status and text.
     pub fn with_login_reply(mut self, reply: &str) -> Self {
         self.login_reply = Some(reply.to_owned());
+        self
+    }
+
+    /// Answer LOGIN/AUTHENTICATE with this status and text on every `nth` connection only (an
+    /// intermittent failure); the other connections log in as usual.
+    pub fn with_login_reply_every(mut self, nth: u64, reply: &str) -> Self {
+        self.login_reply = Some(reply.to_owned());
+        self.login_reply_every = nth.max(1);
         self
     }
 

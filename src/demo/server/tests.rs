@@ -418,6 +418,24 @@ async fn oauth_mechanisms() {
 }
 
 #[tokio::test]
+async fn an_intermittent_login_reply_comes_on_every_nth_connection_only() {
+    let reply = "NO [UNAVAILABLE] Temporary authentication failure.";
+    let server = spawn(Script::default().with_login_reply_every(2, reply))
+        .await
+        .unwrap();
+    for n in 1..=4 {
+        let mut c = connect(&server).await;
+        c.line().await;
+        let answer = c.cmd("a", &login_line()).await;
+        if n % 2 == 0 {
+            assert_eq!(answer, [format!("a {reply}")], "connection {n}");
+        } else {
+            assert!(answer[0].starts_with("a OK "), "connection {n}: {answer:?}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn scripted_login_replies_and_after_login_modes() {
     let reply = "NO [UNAVAILABLE] Temporary authentication failure.";
     let server = spawn(Script::default().with_login_reply(reply))
