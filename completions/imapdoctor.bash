@@ -41,7 +41,7 @@ _imapdoctor() {
 
     case "${cmd}" in
         imapdoctor)
-            opts="-q -v -h -V --port --security --user --password-stdin --auth --oauth-token-file --mailbox --ca-file --insecure --allow-plaintext-auth --timeout --login-timeout --max-time --resolve --control --no-control --format --json --quiet --color --no-color --verbose --help --version demo explain help"
+            opts="-q -v -h -V --port --security --user --password-stdin --auth --oauth-token-file --mailbox --ca-file --insecure --allow-plaintext-auth --timeout --login-timeout --max-time --resolve --control --no-control --format --json --quiet --color --no-color --verbose --warning --critical --help --version demo explain help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -96,11 +96,19 @@ _imapdoctor() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json markdown oneline" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json markdown oneline nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --warning)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --critical)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -111,7 +119,7 @@ _imapdoctor() {
             return 0
             ;;
         imapdoctor__subcmd__demo)
-            opts="-q -v -h --fault --list --format --json --quiet --color --no-color --verbose --help"
+            opts="-q -v -h --fault --list --format --json --quiet --color --no-color --verbose --warning --critical --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -122,11 +130,19 @@ _imapdoctor() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json markdown oneline" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json markdown oneline nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --warning)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --critical)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -137,18 +153,26 @@ _imapdoctor() {
             return 0
             ;;
         imapdoctor__subcmd__explain)
-            opts="-q -v -h --list --format --json --quiet --color --no-color --verbose --help"
+            opts="-q -v -h --list --format --json --quiet --color --no-color --verbose --warning --critical --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json markdown oneline" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json markdown oneline nagios" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --warning)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --critical)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_imapdoctor_global_optspecs
-    string join \n port= security= user= password-stdin auth= oauth-token-file= mailbox= ca-file= insecure allow-plaintext-auth timeout= login-timeout= max-time= resolve= control= no-control format= json q/quiet color= no-color v/verbose h/help V/version
+    string join \n port= security= user= password-stdin auth= oauth-token-file= mailbox= ca-file= insecure allow-plaintext-auth timeout= login-timeout= max-time= resolve= control= no-control format= json q/quiet color= no-color v/verbose warning= critical= h/help V/version
 end
 
 function __fish_imapdoctor_needs_command
@@ -44,10 +44,13 @@ complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l control -d 'A kno
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l format -d 'Report format: human (default), json (one JSON document), markdown (for a ticket) or oneline (for a log)' -r -f -a "human\t'For a person at a terminal'
 json\t'One JSON document (schema in the README)'
 markdown\t'A report to paste into a ticket (GitHub-flavoured Markdown)'
-oneline\t'One line, for chat or a script\'s log'"
+oneline\t'One line, for chat or a script\'s log'
+nagios\t'A monitoring plugin\'s status line and exit code (Nagios, Icinga; see --warning)'"
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l color -d 'Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never' -r -f -a "auto\t'On a terminal, or when CLICOLOR_FORCE is set; never when NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l warning -d 'With --format nagios: WARNING above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)' -r
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l critical -d 'With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l password-stdin -d 'Read the password from the first line of standard input (asked without echo when standard input is a terminal)'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l insecure -d 'Do not verify the certificate (the report says so, and TLS is at best a warning)'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l allow-plaintext-auth -d 'Allow credentials over an unencrypted connection (only with --security none)'
@@ -75,10 +78,13 @@ nothing-reachable\t'Neither the server nor the known-good control endpoint answe
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l format -d 'Report format: human (default), json (one JSON document), markdown (for a ticket) or oneline (for a log)' -r -f -a "human\t'For a person at a terminal'
 json\t'One JSON document (schema in the README)'
 markdown\t'A report to paste into a ticket (GitHub-flavoured Markdown)'
-oneline\t'One line, for chat or a script\'s log'"
+oneline\t'One line, for chat or a script\'s log'
+nagios\t'A monitoring plugin\'s status line and exit code (Nagios, Icinga; see --warning)'"
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l color -d 'Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never' -r -f -a "auto\t'On a terminal, or when CLICOLOR_FORCE is set; never when NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l warning -d 'With --format nagios: WARNING above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)' -r
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l critical -d 'With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)' -r
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l list -d 'List the faults the demo can show, each with what it simulates and its verdict code'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l json -d 'Write one JSON document to stdout (same as --format json)'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -s q -l quiet -d 'Write nothing to stdout: the exit code only (usage errors still go to stderr)'
@@ -88,10 +94,13 @@ complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -s h -l help
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l format -d 'Report format: human (default), json (one JSON document), markdown (for a ticket) or oneline (for a log)' -r -f -a "human\t'For a person at a terminal'
 json\t'One JSON document (schema in the README)'
 markdown\t'A report to paste into a ticket (GitHub-flavoured Markdown)'
-oneline\t'One line, for chat or a script\'s log'"
+oneline\t'One line, for chat or a script\'s log'
+nagios\t'A monitoring plugin\'s status line and exit code (Nagios, Icinga; see --warning)'"
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l color -d 'Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never' -r -f -a "auto\t'On a terminal, or when CLICOLOR_FORCE is set; never when NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l warning -d 'With --format nagios: WARNING above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)' -r
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l critical -d 'With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)' -r
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l list -d 'List every verdict code with its owner and a one-line summary'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l json -d 'Write one JSON document to stdout (same as --format json)'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -s q -l quiet -d 'Write nothing to stdout: the exit code only (usage errors still go to stderr)'

@@ -53,6 +53,10 @@ pub fn render(report: &Report, output: &OutputArgs) -> std::io::Result<()> {
         Format::Json => Json.render(report, &mut rendered)?,
         Format::Markdown => Markdown.render(report, &mut rendered)?,
         Format::Oneline => Oneline.render(report, &mut rendered)?,
+        Format::Nagios => crate::render::nagios::Nagios {
+            limits: output.limits(),
+        }
+        .render(report, &mut rendered)?,
     }
     let text = String::from_utf8_lossy(&rendered);
     let text = secret::redact(&text);

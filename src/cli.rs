@@ -206,6 +206,14 @@ pub struct OutputArgs {
     /// Include the protocol transcript.
     #[arg(short, long, global = true)]
     pub verbose: bool,
+
+    /// With --format nagios: WARNING above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part).
+    #[arg(long, value_name = "THRESHOLDS", global = true)]
+    pub warning: Option<crate::render::nagios::Thresholds>,
+
+    /// With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part).
+    #[arg(long, value_name = "THRESHOLDS", global = true)]
+    pub critical: Option<crate::render::nagios::Thresholds>,
 }
 
 /// Parses the command line. Global options (`--json`, `-v`, `--no-color`) may come before a
@@ -288,6 +296,14 @@ impl OutputArgs {
         if self.json { Format::Json } else { self.format }
     }
 
+    /// The `--warning` and `--critical` thresholds.
+    pub fn limits(&self) -> crate::render::nagios::Limits {
+        crate::render::nagios::Limits {
+            warning: self.warning.unwrap_or_default(),
+            critical: self.critical.unwrap_or_default(),
+        }
+    }
+
     /// When to colour (`--no-color` is `--color never`).
     pub fn color(&self) -> ColorWhen {
         if self.no_color {
@@ -310,6 +326,8 @@ pub enum Format {
     Markdown,
     /// One line, for chat or a script's log.
     Oneline,
+    /// A monitoring plugin's status line and exit code (Nagios, Icinga; see --warning).
+    Nagios,
 }
 
 /// When to colour the human report.
@@ -343,6 +361,23 @@ pub fn asks_for_json(args: &[std::ffi::OsString]) -> bool {
         }
     }
     json && !quiet
+}
+
+/// Whether raw command-line arguments ask for `--format nagios` (the last `--format` wins), for
+/// a usage error clap could not parse: a plugin answers UNKNOWN (exit 3) then.
+pub fn asks_for_nagios(args: &[std::ffi::OsString]) -> bool {
+    let mut nagios = false;
+    let mut words = args.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(word) = words.next() {
+        match word.as_ref() {
+            "--" => break,
+            "--json" => nagios = false,
+            "--format" => nagios = words.next().is_some_and(|f| f == "nagios"),
+            w if w.starts_with("--format=") => nagios = w == "--format=nagios",
+            _ => {}
+        }
+    }
+    nagios
 }
 
 /// The clap command, for completions and the man page.

@@ -2,6 +2,9 @@
 
 fn main() -> std::process::ExitCode {
     match imapdoctor::cli::parse() {
+        Ok(cli) if cli.output.format() == imapdoctor::cli::Format::Nagios => {
+            imapdoctor::plugin::main(cli)
+        }
         Ok(cli) => imapdoctor::app::main(cli).into(),
         // clap's own text and code (help and version: stdout, 0; errors: stderr, 2); a write
         // that fails (`>/dev/full`) loses the text but never panics.
@@ -13,6 +16,9 @@ fn main() -> std::process::ExitCode {
                 imapdoctor::app::write_usage_error_json(first.trim_start_matches("error: "));
             }
             let _ = e.print();
+            if e.use_stderr() && imapdoctor::cli::asks_for_nagios(&args) {
+                return imapdoctor::plugin::unknown(&e.render().to_string());
+            }
             std::process::ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
         }
     }
