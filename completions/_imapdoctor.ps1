@@ -33,7 +33,7 @@ Register-ArgumentCompleter -Native -CommandName 'imapdoctor' -ScriptBlock {
             [CompletionResult]::new('--max-time', '--max-time', [CompletionResultType]::ParameterName, 'Hard bound on the whole run (control probe included), in seconds')
             [CompletionResult]::new('--resolve', '--resolve', [CompletionResultType]::ParameterName, 'Connect to ADDR (or a comma-separated list, tried Happy Eyeballs style) for HOST:PORT, still verifying the certificate for HOST (as curl''s --resolve)')
             [CompletionResult]::new('--control', '--control', [CompletionResultType]::ParameterName, 'A known-good endpoint to compare with when the target is unreachable (repeatable; default: public providers)')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format: human (default), json (one JSON document), markdown (for a ticket) or oneline (for a log)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format: human (default), json (one JSON document), markdown (for a ticket), oneline (for a log), nagios (a monitoring plugin) or prometheus (metrics)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never')
             [CompletionResult]::new('--warning', '--warning', [CompletionResultType]::ParameterName, 'With --format nagios: WARNING above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)')
             [CompletionResult]::new('--critical', '--critical', [CompletionResultType]::ParameterName, 'With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)')
@@ -58,7 +58,7 @@ Register-ArgumentCompleter -Native -CommandName 'imapdoctor' -ScriptBlock {
         }
         'imapdoctor;demo' {
             [CompletionResult]::new('--fault', '--fault', [CompletionResultType]::ParameterName, 'Show a failure and its verdict instead of a healthy server')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format: human (default), json (one JSON document), markdown (for a ticket) or oneline (for a log)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format: human (default), json (one JSON document), markdown (for a ticket), oneline (for a log), nagios (a monitoring plugin) or prometheus (metrics)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never')
             [CompletionResult]::new('--warning', '--warning', [CompletionResultType]::ParameterName, 'With --format nagios: WARNING above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)')
             [CompletionResult]::new('--critical', '--critical', [CompletionResultType]::ParameterName, 'With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)')
@@ -74,7 +74,7 @@ Register-ArgumentCompleter -Native -CommandName 'imapdoctor' -ScriptBlock {
             break
         }
         'imapdoctor;explain' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format: human (default), json (one JSON document), markdown (for a ticket) or oneline (for a log)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format: human (default), json (one JSON document), markdown (for a ticket), oneline (for a log), nagios (a monitoring plugin) or prometheus (metrics)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never')
             [CompletionResult]::new('--warning', '--warning', [CompletionResultType]::ParameterName, 'With --format nagios: WARNING above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)')
             [CompletionResult]::new('--critical', '--critical', [CompletionResultType]::ParameterName, 'With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)')

@@ -96,7 +96,7 @@ _imapdoctor() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json markdown oneline nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json markdown oneline nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -130,7 +130,7 @@ _imapdoctor() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json markdown oneline nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json markdown oneline nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -160,7 +160,7 @@ _imapdoctor() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json markdown oneline nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json markdown oneline nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)

@@ -30,7 +30,7 @@ set edit:completion:arg-completer[imapdoctor] = {|@words|
             cand --max-time 'Hard bound on the whole run (control probe included), in seconds'
             cand --resolve 'Connect to ADDR (or a comma-separated list, tried Happy Eyeballs style) for HOST:PORT, still verifying the certificate for HOST (as curl''s --resolve)'
             cand --control 'A known-good endpoint to compare with when the target is unreachable (repeatable; default: public providers)'
-            cand --format 'Report format: human (default), json (one JSON document), markdown (for a ticket) or oneline (for a log)'
+            cand --format 'Report format: human (default), json (one JSON document), markdown (for a ticket), oneline (for a log), nagios (a monitoring plugin) or prometheus (metrics)'
             cand --color 'Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never'
             cand --warning 'With --format nagios: WARNING above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)'
             cand --critical 'With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)'
@@ -54,7 +54,7 @@ set edit:completion:arg-completer[imapdoctor] = {|@words|
         }
         &'imapdoctor;demo'= {
             cand --fault 'Show a failure and its verdict instead of a healthy server'
-            cand --format 'Report format: human (default), json (one JSON document), markdown (for a ticket) or oneline (for a log)'
+            cand --format 'Report format: human (default), json (one JSON document), markdown (for a ticket), oneline (for a log), nagios (a monitoring plugin) or prometheus (metrics)'
             cand --color 'Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never'
             cand --warning 'With --format nagios: WARNING above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)'
             cand --critical 'With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)'
@@ -69,7 +69,7 @@ set edit:completion:arg-completer[imapdoctor] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'imapdoctor;explain'= {
-            cand --format 'Report format: human (default), json (one JSON document), markdown (for a ticket) or oneline (for a log)'
+            cand --format 'Report format: human (default), json (one JSON document), markdown (for a ticket), oneline (for a log), nagios (a monitoring plugin) or prometheus (metrics)'
             cand --color 'Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never'
             cand --warning 'With --format nagios: WARNING above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)'
             cand --critical 'With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)'

@@ -41,11 +41,12 @@ complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l login-timeout -d 
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l max-time -d 'Hard bound on the whole run (control probe included), in seconds' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l resolve -d 'Connect to ADDR (or a comma-separated list, tried Happy Eyeballs style) for HOST:PORT, still verifying the certificate for HOST (as curl\'s --resolve)' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l control -d 'A known-good endpoint to compare with when the target is unreachable (repeatable; default: public providers)' -r
-complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l format -d 'Report format: human (default), json (one JSON document), markdown (for a ticket) or oneline (for a log)' -r -f -a "human\t'For a person at a terminal'
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l format -d 'Report format: human (default), json (one JSON document), markdown (for a ticket), oneline (for a log), nagios (a monitoring plugin) or prometheus (metrics)' -r -f -a "human\t'For a person at a terminal'
 json\t'One JSON document (schema in the README)'
 markdown\t'A report to paste into a ticket (GitHub-flavoured Markdown)'
 oneline\t'One line, for chat or a script\'s log'
-nagios\t'A monitoring plugin\'s status line and exit code (Nagios, Icinga; see --warning)'"
+nagios\t'A monitoring plugin\'s status line and exit code (Nagios, Icinga; see --warning)'
+prometheus\t'Metrics in the Prometheus text format (for node_exporter\'s textfile collector)'"
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l color -d 'Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never' -r -f -a "auto\t'On a terminal, or when CLICOLOR_FORCE is set; never when NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
@@ -75,11 +76,12 @@ interception\t'Something re-signs TLS with its own certificate authority (fault:
 name-mismatch\t'The certificate is for another name (fault: server)'
 throttled-login\t'The login is answered slowly with NO [UNAVAILABLE] (fault: server)'
 nothing-reachable\t'Neither the server nor the known-good control endpoint answers (fault: local)'"
-complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l format -d 'Report format: human (default), json (one JSON document), markdown (for a ticket) or oneline (for a log)' -r -f -a "human\t'For a person at a terminal'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l format -d 'Report format: human (default), json (one JSON document), markdown (for a ticket), oneline (for a log), nagios (a monitoring plugin) or prometheus (metrics)' -r -f -a "human\t'For a person at a terminal'
 json\t'One JSON document (schema in the README)'
 markdown\t'A report to paste into a ticket (GitHub-flavoured Markdown)'
 oneline\t'One line, for chat or a script\'s log'
-nagios\t'A monitoring plugin\'s status line and exit code (Nagios, Icinga; see --warning)'"
+nagios\t'A monitoring plugin\'s status line and exit code (Nagios, Icinga; see --warning)'
+prometheus\t'Metrics in the Prometheus text format (for node_exporter\'s textfile collector)'"
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l color -d 'Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never' -r -f -a "auto\t'On a terminal, or when CLICOLOR_FORCE is set; never when NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
@@ -91,11 +93,12 @@ complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -s q -l quie
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l no-color -d 'Same as --color never'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -s v -l verbose -d 'Include the protocol transcript'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l format -d 'Report format: human (default), json (one JSON document), markdown (for a ticket) or oneline (for a log)' -r -f -a "human\t'For a person at a terminal'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l format -d 'Report format: human (default), json (one JSON document), markdown (for a ticket), oneline (for a log), nagios (a monitoring plugin) or prometheus (metrics)' -r -f -a "human\t'For a person at a terminal'
 json\t'One JSON document (schema in the README)'
 markdown\t'A report to paste into a ticket (GitHub-flavoured Markdown)'
 oneline\t'One line, for chat or a script\'s log'
-nagios\t'A monitoring plugin\'s status line and exit code (Nagios, Icinga; see --warning)'"
+nagios\t'A monitoring plugin\'s status line and exit code (Nagios, Icinga; see --warning)'
+prometheus\t'Metrics in the Prometheus text format (for node_exporter\'s textfile collector)'"
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l color -d 'Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never' -r -f -a "auto\t'On a terminal, or when CLICOLOR_FORCE is set; never when NO_COLOR is set'
 always\t'Always'
 never\t'Never'"

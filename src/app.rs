@@ -57,6 +57,9 @@ pub fn render(report: &Report, output: &OutputArgs) -> std::io::Result<()> {
             limits: output.limits(),
         }
         .render(report, &mut rendered)?,
+        Format::Prometheus => {
+            crate::render::prometheus::Prometheus.render(report, &mut rendered)?
+        }
     }
     let text = String::from_utf8_lossy(&rendered);
     let text = secret::redact(&text);

@@ -183,7 +183,7 @@ pub struct CheckArgs {
 /// How to write the report.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Report format: human (default), json (one JSON document), markdown (for a ticket) or oneline (for a log).
+    /// Report format: human (default), json (one JSON document), markdown (for a ticket), oneline (for a log), nagios (a monitoring plugin) or prometheus (metrics).
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Human, global = true, overrides_with = "json")]
     pub format: Format,
 
@@ -328,6 +328,8 @@ pub enum Format {
     Oneline,
     /// A monitoring plugin's status line and exit code (Nagios, Icinga; see --warning).
     Nagios,
+    /// Metrics in the Prometheus text format (for node_exporter's textfile collector).
+    Prometheus,
 }
 
 /// When to colour the human report.

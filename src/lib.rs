@@ -21,6 +21,7 @@ pub mod host;
 pub mod imap;
 pub mod input_file;
 pub mod man;
+pub mod metrics;
 pub mod plugin;
 pub mod prompt;
 pub mod providers;

@@ -7,6 +7,7 @@ pub mod live;
 pub mod markdown;
 pub mod nagios;
 pub mod oneline;
+pub mod prometheus;
 
 use crate::report::{Fault, Report};
 
