@@ -50,6 +50,7 @@ set edit:completion:arg-completer[imapdoctor] = {|@words|
             cand --version 'Print version'
             cand demo 'Run the full check against a built-in IMAP server on loopback (no account needed)'
             cand explain 'Explain a verdict code: who owns it, what it means, what to do, other possible causes'
+            cand serve 'Serve probes over HTTP for Prometheus (blackbox-exporter style): GET /probe?target=…&module=…, GET /metrics'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'imapdoctor;demo'= {
@@ -83,14 +84,34 @@ set edit:completion:arg-completer[imapdoctor] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'imapdoctor;serve'= {
+            cand --listen 'Address to listen on, e.g. 127.0.0.1:9993 (port 0: any free port, printed on stderr)'
+            cand --config 'The config file whose [modules.NAME] (and [defaults]) probes use'
+            cand --max-concurrent 'Most probes running at once; beyond that a probe is answered 503 at once'
+            cand --format 'Report format: human (default), json (one JSON document), markdown (for a ticket), oneline (for a log), nagios (a monitoring plugin) or prometheus (metrics)'
+            cand --color 'Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never'
+            cand --warning 'With --format nagios: WARNING above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)'
+            cand --critical 'With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)'
+            cand --json 'Write one JSON document to stdout (same as --format json)'
+            cand -q 'Write nothing to stdout: the exit code only (usage errors still go to stderr)'
+            cand --quiet 'Write nothing to stdout: the exit code only (usage errors still go to stderr)'
+            cand --no-color 'Same as --color never'
+            cand -v 'Include the protocol transcript'
+            cand --verbose 'Include the protocol transcript'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'imapdoctor;help'= {
             cand demo 'Run the full check against a built-in IMAP server on loopback (no account needed)'
             cand explain 'Explain a verdict code: who owns it, what it means, what to do, other possible causes'
+            cand serve 'Serve probes over HTTP for Prometheus (blackbox-exporter style): GET /probe?target=…&module=…, GET /metrics'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'imapdoctor;help;demo'= {
         }
         &'imapdoctor;help;explain'= {
+        }
+        &'imapdoctor;help;serve'= {
         }
         &'imapdoctor;help;help'= {
         }

@@ -64,6 +64,7 @@ complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -s h -l help -d 'Pri
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -s V -l version -d 'Print version'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -a "demo" -d 'Run the full check against a built-in IMAP server on loopback (no account needed)'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -a "explain" -d 'Explain a verdict code: who owns it, what it means, what to do, other possible causes'
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -a "serve" -d 'Serve probes over HTTP for Prometheus (blackbox-exporter style): GET /probe?target=…&module=…, GET /metrics'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l fault -d 'Show a failure and its verdict instead of a healthy server' -r -f -a "wrong-password\t'The password is wrong (fault: account)'
 expired-certificate\t'The server\'s certificate has expired (fault: server)'
@@ -110,6 +111,26 @@ complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -s q -l q
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l no-color -d 'Same as --color never'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -s v -l verbose -d 'Include the protocol transcript'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain help" -f -a "demo" -d 'Run the full check against a built-in IMAP server on loopback (no account needed)'
-complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain help" -f -a "explain" -d 'Explain a verdict code: who owns it, what it means, what to do, other possible causes'
-complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand serve" -l listen -d 'Address to listen on, e.g. 127.0.0.1:9993 (port 0: any free port, printed on stderr)' -r
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand serve" -l config -d 'The config file whose [modules.NAME] (and [defaults]) probes use' -r -F
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand serve" -l max-concurrent -d 'Most probes running at once; beyond that a probe is answered 503 at once' -r
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand serve" -l format -d 'Report format: human (default), json (one JSON document), markdown (for a ticket), oneline (for a log), nagios (a monitoring plugin) or prometheus (metrics)' -r -f -a "human\t'For a person at a terminal'
+json\t'One JSON document (schema in the README)'
+markdown\t'A report to paste into a ticket (GitHub-flavoured Markdown)'
+oneline\t'One line, for chat or a script\'s log'
+nagios\t'A monitoring plugin\'s status line and exit code (Nagios, Icinga; see --warning)'
+prometheus\t'Metrics in the Prometheus text format (for node_exporter\'s textfile collector)'"
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand serve" -l color -d 'Colour in the human report: auto (on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never' -r -f -a "auto\t'On a terminal, or when CLICOLOR_FORCE is set; never when NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand serve" -l warning -d 'With --format nagios: WARNING above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)' -r
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand serve" -l critical -d 'With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)' -r
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand serve" -l json -d 'Write one JSON document to stdout (same as --format json)'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand serve" -s q -l quiet -d 'Write nothing to stdout: the exit code only (usage errors still go to stderr)'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand serve" -l no-color -d 'Same as --color never'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand serve" -s v -l verbose -d 'Include the protocol transcript'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain serve help" -f -a "demo" -d 'Run the full check against a built-in IMAP server on loopback (no account needed)'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain serve help" -f -a "explain" -d 'Explain a verdict code: who owns it, what it means, what to do, other possible causes'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain serve help" -f -a "serve" -d 'Serve probes over HTTP for Prometheus (blackbox-exporter style): GET /probe?target=…&module=…, GET /metrics'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

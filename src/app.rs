@@ -132,6 +132,14 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Command::Explain(explain)) => {
             return crate::explain::run(explain.code.as_deref(), explain.list);
         }
+        Some(Command::Serve(serve)) => {
+            let options = crate::serve::ServeOptions {
+                listen: serve.listen,
+                config: serve.config.clone(),
+                max_concurrent: serve.max_concurrent,
+            };
+            return runtime.block_on(crate::serve::run(options));
+        }
         Some(Command::Demo(demo)) if demo.list => {
             return crate::explain::print(&crate::demo::faults::list());
         }

@@ -50,6 +50,28 @@ pub enum Command {
     Demo(DemoArgs),
     /// Explain a verdict code: who owns it, what it means, what to do, other possible causes.
     Explain(ExplainArgs),
+    /// Serve probes over HTTP for Prometheus (blackbox-exporter style): GET /probe?target=…&module=…, GET /metrics.
+    Serve(ServeArgs),
+}
+
+/// `imapdoctor serve` options.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Each GET /probe?target=imaps://host:port&module=NAME runs one check (the module: a [modules.NAME] table of the config file; without one, no login) and answers its metrics, imapdoctor_probe_success among them. A probe lasts at most the scrape timeout Prometheus sends (X-Prometheus-Scrape-Timeout-Seconds) minus 0.5 s, 9.5 s without it. GET /metrics: the exporter's own metrics.\n\n\
+There is no authentication: listen on loopback or a private address, never where the internet can reach it."
+)]
+pub struct ServeArgs {
+    /// Address to listen on, e.g. 127.0.0.1:9993 (port 0: any free port, printed on stderr).
+    #[arg(long, value_name = "ADDR", required = true)]
+    pub listen: std::net::SocketAddr,
+
+    /// The config file whose [modules.NAME] (and [defaults]) probes use.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Most probes running at once; beyond that a probe is answered 503 at once.
+    #[arg(long, value_name = "N", default_value_t = crate::serve::DEFAULT_MAX_CONCURRENT, value_parser = clap::builder::ValueParser::new(clap::builder::RangedU64ValueParser::<usize>::new().range(1..=4096)))]
+    pub max_concurrent: usize,
 }
 
 /// `imapdoctor explain` options.

@@ -30,6 +30,7 @@ pub mod report;
 pub mod sanitize;
 pub mod schema;
 pub mod secret;
+pub mod serve;
 pub mod settings;
 pub mod stderr;
 pub mod transcript;
