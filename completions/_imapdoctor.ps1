@@ -35,8 +35,10 @@ Register-ArgumentCompleter -Native -CommandName 'imapdoctor' -ScriptBlock {
             [CompletionResult]::new('--control', '--control', [CompletionResultType]::ParameterName, 'A known-good endpoint to compare with when the target is unreachable (repeatable; default: public providers)')
             [CompletionResult]::new('--repeat', '--repeat', [CompletionResultType]::ParameterName, 'Run the check N times, a new connection each time: a line per run, then each check''s pass rate and latency and the distinct verdicts (to catch intermittent failures)')
             [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Seconds from one run''s start to the next''s, with --repeat or --watch (0: back to back) [default: 5]')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format: human (default, unless the config file''s [defaults] says otherwise), json (one JSON document), markdown (for a ticket) or oneline (for a log)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format: human (default, unless the config file''s [defaults] says otherwise), json (one JSON document), markdown (for a ticket), oneline (for a log), nagios (a monitoring plugin) or prometheus (metrics)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour in the human report: auto (default, unless the config file''s [defaults] says otherwise: on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never')
+            [CompletionResult]::new('--warning', '--warning', [CompletionResultType]::ParameterName, 'With --format nagios: WARNING above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)')
+            [CompletionResult]::new('--critical', '--critical', [CompletionResultType]::ParameterName, 'With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read defaults and profiles from this file [default: $IMAPDOCTOR_CONFIG, else imapdoctor.toml in the platform''s config directory, when it exists]')
             [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password from the first line of standard input (asked without echo when standard input is a terminal)')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the certificate (the report says so, and TLS is at best a warning)')
@@ -57,13 +59,16 @@ Register-ArgumentCompleter -Native -CommandName 'imapdoctor' -ScriptBlock {
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run the full check against a built-in IMAP server on loopback (no account needed)')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain a verdict code: who owns it, what it means, what to do, other possible causes')
             [CompletionResult]::new('batch', 'batch', [CompletionResultType]::ParameterValue, 'Check many mailboxes concurrently from a file (one per line), then summarise the fleet')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve probes over HTTP for Prometheus (blackbox-exporter style): GET /probe?target=…&module=…, GET /metrics')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'imapdoctor;demo' {
             [CompletionResult]::new('--fault', '--fault', [CompletionResultType]::ParameterName, 'Show a failure and its verdict instead of a healthy server')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format: human (default, unless the config file''s [defaults] says otherwise), json (one JSON document), markdown (for a ticket) or oneline (for a log)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format: human (default, unless the config file''s [defaults] says otherwise), json (one JSON document), markdown (for a ticket), oneline (for a log), nagios (a monitoring plugin) or prometheus (metrics)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour in the human report: auto (default, unless the config file''s [defaults] says otherwise: on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never')
+            [CompletionResult]::new('--warning', '--warning', [CompletionResultType]::ParameterName, 'With --format nagios: WARNING above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)')
+            [CompletionResult]::new('--critical', '--critical', [CompletionResultType]::ParameterName, 'With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read defaults and profiles from this file [default: $IMAPDOCTOR_CONFIG, else imapdoctor.toml in the platform''s config directory, when it exists]')
             [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List the faults the demo can show, each with what it simulates and its verdict code')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write one JSON document to stdout (same as --format json)')
@@ -78,8 +83,10 @@ Register-ArgumentCompleter -Native -CommandName 'imapdoctor' -ScriptBlock {
             break
         }
         'imapdoctor;explain' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format: human (default, unless the config file''s [defaults] says otherwise), json (one JSON document), markdown (for a ticket) or oneline (for a log)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format: human (default, unless the config file''s [defaults] says otherwise), json (one JSON document), markdown (for a ticket), oneline (for a log), nagios (a monitoring plugin) or prometheus (metrics)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour in the human report: auto (default, unless the config file''s [defaults] says otherwise: on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never')
+            [CompletionResult]::new('--warning', '--warning', [CompletionResultType]::ParameterName, 'With --format nagios: WARNING above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)')
+            [CompletionResult]::new('--critical', '--critical', [CompletionResultType]::ParameterName, 'With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read defaults and profiles from this file [default: $IMAPDOCTOR_CONFIG, else imapdoctor.toml in the platform''s config directory, when it exists]')
             [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List every verdict code with its owner and a one-line summary')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write one JSON document to stdout (same as --format json)')
@@ -102,11 +109,32 @@ Register-ArgumentCompleter -Native -CommandName 'imapdoctor' -ScriptBlock {
             [CompletionResult]::new('--login-timeout', '--login-timeout', [CompletionResultType]::ParameterName, 'Bound on each login, in seconds [default: 30]')
             [CompletionResult]::new('--max-time', '--max-time', [CompletionResultType]::ParameterName, 'Hard bound on each target''s run, in seconds')
             [CompletionResult]::new('--control', '--control', [CompletionResultType]::ParameterName, 'A known-good endpoint to compare with when a target is unreachable (repeatable; default: public providers)')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format: human (default, unless the config file''s [defaults] says otherwise), json (one JSON document), markdown (for a ticket) or oneline (for a log)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format: human (default, unless the config file''s [defaults] says otherwise), json (one JSON document), markdown (for a ticket), oneline (for a log), nagios (a monitoring plugin) or prometheus (metrics)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour in the human report: auto (default, unless the config file''s [defaults] says otherwise: on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never')
+            [CompletionResult]::new('--warning', '--warning', [CompletionResultType]::ParameterName, 'With --format nagios: WARNING above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)')
+            [CompletionResult]::new('--critical', '--critical', [CompletionResultType]::ParameterName, 'With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read defaults and profiles from this file [default: $IMAPDOCTOR_CONFIG, else imapdoctor.toml in the platform''s config directory, when it exists]')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify certificates (each report says so)')
             [CompletionResult]::new('--no-control', '--no-control', [CompletionResultType]::ParameterName, 'Never contact control endpoints')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write one JSON document to stdout (same as --format json)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Write nothing to stdout: the exit code only (usage errors still go to stderr)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Write nothing to stdout: the exit code only (usage errors still go to stderr)')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Same as --color never')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Include the protocol transcript')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Include the protocol transcript')
+            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no config file (as IMAPDOCTOR_CONFIG=""); the last of --config and --no-config wins')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'imapdoctor;serve' {
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on, e.g. 127.0.0.1:9993 (port 0: any free port, printed on stderr)')
+            [CompletionResult]::new('--max-concurrent', '--max-concurrent', [CompletionResultType]::ParameterName, 'Most probes running at once; beyond that a probe is answered 503 at once')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format: human (default, unless the config file''s [defaults] says otherwise), json (one JSON document), markdown (for a ticket), oneline (for a log), nagios (a monitoring plugin) or prometheus (metrics)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour in the human report: auto (default, unless the config file''s [defaults] says otherwise: on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never')
+            [CompletionResult]::new('--warning', '--warning', [CompletionResultType]::ParameterName, 'With --format nagios: WARNING above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)')
+            [CompletionResult]::new('--critical', '--critical', [CompletionResultType]::ParameterName, 'With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read defaults and profiles from this file [default: $IMAPDOCTOR_CONFIG, else imapdoctor.toml in the platform''s config directory, when it exists]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write one JSON document to stdout (same as --format json)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Write nothing to stdout: the exit code only (usage errors still go to stderr)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Write nothing to stdout: the exit code only (usage errors still go to stderr)')
@@ -122,6 +150,7 @@ Register-ArgumentCompleter -Native -CommandName 'imapdoctor' -ScriptBlock {
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run the full check against a built-in IMAP server on loopback (no account needed)')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain a verdict code: who owns it, what it means, what to do, other possible causes')
             [CompletionResult]::new('batch', 'batch', [CompletionResultType]::ParameterValue, 'Check many mailboxes concurrently from a file (one per line), then summarise the fleet')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve probes over HTTP for Prometheus (blackbox-exporter style): GET /probe?target=…&module=…, GET /metrics')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -132,6 +161,9 @@ Register-ArgumentCompleter -Native -CommandName 'imapdoctor' -ScriptBlock {
             break
         }
         'imapdoctor;help;batch' {
+            break
+        }
+        'imapdoctor;help;serve' {
             break
         }
         'imapdoctor;help;help' {

@@ -28,6 +28,9 @@ _imapdoctor() {
             imapdoctor,help)
                 cmd="imapdoctor__subcmd__help"
                 ;;
+            imapdoctor,serve)
+                cmd="imapdoctor__subcmd__serve"
+                ;;
             imapdoctor__subcmd__help,batch)
                 cmd="imapdoctor__subcmd__help__subcmd__batch"
                 ;;
@@ -40,6 +43,9 @@ _imapdoctor() {
             imapdoctor__subcmd__help,help)
                 cmd="imapdoctor__subcmd__help__subcmd__help"
                 ;;
+            imapdoctor__subcmd__help,serve)
+                cmd="imapdoctor__subcmd__help__subcmd__serve"
+                ;;
             *)
                 ;;
         esac
@@ -47,7 +53,7 @@ _imapdoctor() {
 
     case "${cmd}" in
         imapdoctor)
-            opts="-q -v -h -V --port --security --user --password-stdin --auth --oauth-token-file --mailbox --ca-file --insecure --allow-plaintext-auth --timeout --login-timeout --max-time --resolve --control --no-control --repeat --watch --interval --format --json --quiet --color --no-color --verbose --config --no-config --help --version demo explain batch help"
+            opts="-q -v -h -V --port --security --user --password-stdin --auth --oauth-token-file --mailbox --ca-file --insecure --allow-plaintext-auth --timeout --login-timeout --max-time --resolve --control --no-control --repeat --watch --interval --format --json --quiet --color --no-color --verbose --warning --critical --config --no-config --help --version demo explain batch serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -110,11 +116,19 @@ _imapdoctor() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json markdown oneline" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json markdown oneline nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --warning)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --critical)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -129,7 +143,7 @@ _imapdoctor() {
             return 0
             ;;
         imapdoctor__subcmd__batch)
-            opts="-q -v -h --concurrency --security --mailbox --ca-file --insecure --timeout --login-timeout --max-time --control --no-control --format --json --quiet --color --no-color --verbose --config --no-config --help"
+            opts="-q -v -h --concurrency --security --mailbox --ca-file --insecure --timeout --login-timeout --max-time --control --no-control --format --json --quiet --color --no-color --verbose --warning --critical --config --no-config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -168,11 +182,19 @@ _imapdoctor() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json markdown oneline" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json markdown oneline nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --warning)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --critical)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -187,7 +209,7 @@ _imapdoctor() {
             return 0
             ;;
         imapdoctor__subcmd__demo)
-            opts="-q -v -h --fault --list --format --json --quiet --color --no-color --verbose --config --no-config --help"
+            opts="-q -v -h --fault --list --format --json --quiet --color --no-color --verbose --warning --critical --config --no-config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -198,11 +220,19 @@ _imapdoctor() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json markdown oneline" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json markdown oneline nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --warning)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --critical)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -217,18 +247,26 @@ _imapdoctor() {
             return 0
             ;;
         imapdoctor__subcmd__explain)
-            opts="-q -v -h --list --format --json --quiet --color --no-color --verbose --config --no-config --help"
+            opts="-q -v -h --list --format --json --quiet --color --no-color --verbose --warning --critical --config --no-config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json markdown oneline" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json markdown oneline nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --warning)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --critical)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -243,7 +281,7 @@ _imapdoctor() {
             return 0
             ;;
         imapdoctor__subcmd__help)
-            opts="demo explain batch help"
+            opts="demo explain batch serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -305,6 +343,62 @@ _imapdoctor() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imapdoctor__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imapdoctor__subcmd__serve)
+            opts="-q -v -h --listen --max-concurrent --format --json --quiet --color --no-color --verbose --warning --critical --config --no-config --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-concurrent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json markdown oneline nagios prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --warning)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --critical)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -32,8 +32,10 @@ set edit:completion:arg-completer[imapdoctor] = {|@words|
             cand --control 'A known-good endpoint to compare with when the target is unreachable (repeatable; default: public providers)'
             cand --repeat 'Run the check N times, a new connection each time: a line per run, then each check''s pass rate and latency and the distinct verdicts (to catch intermittent failures)'
             cand --interval 'Seconds from one run''s start to the next''s, with --repeat or --watch (0: back to back) [default: 5]'
-            cand --format 'Report format: human (default, unless the config file''s [defaults] says otherwise), json (one JSON document), markdown (for a ticket) or oneline (for a log)'
+            cand --format 'Report format: human (default, unless the config file''s [defaults] says otherwise), json (one JSON document), markdown (for a ticket), oneline (for a log), nagios (a monitoring plugin) or prometheus (metrics)'
             cand --color 'Colour in the human report: auto (default, unless the config file''s [defaults] says otherwise: on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never'
+            cand --warning 'With --format nagios: WARNING above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)'
+            cand --critical 'With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)'
             cand --config 'Read defaults and profiles from this file [default: $IMAPDOCTOR_CONFIG, else imapdoctor.toml in the platform''s config directory, when it exists]'
             cand --password-stdin 'Read the password from the first line of standard input (asked without echo when standard input is a terminal)'
             cand --insecure 'Do not verify the certificate (the report says so, and TLS is at best a warning)'
@@ -54,12 +56,15 @@ set edit:completion:arg-completer[imapdoctor] = {|@words|
             cand demo 'Run the full check against a built-in IMAP server on loopback (no account needed)'
             cand explain 'Explain a verdict code: who owns it, what it means, what to do, other possible causes'
             cand batch 'Check many mailboxes concurrently from a file (one per line), then summarise the fleet'
+            cand serve 'Serve probes over HTTP for Prometheus (blackbox-exporter style): GET /probe?target=…&module=…, GET /metrics'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'imapdoctor;demo'= {
             cand --fault 'Show a failure and its verdict instead of a healthy server'
-            cand --format 'Report format: human (default, unless the config file''s [defaults] says otherwise), json (one JSON document), markdown (for a ticket) or oneline (for a log)'
+            cand --format 'Report format: human (default, unless the config file''s [defaults] says otherwise), json (one JSON document), markdown (for a ticket), oneline (for a log), nagios (a monitoring plugin) or prometheus (metrics)'
             cand --color 'Colour in the human report: auto (default, unless the config file''s [defaults] says otherwise: on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never'
+            cand --warning 'With --format nagios: WARNING above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)'
+            cand --critical 'With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)'
             cand --config 'Read defaults and profiles from this file [default: $IMAPDOCTOR_CONFIG, else imapdoctor.toml in the platform''s config directory, when it exists]'
             cand --list 'List the faults the demo can show, each with what it simulates and its verdict code'
             cand --json 'Write one JSON document to stdout (same as --format json)'
@@ -73,8 +78,10 @@ set edit:completion:arg-completer[imapdoctor] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'imapdoctor;explain'= {
-            cand --format 'Report format: human (default, unless the config file''s [defaults] says otherwise), json (one JSON document), markdown (for a ticket) or oneline (for a log)'
+            cand --format 'Report format: human (default, unless the config file''s [defaults] says otherwise), json (one JSON document), markdown (for a ticket), oneline (for a log), nagios (a monitoring plugin) or prometheus (metrics)'
             cand --color 'Colour in the human report: auto (default, unless the config file''s [defaults] says otherwise: on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never'
+            cand --warning 'With --format nagios: WARNING above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)'
+            cand --critical 'With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)'
             cand --config 'Read defaults and profiles from this file [default: $IMAPDOCTOR_CONFIG, else imapdoctor.toml in the platform''s config directory, when it exists]'
             cand --list 'List every verdict code with its owner and a one-line summary'
             cand --json 'Write one JSON document to stdout (same as --format json)'
@@ -96,11 +103,31 @@ set edit:completion:arg-completer[imapdoctor] = {|@words|
             cand --login-timeout 'Bound on each login, in seconds [default: 30]'
             cand --max-time 'Hard bound on each target''s run, in seconds'
             cand --control 'A known-good endpoint to compare with when a target is unreachable (repeatable; default: public providers)'
-            cand --format 'Report format: human (default, unless the config file''s [defaults] says otherwise), json (one JSON document), markdown (for a ticket) or oneline (for a log)'
+            cand --format 'Report format: human (default, unless the config file''s [defaults] says otherwise), json (one JSON document), markdown (for a ticket), oneline (for a log), nagios (a monitoring plugin) or prometheus (metrics)'
             cand --color 'Colour in the human report: auto (default, unless the config file''s [defaults] says otherwise: on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never'
+            cand --warning 'With --format nagios: WARNING above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)'
+            cand --critical 'With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)'
             cand --config 'Read defaults and profiles from this file [default: $IMAPDOCTOR_CONFIG, else imapdoctor.toml in the platform''s config directory, when it exists]'
             cand --insecure 'Do not verify certificates (each report says so)'
             cand --no-control 'Never contact control endpoints'
+            cand --json 'Write one JSON document to stdout (same as --format json)'
+            cand -q 'Write nothing to stdout: the exit code only (usage errors still go to stderr)'
+            cand --quiet 'Write nothing to stdout: the exit code only (usage errors still go to stderr)'
+            cand --no-color 'Same as --color never'
+            cand -v 'Include the protocol transcript'
+            cand --verbose 'Include the protocol transcript'
+            cand --no-config 'Read no config file (as IMAPDOCTOR_CONFIG=""); the last of --config and --no-config wins'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'imapdoctor;serve'= {
+            cand --listen 'Address to listen on, e.g. 127.0.0.1:9993 (port 0: any free port, printed on stderr)'
+            cand --max-concurrent 'Most probes running at once; beyond that a probe is answered 503 at once'
+            cand --format 'Report format: human (default, unless the config file''s [defaults] says otherwise), json (one JSON document), markdown (for a ticket), oneline (for a log), nagios (a monitoring plugin) or prometheus (metrics)'
+            cand --color 'Colour in the human report: auto (default, unless the config file''s [defaults] says otherwise: on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never'
+            cand --warning 'With --format nagios: WARNING above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)'
+            cand --critical 'With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)'
+            cand --config 'Read defaults and profiles from this file [default: $IMAPDOCTOR_CONFIG, else imapdoctor.toml in the platform''s config directory, when it exists]'
             cand --json 'Write one JSON document to stdout (same as --format json)'
             cand -q 'Write nothing to stdout: the exit code only (usage errors still go to stderr)'
             cand --quiet 'Write nothing to stdout: the exit code only (usage errors still go to stderr)'
@@ -115,6 +142,7 @@ set edit:completion:arg-completer[imapdoctor] = {|@words|
             cand demo 'Run the full check against a built-in IMAP server on loopback (no account needed)'
             cand explain 'Explain a verdict code: who owns it, what it means, what to do, other possible causes'
             cand batch 'Check many mailboxes concurrently from a file (one per line), then summarise the fleet'
+            cand serve 'Serve probes over HTTP for Prometheus (blackbox-exporter style): GET /probe?target=…&module=…, GET /metrics'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'imapdoctor;help;demo'= {
@@ -122,6 +150,8 @@ set edit:completion:arg-completer[imapdoctor] = {|@words|
         &'imapdoctor;help;explain'= {
         }
         &'imapdoctor;help;batch'= {
+        }
+        &'imapdoctor;help;serve'= {
         }
         &'imapdoctor;help;help'= {
         }

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_imapdoctor_global_optspecs
-    string join \n port= security= user= password-stdin auth= oauth-token-file= mailbox= ca-file= insecure allow-plaintext-auth timeout= login-timeout= max-time= resolve= control= no-control repeat= watch interval= format= json q/quiet color= no-color v/verbose config= no-config h/help V/version
+    string join \n port= security= user= password-stdin auth= oauth-token-file= mailbox= ca-file= insecure allow-plaintext-auth timeout= login-timeout= max-time= resolve= control= no-control repeat= watch interval= format= json q/quiet color= no-color v/verbose warning= critical= config= no-config h/help V/version
 end
 
 function __fish_imapdoctor_needs_command
@@ -43,13 +43,17 @@ complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l resolve -d 'Conne
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l control -d 'A known-good endpoint to compare with when the target is unreachable (repeatable; default: public providers)' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l repeat -d 'Run the check N times, a new connection each time: a line per run, then each check\'s pass rate and latency and the distinct verdicts (to catch intermittent failures)' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l interval -d 'Seconds from one run\'s start to the next\'s, with --repeat or --watch (0: back to back) [default: 5]' -r
-complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l format -d 'Report format: human (default, unless the config file\'s [defaults] says otherwise), json (one JSON document), markdown (for a ticket) or oneline (for a log)' -r -f -a "human\t'For a person at a terminal'
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l format -d 'Report format: human (default, unless the config file\'s [defaults] says otherwise), json (one JSON document), markdown (for a ticket), oneline (for a log), nagios (a monitoring plugin) or prometheus (metrics)' -r -f -a "human\t'For a person at a terminal'
 json\t'One JSON document (schema in the README)'
 markdown\t'A report to paste into a ticket (GitHub-flavoured Markdown)'
-oneline\t'One line, for chat or a script\'s log'"
+oneline\t'One line, for chat or a script\'s log'
+nagios\t'A monitoring plugin\'s status line and exit code (Nagios, Icinga; see --warning)'
+prometheus\t'Metrics in the Prometheus text format (for node_exporter\'s textfile collector)'"
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l color -d 'Colour in the human report: auto (default, unless the config file\'s [defaults] says otherwise: on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never' -r -f -a "auto\t'On a terminal, or when CLICOLOR_FORCE is set; never when NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l warning -d 'With --format nagios: WARNING above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)' -r
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l critical -d 'With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l config -d 'Read defaults and profiles from this file [default: $IMAPDOCTOR_CONFIG, else imapdoctor.toml in the platform\'s config directory, when it exists]' -r -F
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l password-stdin -d 'Read the password from the first line of standard input (asked without echo when standard input is a terminal)'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l insecure -d 'Do not verify the certificate (the report says so, and TLS is at best a warning)'
@@ -66,6 +70,7 @@ complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -s V -l version -d '
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -a "demo" -d 'Run the full check against a built-in IMAP server on loopback (no account needed)'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -a "explain" -d 'Explain a verdict code: who owns it, what it means, what to do, other possible causes'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -a "batch" -d 'Check many mailboxes concurrently from a file (one per line), then summarise the fleet'
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -a "serve" -d 'Serve probes over HTTP for Prometheus (blackbox-exporter style): GET /probe?target=…&module=…, GET /metrics'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l fault -d 'Show a failure and its verdict instead of a healthy server' -r -f -a "wrong-password\t'The password is wrong (fault: account)'
 expired-certificate\t'The server\'s certificate has expired (fault: server)'
@@ -78,13 +83,17 @@ interception\t'Something re-signs TLS with its own certificate authority (fault:
 name-mismatch\t'The certificate is for another name (fault: server)'
 throttled-login\t'The login is answered slowly with NO [UNAVAILABLE] (fault: server)'
 nothing-reachable\t'Neither the server nor the known-good control endpoint answers (fault: local)'"
-complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l format -d 'Report format: human (default, unless the config file\'s [defaults] says otherwise), json (one JSON document), markdown (for a ticket) or oneline (for a log)' -r -f -a "human\t'For a person at a terminal'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l format -d 'Report format: human (default, unless the config file\'s [defaults] says otherwise), json (one JSON document), markdown (for a ticket), oneline (for a log), nagios (a monitoring plugin) or prometheus (metrics)' -r -f -a "human\t'For a person at a terminal'
 json\t'One JSON document (schema in the README)'
 markdown\t'A report to paste into a ticket (GitHub-flavoured Markdown)'
-oneline\t'One line, for chat or a script\'s log'"
+oneline\t'One line, for chat or a script\'s log'
+nagios\t'A monitoring plugin\'s status line and exit code (Nagios, Icinga; see --warning)'
+prometheus\t'Metrics in the Prometheus text format (for node_exporter\'s textfile collector)'"
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l color -d 'Colour in the human report: auto (default, unless the config file\'s [defaults] says otherwise: on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never' -r -f -a "auto\t'On a terminal, or when CLICOLOR_FORCE is set; never when NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l warning -d 'With --format nagios: WARNING above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)' -r
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l critical -d 'With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)' -r
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l config -d 'Read defaults and profiles from this file [default: $IMAPDOCTOR_CONFIG, else imapdoctor.toml in the platform\'s config directory, when it exists]' -r -F
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l list -d 'List the faults the demo can show, each with what it simulates and its verdict code'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l json -d 'Write one JSON document to stdout (same as --format json)'
@@ -93,13 +102,17 @@ complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l no-color 
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -s v -l verbose -d 'Include the protocol transcript'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l no-config -d 'Read no config file (as IMAPDOCTOR_CONFIG=""); the last of --config and --no-config wins'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l format -d 'Report format: human (default, unless the config file\'s [defaults] says otherwise), json (one JSON document), markdown (for a ticket) or oneline (for a log)' -r -f -a "human\t'For a person at a terminal'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l format -d 'Report format: human (default, unless the config file\'s [defaults] says otherwise), json (one JSON document), markdown (for a ticket), oneline (for a log), nagios (a monitoring plugin) or prometheus (metrics)' -r -f -a "human\t'For a person at a terminal'
 json\t'One JSON document (schema in the README)'
 markdown\t'A report to paste into a ticket (GitHub-flavoured Markdown)'
-oneline\t'One line, for chat or a script\'s log'"
+oneline\t'One line, for chat or a script\'s log'
+nagios\t'A monitoring plugin\'s status line and exit code (Nagios, Icinga; see --warning)'
+prometheus\t'Metrics in the Prometheus text format (for node_exporter\'s textfile collector)'"
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l color -d 'Colour in the human report: auto (default, unless the config file\'s [defaults] says otherwise: on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never' -r -f -a "auto\t'On a terminal, or when CLICOLOR_FORCE is set; never when NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l warning -d 'With --format nagios: WARNING above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)' -r
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l critical -d 'With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)' -r
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l config -d 'Read defaults and profiles from this file [default: $IMAPDOCTOR_CONFIG, else imapdoctor.toml in the platform\'s config directory, when it exists]' -r -F
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l list -d 'List every verdict code with its owner and a one-line summary'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l json -d 'Write one JSON document to stdout (same as --format json)'
@@ -118,13 +131,17 @@ complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -l timeout 
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -l login-timeout -d 'Bound on each login, in seconds [default: 30]' -r
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -l max-time -d 'Hard bound on each target\'s run, in seconds' -r
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -l control -d 'A known-good endpoint to compare with when a target is unreachable (repeatable; default: public providers)' -r
-complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -l format -d 'Report format: human (default, unless the config file\'s [defaults] says otherwise), json (one JSON document), markdown (for a ticket) or oneline (for a log)' -r -f -a "human\t'For a person at a terminal'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -l format -d 'Report format: human (default, unless the config file\'s [defaults] says otherwise), json (one JSON document), markdown (for a ticket), oneline (for a log), nagios (a monitoring plugin) or prometheus (metrics)' -r -f -a "human\t'For a person at a terminal'
 json\t'One JSON document (schema in the README)'
 markdown\t'A report to paste into a ticket (GitHub-flavoured Markdown)'
-oneline\t'One line, for chat or a script\'s log'"
+oneline\t'One line, for chat or a script\'s log'
+nagios\t'A monitoring plugin\'s status line and exit code (Nagios, Icinga; see --warning)'
+prometheus\t'Metrics in the Prometheus text format (for node_exporter\'s textfile collector)'"
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -l color -d 'Colour in the human report: auto (default, unless the config file\'s [defaults] says otherwise: on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never' -r -f -a "auto\t'On a terminal, or when CLICOLOR_FORCE is set; never when NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -l warning -d 'With --format nagios: WARNING above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)' -r
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -l critical -d 'With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)' -r
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -l config -d 'Read defaults and profiles from this file [default: $IMAPDOCTOR_CONFIG, else imapdoctor.toml in the platform\'s config directory, when it exists]' -r -F
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -l insecure -d 'Do not verify certificates (each report says so)'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -l no-control -d 'Never contact control endpoints'
@@ -134,7 +151,28 @@ complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -l no-color
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -s v -l verbose -d 'Include the protocol transcript'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -l no-config -d 'Read no config file (as IMAPDOCTOR_CONFIG=""); the last of --config and --no-config wins'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand batch" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain batch help" -f -a "demo" -d 'Run the full check against a built-in IMAP server on loopback (no account needed)'
-complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain batch help" -f -a "explain" -d 'Explain a verdict code: who owns it, what it means, what to do, other possible causes'
-complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain batch help" -f -a "batch" -d 'Check many mailboxes concurrently from a file (one per line), then summarise the fleet'
-complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain batch help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand serve" -l listen -d 'Address to listen on, e.g. 127.0.0.1:9993 (port 0: any free port, printed on stderr)' -r
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand serve" -l max-concurrent -d 'Most probes running at once; beyond that a probe is answered 503 at once' -r
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand serve" -l format -d 'Report format: human (default, unless the config file\'s [defaults] says otherwise), json (one JSON document), markdown (for a ticket), oneline (for a log), nagios (a monitoring plugin) or prometheus (metrics)' -r -f -a "human\t'For a person at a terminal'
+json\t'One JSON document (schema in the README)'
+markdown\t'A report to paste into a ticket (GitHub-flavoured Markdown)'
+oneline\t'One line, for chat or a script\'s log'
+nagios\t'A monitoring plugin\'s status line and exit code (Nagios, Icinga; see --warning)'
+prometheus\t'Metrics in the Prometheus text format (for node_exporter\'s textfile collector)'"
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand serve" -l color -d 'Colour in the human report: auto (default, unless the config file\'s [defaults] says otherwise: on a terminal, or with CLICOLOR_FORCE; never with NO_COLOR), always or never' -r -f -a "auto\t'On a terminal, or when CLICOLOR_FORCE is set; never when NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand serve" -l warning -d 'With --format nagios: WARNING above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)' -r
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand serve" -l critical -d 'With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)' -r
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand serve" -l config -d 'Read defaults and profiles from this file [default: $IMAPDOCTOR_CONFIG, else imapdoctor.toml in the platform\'s config directory, when it exists]' -r -F
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand serve" -l json -d 'Write one JSON document to stdout (same as --format json)'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand serve" -s q -l quiet -d 'Write nothing to stdout: the exit code only (usage errors still go to stderr)'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand serve" -l no-color -d 'Same as --color never'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand serve" -s v -l verbose -d 'Include the protocol transcript'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand serve" -l no-config -d 'Read no config file (as IMAPDOCTOR_CONFIG=""); the last of --config and --no-config wins'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain batch serve help" -f -a "demo" -d 'Run the full check against a built-in IMAP server on loopback (no account needed)'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain batch serve help" -f -a "explain" -d 'Explain a verdict code: who owns it, what it means, what to do, other possible causes'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain batch serve help" -f -a "batch" -d 'Check many mailboxes concurrently from a file (one per line), then summarise the fleet'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain batch serve help" -f -a "serve" -d 'Serve probes over HTTP for Prometheus (blackbox-exporter style): GET /probe?target=…&module=…, GET /metrics'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain batch serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

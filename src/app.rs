@@ -59,6 +59,13 @@ pub fn render(report: &Report, output: &OutputArgs) -> std::io::Result<()> {
         Format::Json => Json.render(report, &mut rendered)?,
         Format::Markdown => Markdown.render(report, &mut rendered)?,
         Format::Oneline => Oneline.render(report, &mut rendered)?,
+        Format::Nagios => crate::render::nagios::Nagios {
+            limits: output.limits(),
+        }
+        .render(report, &mut rendered)?,
+        Format::Prometheus => {
+            crate::render::prometheus::Prometheus.render(report, &mut rendered)?
+        }
     }
     let text = String::from_utf8_lossy(&rendered);
     let text = secret::redact(&text);
@@ -127,18 +134,25 @@ pub fn write_usage_error_json(message: &str) {
 }
 
 /// The whole program after argument parsing.
-pub fn main(mut cli: Cli) -> ExitCode {
+/// The program after argument parsing: reads the config file (not for `explain` and lists), takes
+/// its output defaults, then runs as a monitoring plugin (`--format nagios`: plugin exit codes)
+/// or as itself.
+pub fn run(mut cli: Cli) -> std::process::ExitCode {
     let file = match &cli.command {
         Some(Command::Explain(_)) => None,
         Some(Command::Demo(demo)) if demo.list => None,
         _ => match crate::config_file::location::load(&cli.config) {
             Ok(file) => file,
+            Err(e) if cli.output.format() == Format::Nagios => {
+                crate::stderr::say(&e);
+                return crate::plugin::unknown(&e.to_string());
+            }
             Err(e) => {
                 if cli.output.format() == Format::Json && !cli.output.quiet {
                     write_usage_error_json(&e.to_string());
                 }
                 crate::stderr::say(e);
-                return ExitCode::Usage;
+                return ExitCode::Usage.into();
             }
         },
     };
@@ -146,6 +160,15 @@ pub fn main(mut cli: Cli) -> ExitCode {
         let defaults = &file.file.defaults;
         cli.output.or_defaults(defaults.format, defaults.color);
     }
+    if cli.output.format() == Format::Nagios {
+        crate::plugin::main(cli, file)
+    } else {
+        main(cli, file).into()
+    }
+}
+
+/// The program as itself, with the config file read (if any).
+pub fn main(cli: Cli, file: Option<Loaded>) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -164,6 +187,14 @@ pub fn main(mut cli: Cli) -> ExitCode {
         Some(Command::Batch(batch)) => {
             let defaults = file.map(|f| f.file.defaults.settings).unwrap_or_default();
             return crate::batch::run(runtime, batch, &cli.output, defaults);
+        }
+        Some(Command::Serve(serve)) => {
+            let options = crate::serve::ServeOptions {
+                listen: serve.listen,
+                config: file.map(|f| f.file),
+                max_concurrent: serve.max_concurrent,
+            };
+            return runtime.block_on(crate::serve::run(options));
         }
         Some(Command::Demo(demo)) if demo.list => {
             return crate::explain::print(&crate::demo::faults::list());

@@ -71,6 +71,24 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Check many mailboxes concurrently from a file (one per line), then summarise the fleet.
     Batch(crate::batch::args::BatchArgs),
+    /// Serve probes over HTTP for Prometheus (blackbox-exporter style): GET /probe?target=…&module=…, GET /metrics.
+    Serve(ServeArgs),
+}
+
+/// `imapdoctor serve` options.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Each GET /probe?target=imaps://host:port&module=NAME runs one check (the module: a [modules.NAME] table of the config file; without one, no login) and answers its metrics, imapdoctor_probe_success among them. A probe lasts at most the scrape timeout Prometheus sends (X-Prometheus-Scrape-Timeout-Seconds) minus 0.5 s, 9.5 s without it. GET /metrics: the exporter's own metrics.\n\n\
+There is no authentication: listen on loopback or a private address, never where the internet can reach it."
+)]
+pub struct ServeArgs {
+    /// Address to listen on, e.g. 127.0.0.1:9993 (port 0: any free port, printed on stderr).
+    #[arg(long, value_name = "ADDR", required = true)]
+    pub listen: std::net::SocketAddr,
+
+    /// Most probes running at once; beyond that a probe is answered 503 at once.
+    #[arg(long, value_name = "N", default_value_t = crate::serve::DEFAULT_MAX_CONCURRENT, value_parser = clap::builder::ValueParser::new(clap::builder::RangedU64ValueParser::<usize>::new().range(1..=4096)))]
+    pub max_concurrent: usize,
 }
 
 /// `imapdoctor explain` options.
@@ -225,7 +243,7 @@ fn parse_interval(text: &str) -> Result<f64, String> {
 /// How to write the report.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Report format: human (default, unless the config file's [defaults] says otherwise), json (one JSON document), markdown (for a ticket) or oneline (for a log).
+    /// Report format: human (default, unless the config file's [defaults] says otherwise), json (one JSON document), markdown (for a ticket), oneline (for a log), nagios (a monitoring plugin) or prometheus (metrics).
     #[arg(
         long,
         value_enum,
@@ -260,6 +278,14 @@ pub struct OutputArgs {
     /// Include the protocol transcript.
     #[arg(short, long, global = true)]
     pub verbose: bool,
+
+    /// With --format nagios: WARNING above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part).
+    #[arg(long, value_name = "THRESHOLDS", global = true)]
+    pub warning: Option<crate::render::nagios::Thresholds>,
+
+    /// With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part).
+    #[arg(long, value_name = "THRESHOLDS", global = true)]
+    pub critical: Option<crate::render::nagios::Thresholds>,
 }
 
 /// Parses the command line. Global options (`--json`, `-v`, `--no-color`) may come before a
@@ -365,6 +391,14 @@ impl OutputArgs {
         }
     }
 
+    /// The `--warning` and `--critical` thresholds.
+    pub fn limits(&self) -> crate::render::nagios::Limits {
+        crate::render::nagios::Limits {
+            warning: self.warning.unwrap_or_default(),
+            critical: self.critical.unwrap_or_default(),
+        }
+    }
+
     /// When to colour (`--no-color` is `--color never`; neither: auto, unless
     /// [`OutputArgs::or_defaults`] filled in a config file's).
     pub fn color(&self) -> ColorWhen {
@@ -399,6 +433,10 @@ pub enum Format {
     Markdown,
     /// One line, for chat or a script's log.
     Oneline,
+    /// A monitoring plugin's status line and exit code (Nagios, Icinga; see --warning).
+    Nagios,
+    /// Metrics in the Prometheus text format (for node_exporter's textfile collector).
+    Prometheus,
 }
 
 /// When to colour the human report.
@@ -432,6 +470,23 @@ pub fn asks_for_json(args: &[std::ffi::OsString]) -> bool {
         }
     }
     json && !quiet
+}
+
+/// Whether raw command-line arguments ask for `--format nagios` (the last `--format` wins), for
+/// a usage error clap could not parse: a plugin answers UNKNOWN (exit 3) then.
+pub fn asks_for_nagios(args: &[std::ffi::OsString]) -> bool {
+    let mut nagios = false;
+    let mut words = args.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(word) = words.next() {
+        match word.as_ref() {
+            "--" => break,
+            "--json" => nagios = false,
+            "--format" => nagios = words.next().is_some_and(|f| f == "nagios"),
+            w if w.starts_with("--format=") => nagios = w == "--format=nagios",
+            _ => {}
+        }
+    }
+    nagios
 }
 
 /// The clap command, for completions and the man page.

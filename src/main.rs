@@ -2,7 +2,7 @@
 
 fn main() -> std::process::ExitCode {
     match imapdoctor::cli::parse() {
-        Ok(cli) => imapdoctor::app::main(cli).into(),
+        Ok(cli) => imapdoctor::app::run(cli),
         // clap's own text and code (help and version: stdout, 0; errors: stderr, 2); a write
         // that fails (`>/dev/full`) loses the text but never panics.
         Err(e) => {
@@ -13,6 +13,9 @@ fn main() -> std::process::ExitCode {
                 imapdoctor::app::write_usage_error_json(first.trim_start_matches("error: "));
             }
             let _ = e.print();
+            if e.use_stderr() && imapdoctor::cli::asks_for_nagios(&args) {
+                return imapdoctor::plugin::unknown(&e.render().to_string());
+            }
             std::process::ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
         }
     }

@@ -5,7 +5,9 @@ pub mod json;
 pub mod layout;
 pub mod live;
 pub mod markdown;
+pub mod nagios;
 pub mod oneline;
+pub mod prometheus;
 pub mod repeat;
 
 use crate::report::{Fault, Report};
@@ -71,7 +73,20 @@ fn to_the_second(at: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
+    /// A real report: the demo's healthy run on loopback (run once, then cloned).
+    pub(crate) fn demo_report() -> crate::report::Report {
+        static REPORT: std::sync::OnceLock<crate::report::Report> = std::sync::OnceLock::new();
+        REPORT
+            .get_or_init(|| {
+                tokio::runtime::Runtime::new()
+                    .unwrap()
+                    .block_on(crate::demo::run(None, false))
+                    .unwrap()
+            })
+            .clone()
+    }
+
     #[test]
     fn start_time_drops_its_fraction() {
         let cut = super::to_the_second;

@@ -1,0 +1,280 @@
+//! `imapdoctor serve` as a child process, scraped over real HTTP (a raw HTTP/1.1 GET on a
+//! loopback TCP connection): probes against scripted servers and Dovecot answer their metrics,
+//! the scrape timeout bounds a probe against a silent server, `/metrics` counts the probes, and
+//! a bad module or target is HTTP 400. No canary secret in any answer.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::Instant;
+
+use support::exposition::{self, value};
+use support::scripted::*;
+
+/// The password variable the test config file's modules name.
+const PROBE_PASSWORD_ENV: &str = "PROBE_PASSWORD";
+
+/// A running exporter; killed on drop.
+struct Exporter {
+    child: Child,
+    addr: SocketAddr,
+    _config: tempfile::NamedTempFile,
+}
+
+impl Exporter {
+    /// Starts `imapdoctor serve --listen 127.0.0.1:0 --config <config>` with the canary in
+    /// [`PROBE_PASSWORD_ENV`]; waits for its `listening on` line.
+    fn start(config: &str) -> Exporter {
+        Exporter::start_with(config, &[(PROBE_PASSWORD_ENV, CANARY)])
+    }
+
+    /// As [`Exporter::start`], with `env` as the only variables besides PATH.
+    fn start_with(config: &str, env: &[(&str, &str)]) -> Exporter {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), config).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_imapdoctor"))
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .envs(env.iter().copied())
+            .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+            .arg(file.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let line = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the exporter said where it listens");
+        let addr = line
+            .rsplit_once("http://")
+            .unwrap_or_else(|| panic!("{line}"))
+            .1
+            .parse()
+            .unwrap();
+        Exporter {
+            child,
+            addr,
+            _config: file,
+        }
+    }
+
+    /// GET `path` with `headers`: the status code and the body.
+    fn get(&self, path: &str, headers: &[&str]) -> (u16, String) {
+        let mut stream = TcpStream::connect(self.addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let mut request = format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+            self.addr
+        );
+        for h in headers {
+            request.push_str(h);
+            request.push_str("\r\n");
+        }
+        request.push_str("\r\n");
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+        let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+        assert!(!answer.contains(CANARY), "{answer}");
+        (status, body.to_string())
+    }
+}
+
+impl Drop for Exporter {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A config file whose module `login` logs in as [`USER`] with [`PROBE_PASSWORD_ENV`] and trusts
+/// `ca`.
+fn config_for(ca: &str) -> String {
+    format!(
+        "[modules.login]\nuser = \"{USER}\"\npassword_env = \"{PROBE_PASSWORD_ENV}\"\nca_file = {ca:?}\ntimeout = 5\n\n[modules.connect]\nca_file = {ca:?}\n"
+    )
+}
+
+fn probe_path(target: &str, module: &str) -> String {
+    format!("/probe?target={target}&module={module}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_probe_answers_the_checks_metrics_and_metrics_counts_it() {
+    let ca = TestCa::new("t");
+    let f = Fixture::start(tls_script(&leaf(&ca)), &ca).await;
+    let exporter = Exporter::start(&config_for(&f.ca()));
+    let target = format!("imaps://127.0.0.1:{}", f.server.port());
+    let (status, body) =
+        tokio::task::block_in_place(|| exporter.get(&probe_path(&target, "login"), &[]));
+    assert_eq!(status, 200, "{body}");
+    let samples = exposition::parse(&body);
+    assert_eq!(
+        value(&samples, "imapdoctor_probe_success", &[]),
+        Some(1.0),
+        "{body}"
+    );
+    for check in ["tls", "auth", "folders"] {
+        let labels = [("check", check), ("target", target.as_str())];
+        assert_eq!(
+            value(&samples, "imapdoctor_check_success", &labels),
+            Some(1.0)
+        );
+    }
+    assert!(
+        value(
+            &samples,
+            "imapdoctor_certificate_expiry_timestamp_seconds",
+            &[]
+        )
+        .is_some()
+    );
+
+    // Without a module: connectivity only, no login (and so no auth sample).
+    let path = format!("/probe?target={target}");
+    let (status, body) = tokio::task::block_in_place(|| exporter.get(&path, &[]));
+    assert_eq!(status, 200, "{body}");
+    let samples = exposition::parse(&body);
+    // The default module trusts no test CA: the TLS check fails, and the probe says so.
+    assert_eq!(
+        value(&samples, "imapdoctor_probe_success", &[]),
+        Some(0.0),
+        "{body}"
+    );
+    let (_, body) =
+        tokio::task::block_in_place(|| exporter.get(&probe_path(&target, "connect"), &[]));
+    let samples = exposition::parse(&body);
+    assert_eq!(
+        value(&samples, "imapdoctor_probe_success", &[]),
+        Some(1.0),
+        "{body}"
+    );
+    assert_eq!(
+        value(&samples, "imapdoctor_check_success", &[("check", "auth")]),
+        None
+    );
+
+    let (status, body) = tokio::task::block_in_place(|| exporter.get("/metrics", &[]));
+    assert_eq!(status, 200);
+    let samples = exposition::parse(&body);
+    let probes = |result| {
+        value(
+            &samples,
+            "imapdoctor_exporter_probes_total",
+            &[("result", result)],
+        )
+    };
+    assert_eq!(probes("success"), Some(2.0), "{body}");
+    assert_eq!(probes("failure"), Some(1.0), "{body}");
+    assert_eq!(
+        value(
+            &samples,
+            "imapdoctor_exporter_probe_duration_seconds_count",
+            &[]
+        ),
+        Some(3.0)
+    );
+    assert_eq!(
+        value(&samples, "imapdoctor_exporter_probes_in_flight", &[]),
+        Some(0.0)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scrape_timeout_bounds_a_probe_of_a_silent_server() {
+    let ca = TestCa::new("t");
+    let script = tls_script(&leaf(&ca)).with_opening(Opening::Silent);
+    let f = Fixture::start(script, &ca).await;
+    let exporter = Exporter::start(&config_for(&f.ca()));
+    let target = format!("imaps://127.0.0.1:{}", f.server.port());
+    let started = Instant::now();
+    let (status, body) = tokio::task::block_in_place(|| {
+        exporter.get(
+            &probe_path(&target, "login"),
+            &["X-Prometheus-Scrape-Timeout-Seconds: 1"],
+        )
+    });
+    let took = started.elapsed();
+    assert_eq!(status, 200, "{body}");
+    assert!(took < Duration::from_millis(1_500), "{took:?}");
+    let samples = exposition::parse(&body);
+    assert_eq!(
+        value(&samples, "imapdoctor_probe_success", &[]),
+        Some(0.0),
+        "{body}"
+    );
+    let run = value(&samples, "imapdoctor_run_duration_seconds", &[]).unwrap();
+    assert!(run <= 1.0, "{run}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_modules_and_targets_are_400_with_a_message() {
+    let exporter = Exporter::start(&config_for("/nonexistent-ca.pem"));
+    for (path, words) in [
+        (
+            "/probe?target=127.0.0.1&module=nope",
+            "unknown module \"nope\"",
+        ),
+        ("/probe?module=login", "missing target"),
+        ("/probe?target=imaps://[::1", "["),
+        ("/probe?target=127.0.0.1&module=login", "nonexistent-ca.pem"),
+    ] {
+        let (status, body) = tokio::task::block_in_place(|| exporter.get(path, &[]));
+        assert_eq!(status, 400, "{path}: {body}");
+        assert!(body.contains(words), "{path}: {body}");
+        assert_eq!(body.lines().count(), 1, "{path}: {body}");
+    }
+    let (_, body) = tokio::task::block_in_place(|| exporter.get("/metrics", &[]));
+    let samples = exposition::parse(&body);
+    assert_eq!(
+        value(
+            &samples,
+            "imapdoctor_exporter_probes_total",
+            &[("result", "bad_request")]
+        ),
+        Some(4.0)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_probe_of_dovecot_logs_in_and_lists() {
+    use support::dovecot::Dovecot;
+    let Some(dc) = Dovecot::start() else { return };
+    let config = format!(
+        "[modules.dovecot]\nuser = \"{}\"\npassword_env = \"DOVECOT_PASSWORD\"\nca_file = {:?}\n",
+        dc.user, dc.ca_file
+    );
+    let exporter = Exporter::start_with(&config, &[("DOVECOT_PASSWORD", &dc.password)]);
+    let (status, body) = exporter.get(&probe_path(&dc.imaps_url(), "dovecot"), &[]);
+    assert!(!body.contains(&dc.password), "{body}");
+    assert_eq!(status, 200, "{body}");
+    let samples = exposition::parse(&body);
+    assert_eq!(
+        value(&samples, "imapdoctor_probe_success", &[]),
+        Some(1.0),
+        "{body}"
+    );
+    for check in ["dns", "tcp", "tls", "capability", "auth", "folders"] {
+        assert_eq!(
+            value(&samples, "imapdoctor_check_success", &[("check", check)]),
+            Some(1.0),
+            "{check}: {body}"
+        );
+    }
+    let verdict = [("fault", "none"), ("code", "ok")];
+    assert_eq!(value(&samples, "imapdoctor_verdict", &verdict), Some(1.0));
+}
