@@ -17,7 +17,7 @@ use crate::settings::Settings;
     version,
     about,
     subcommand_negates_reqs = true,
-    override_usage = "imapdoctor [OPTIONS] <TARGET>\n       imapdoctor [OPTIONS] @<PROFILE>\n       imapdoctor [--json] [-v] [--no-color] demo [--fault <FAULT> | --list]\n       imapdoctor explain <CODE|--list>",
+    override_usage = "imapdoctor [OPTIONS] <TARGET>\n       imapdoctor [OPTIONS] @<PROFILE>\n       imapdoctor [OPTIONS] --repeat <N> | --watch [--interval <SECS>] <TARGET>\n       imapdoctor batch [OPTIONS] <FILE>\n       imapdoctor serve --listen <ADDR> [--config <FILE>]\n       imapdoctor [--json] [-v] [--no-color] demo [--fault <FAULT> | --list]\n       imapdoctor explain <CODE|--list>",
     subcommand_precedence_over_arg = true,
     args_override_self = true,
     after_help = "Passwords are never taken from the command line: set IMAPDOCTOR_PASSWORD, use --password-stdin, \
@@ -29,7 +29,7 @@ outlook.office365.com, others when the target is one of them) to tell the networ
 Defaults for every run, and named profiles (imapdoctor @NAME), come from imapdoctor.toml: --config FILE, \
 else IMAPDOCTOR_CONFIG, else the platform's config directory (on Linux ~/.config/imapdoctor/imapdoctor.toml); \
 options on the command line win. See the README's \"Config file and profiles\".\n\n\
-Exit codes: 0 all passed, 2 usage, 3 internal error, 10 dns, 11 tcp, 12 tls, 13 capability, 14 auth, 15 folders, 130 interrupted (Ctrl-C).\n\n\
+Exit codes: 0 all passed, 2 usage, 3 internal error, 10 dns, 11 tcp, 12 tls, 13 capability, 14 auth, 15 folders, 130 interrupted (Ctrl-C); --repeat and batch: the most frequent failure's code; --format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n\n\
 Examples:\n  imapdoctor outlook.office365.com\n  IMAPDOCTOR_PASSWORD=... imapdoctor --user me@example.com imaps://imap.example.com\n  imapdoctor --json imap://mail.example.com:143 > report.json\n  imapdoctor @work-exchange   (a profile of the config file)\n  imapdoctor demo --fault wrong-password\n  imapdoctor explain auth.rejected"
 )]
 pub struct Cli {

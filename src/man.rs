@@ -154,6 +154,11 @@ pub fn render() -> Vec<u8> {
             .text([bold((*code as u8).to_string())])
             .text([roman(*meaning)]);
     }
+    roff.control("PP", []).text([roman(
+        "With --repeat or --watch, and for batch, the code is that of the most frequent failure \
+         (ties: the earliest layer), 0 when everything passed. With --format nagios the codes \
+         follow the monitoring-plugin convention instead: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
+    )]);
     roff.to_writer(&mut out).expect("writing to memory");
     man.render_version_section(&mut out)
         .expect("writing to memory");

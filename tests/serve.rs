@@ -32,6 +32,11 @@ impl Exporter {
 
     /// As [`Exporter::start`], with `env` as the only variables besides PATH.
     fn start_with(config: &str, env: &[(&str, &str)]) -> Exporter {
+        Exporter::start_with_args(config, env, &[])
+    }
+
+    /// As [`Exporter::start_with`], with more `serve` options.
+    fn start_with_args(config: &str, env: &[(&str, &str)], args: &[&str]) -> Exporter {
         let file = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(file.path(), config).unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_imapdoctor"))
@@ -40,6 +45,7 @@ impl Exporter {
             .envs(env.iter().copied())
             .args(["serve", "--listen", "127.0.0.1:0", "--config"])
             .arg(file.path())
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -218,6 +224,57 @@ async fn the_scrape_timeout_bounds_a_probe_of_a_silent_server() {
     );
     let run = value(&samples, "imapdoctor_run_duration_seconds", &[]).unwrap();
     assert!(run <= 1.0, "{run}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_probe_beyond_max_concurrent_is_503_at_once() {
+    let ca = TestCa::new("t");
+    let script = tls_script(&leaf(&ca)).with_opening(Opening::Silent);
+    let f = Fixture::start(script, &ca).await;
+    let exporter = std::sync::Arc::new(Exporter::start_with_args(
+        &config_for(&f.ca()),
+        &[(PROBE_PASSWORD_ENV, CANARY)],
+        &["--max-concurrent", "1"],
+    ));
+    let target = format!("imaps://127.0.0.1:{}", f.server.port());
+    let path = probe_path(&target, "login");
+    // The first probe holds the only slot for about two seconds (a silent server).
+    let first = {
+        let (exporter, path) = (exporter.clone(), path.clone());
+        std::thread::spawn(move || exporter.get(&path, &["X-Prometheus-Scrape-Timeout-Seconds: 3"]))
+    };
+    // Until the first probe holds the slot, /metrics shows none in flight.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, body) = tokio::task::block_in_place(|| exporter.get("/metrics", &[]));
+        let samples = exposition::parse(&body);
+        if value(&samples, "imapdoctor_exporter_probes_in_flight", &[]) == Some(1.0) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no probe in flight: {body}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let started = Instant::now();
+    let (status, body) = tokio::task::block_in_place(|| exporter.get(&path, &[]));
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        started.elapsed()
+    );
+    let (status, body) = first.join().unwrap();
+    assert_eq!(status, 200, "{body}");
+    let (_, body) = tokio::task::block_in_place(|| exporter.get("/metrics", &[]));
+    let samples = exposition::parse(&body);
+    assert_eq!(
+        value(
+            &samples,
+            "imapdoctor_exporter_probes_total",
+            &[("result", "overloaded")]
+        ),
+        Some(1.0),
+        "{body}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
