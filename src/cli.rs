@@ -179,6 +179,22 @@ pub struct CheckArgs {
     #[arg(long, value_name = "PATH")]
     pub oauth_token_file: Option<PathBuf>,
 
+    /// Sign in for an OAuth2 token before the check, with the provider's device flow: open the page shown on stderr and enter the code (needs --user and --oauth-client-id; XOAUTH2 unless --auth oauthbearer).
+    #[arg(long, value_enum, value_name = "PROVIDER", conflicts_with = "oauth_token_file")]
+    pub oauth: Option<crate::oauth::Provider>,
+
+    /// The application (client) id to sign in with: imapdoctor ships none (see the README's "Sign in with OAuth" to register one).
+    #[arg(long, value_name = "ID")]
+    pub oauth_client_id: Option<String>,
+
+    /// Microsoft tenant to sign in to: a domain, a tenant id, or common, organizations, consumers [default: common].
+    #[arg(long, value_name = "TENANT")]
+    pub oauth_tenant: Option<String>,
+
+    /// The identity provider's base URL instead of its public one (sovereign clouds, tests): https only; the endpoints keep the provider's paths under it.
+    #[arg(long, value_name = "URL")]
+    pub oauth_authority: Option<String>,
+
     /// Mailbox for the folders check [default: INBOX].
     #[arg(long, value_name = "NAME")]
     pub mailbox: Option<String>,
@@ -376,6 +392,10 @@ impl CheckArgs {
             password_file: None,
             token_env: None,
             token_file: self.oauth_token_file.clone(),
+            oauth: self.oauth,
+            oauth_client_id: self.oauth_client_id.clone(),
+            oauth_tenant: self.oauth_tenant.clone(),
+            oauth_authority: self.oauth_authority.clone(),
         }
     }
 }
