@@ -262,7 +262,10 @@ pub fn main(cli: Cli, file: Option<Loaded>) -> ExitCode {
             }
             Err(e) => {
                 let code = e.exit_code();
-                if code == ExitCode::Usage && cli.output.format() == Format::Json && !cli.output.quiet {
+                if code == ExitCode::Usage
+                    && cli.output.format() == Format::Json
+                    && !cli.output.quiet
+                {
                     write_usage_error_json(&e.to_string());
                 }
                 crate::stderr::say(e);

@@ -180,7 +180,12 @@ pub struct CheckArgs {
     pub oauth_token_file: Option<PathBuf>,
 
     /// Sign in for an OAuth2 token before the check, with the provider's device flow: open the page shown on stderr and enter the code (needs --user and --oauth-client-id; XOAUTH2 unless --auth oauthbearer).
-    #[arg(long, value_enum, value_name = "PROVIDER", conflicts_with = "oauth_token_file")]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "PROVIDER",
+        conflicts_with = "oauth_token_file"
+    )]
     pub oauth: Option<crate::oauth::Provider>,
 
     /// The application (client) id to sign in with: imapdoctor ships none (see the README's "Sign in with OAuth" to register one).

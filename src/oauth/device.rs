@@ -201,9 +201,9 @@ async fn authorize(
                 .clamp(1, MAX_EXPIRES_IN),
         ),
     };
-    let interval = issued
-        .interval
-        .map_or(DEFAULT_INTERVAL, |s| Duration::from_secs(s.clamp(1, MAX_INTERVAL)));
+    let interval = issued.interval.map_or(DEFAULT_INTERVAL, |s| {
+        Duration::from_secs(s.clamp(1, MAX_INTERVAL))
+    });
     Ok((device_code, prompt, interval))
 }
 
@@ -256,9 +256,9 @@ async fn poll(
         Ok(e) if e.error == "authorization_pending" => Ok(Poll::Pending),
         Ok(e) if e.error == "slow_down" => Ok(Poll::SlowDown),
         Ok(e) if e.error == "access_denied" => Err(SignInError::Declined),
-        Ok(e) if e.error == "expired_token" => Err(SignInError::Expired(
-            "the time the provider allows".into(),
-        )),
+        Ok(e) if e.error == "expired_token" => {
+            Err(SignInError::Expired("the time the provider allows".into()))
+        }
         _ => Err(error_answer(request.provider, url, &answer)),
     }
 }

@@ -88,7 +88,11 @@ pub async fn sign_in(
     let granted = device::sign_in(&client, &request, deadline, interrupt, show).await?;
     crate::stderr::say(format_args!("signed in to {}", provider.name()));
     let scopes = if granted.scopes.is_empty() {
-        provider.scope().split_whitespace().map(String::from).collect()
+        provider
+            .scope()
+            .split_whitespace()
+            .map(String::from)
+            .collect()
     } else {
         granted.scopes
     };

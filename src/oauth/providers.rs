@@ -40,7 +40,9 @@ impl Provider {
     /// The scopes asked for, space-separated.
     pub fn scope(self) -> &'static str {
         match self {
-            Provider::Microsoft => "https://outlook.office.com/IMAP.AccessAsUser.All offline_access",
+            Provider::Microsoft => {
+                "https://outlook.office.com/IMAP.AccessAsUser.All offline_access"
+            }
             Provider::Google => "https://mail.google.com/",
         }
     }
@@ -158,7 +160,10 @@ mod tests {
     #[test]
     fn google_endpoints_follow_the_authority() {
         let e = endpoints(Provider::Google, None, Some("https://127.0.0.1:8443/g")).unwrap();
-        assert_eq!(e.device_authorization, "https://127.0.0.1:8443/g/device/code");
+        assert_eq!(
+            e.device_authorization,
+            "https://127.0.0.1:8443/g/device/code"
+        );
         assert_eq!(e.token, "https://127.0.0.1:8443/g/token");
         assert!(endpoints(Provider::Google, Some("common"), None).is_err());
     }
@@ -179,7 +184,10 @@ mod tests {
             );
         }
         for bad in ["", "a/b", "../x", "a?b", "tenant\u{1b}"] {
-            assert!(endpoints(Provider::Microsoft, Some(bad), None).is_err(), "{bad:?}");
+            assert!(
+                endpoints(Provider::Microsoft, Some(bad), None).is_err(),
+                "{bad:?}"
+            );
         }
     }
 }

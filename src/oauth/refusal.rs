@@ -16,9 +16,7 @@ pub enum SignInError {
     )]
     Declined,
     /// The code expired before the person finished (`expired_token`, or `expires_in` passed).
-    #[error(
-        "the code expired before sign-in finished: run again and enter the code within {0}"
-    )]
+    #[error("the code expired before sign-in finished: run again and enter the code within {0}")]
     Expired(String),
     /// `--max-time` passed while waiting for the person.
     #[error("--max-time passed before sign-in finished")]
