@@ -49,6 +49,7 @@ fn config_signing_in(
     }
     crate::settings::Settings {
         user: None,
+        oauth: None,
         ..settings.clone()
     }
     .into_config(Asking::Never, verbose)

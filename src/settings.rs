@@ -164,6 +164,14 @@ impl Settings {
             Some(path) => config::load_ca_file(path)?,
             None => Vec::new(),
         };
+        if let Some(provider) = self.oauth
+            && signed_in.is_none()
+        {
+            return Err(UsageError::Credentials(format!(
+                "oauth = {:?} needs a person to sign in: only a check from the command line starts it (never batch, serve or --format nagios); give a token instead (token_file, token_env)",
+                provider.name()
+            )));
+        }
         let credentials = match &self.user {
             None => None,
             Some(user) => Some(self.credentials(user, asking, signed_in)?),
@@ -194,13 +202,7 @@ impl Settings {
         asking: Asking,
         signed_in: Option<crate::oauth::Grant>,
     ) -> Result<Credentials, UsageError> {
-        if let Some(provider) = self.oauth {
-            let Some(grant) = signed_in else {
-                return Err(UsageError::Credentials(format!(
-                    "oauth = {:?} needs a person to sign in: only a check from the command line starts it (never batch, serve or --format nagios); give a token instead (token_file, token_env)",
-                    provider.name()
-                )));
-            };
+        if let Some(grant) = signed_in {
             return Ok(Credentials {
                 user: user.to_string(),
                 secret: grant.token,
@@ -331,6 +333,19 @@ mod tests {
                 .contains("IMAPDOCTOR_TEST_UNSET_PASSWORD_VARIABLE"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn oauth_without_a_sign_in_is_refused_where_nobody_signs_in() {
+        let settings = Settings {
+            target: Some("127.0.0.1".into()),
+            user: Some("alice".into()),
+            oauth: Some(crate::oauth::Provider::Microsoft),
+            control: Some(vec![]),
+            ..Default::default()
+        };
+        let error = settings.into_config(Asking::Never, false).unwrap_err();
+        assert!(error.to_string().contains("needs a person"), "{error}");
     }
 
     #[test]

@@ -475,6 +475,30 @@ async fn an_untrusted_provider_certificate_stops_the_sign_in() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_profile_of_the_config_file_signs_in_with_its_application() {
+    let (imap, idp, _ca) = lab(provider::device(1, 60), vec![Answer::Token]).await;
+    let config = tempfile::NamedTempFile::new().unwrap();
+    let profile = format!(
+        "[profiles.lab]\ntarget = \"imaps://127.0.0.1:{}\"\nuser = \"{USER}\"\nca_file = {:?}\ncontrol = []\noauth = \"microsoft\"\noauth_client_id = \"{}\"\noauth_tenant = \"organizations\"\noauth_authority = \"{}\"\n",
+        imap.server.port(),
+        imap.ca(),
+        provider::CLIENT_ID,
+        idp.authority()
+    );
+    std::fs::write(config.path(), profile).unwrap();
+    let path = config.path().display().to_string();
+    let run = run(&["--json", "--config", &path, "@lab"], &[]).await;
+    run.assert_no_secret();
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let origin = &run.check("auth")["details"]["token_origin"];
+    assert_eq!(origin["tenant"], "organizations");
+    assert_eq!(
+        idp.seen()[0].path,
+        "/idp/organizations/oauth2/v2.0/devicecode"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn batch_rows_never_start_a_sign_in() {
     let (imap, idp, ca) = lab(provider::device(1, 60), vec![Answer::Token]).await;
     let _ = ca;
