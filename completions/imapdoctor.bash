@@ -53,7 +53,7 @@ _imapdoctor() {
 
     case "${cmd}" in
         imapdoctor)
-            opts="-q -v -h -V --port --security --user --password-stdin --auth --oauth-token-file --mailbox --ca-file --insecure --allow-plaintext-auth --timeout --login-timeout --max-time --resolve --control --no-control --repeat --watch --interval --format --json --quiet --color --no-color --verbose --warning --critical --config --no-config --help --version demo explain batch serve help"
+            opts="-q -v -h -V --port --security --user --password-stdin --auth --oauth-token-file --oauth --oauth-client-id --oauth-tenant --oauth-authority --mailbox --ca-file --insecure --allow-plaintext-auth --timeout --login-timeout --max-time --resolve --control --no-control --repeat --watch --interval --format --json --quiet --color --no-color --verbose --warning --critical --config --no-config --help --version demo explain batch serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -76,6 +76,22 @@ _imapdoctor() {
                     return 0
                     ;;
                 --oauth-token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --oauth)
+                    COMPREPLY=($(compgen -W "microsoft google" -- "${cur}"))
+                    return 0
+                    ;;
+                --oauth-client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --oauth-tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --oauth-authority)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -30,6 +30,36 @@ pub fn config_from_cli(
     )
 }
 
+/// As [`config_from_cli`], signing in first when `--oauth` (or the config file's `oauth`) asks
+/// for it ([`crate::oauth::sign_in`], Ctrl-C stops it); the other settings are checked before
+/// anyone is asked to sign in.
+fn config_signing_in(
+    args: &CheckArgs,
+    file: Option<&Loaded>,
+    verbose: bool,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<Config, crate::oauth::SignInError> {
+    let usage = |e: UsageError| crate::oauth::SignInError::Usage(e.to_string());
+    let settings = crate::config_file::layers::layer(args.settings(), file).map_err(usage)?;
+    let asking = Asking::Interactive {
+        password_stdin: args.password_stdin,
+    };
+    if settings.oauth.is_none() {
+        return settings.into_config(asking, verbose).map_err(usage);
+    }
+    crate::settings::Settings {
+        user: None,
+        oauth: None,
+        ..settings.clone()
+    }
+    .into_config(Asking::Never, verbose)
+    .map_err(usage)?;
+    let grant = runtime.block_on(crate::oauth::sign_in(&settings, ctrl_c()))?;
+    settings
+        .into_config_signed_in(asking, verbose, grant)
+        .map_err(usage)
+}
+
 /// Completes at the first Ctrl-C (SIGINT on Unix); never, when it cannot be listened for.
 pub async fn ctrl_c() {
     if tokio::signal::ctrl_c().await.is_err() {
@@ -202,7 +232,7 @@ pub fn main(cli: Cli, file: Option<Loaded>) -> ExitCode {
         Some(Command::Demo(demo)) => {
             runtime.block_on(crate::demo::run(demo.fault, cli.output.verbose))
         }
-        None => match config_from_cli(&cli.check, file.as_ref(), cli.output.verbose) {
+        None => match config_signing_in(&cli.check, file.as_ref(), cli.output.verbose, &runtime) {
             Ok(config) => {
                 for (host, port, _) in config.unused_resolve() {
                     let target = &config.target;
@@ -232,11 +262,16 @@ pub fn main(cli: Cli, file: Option<Loaded>) -> ExitCode {
                 Ok(with_config_file(report, &cli.check, file.as_ref()))
             }
             Err(e) => {
-                if cli.output.format() == Format::Json && !cli.output.quiet {
+                let code = e.exit_code();
+                if code == ExitCode::Usage
+                    && cli.output.format() == Format::Json
+                    && !cli.output.quiet
+                {
                     write_usage_error_json(&e.to_string());
                 }
                 crate::stderr::say(e);
-                return ExitCode::Usage;
+                runtime.shutdown_background();
+                return code;
             }
         },
     };

@@ -21,7 +21,7 @@ use crate::settings::Settings;
     subcommand_precedence_over_arg = true,
     args_override_self = true,
     after_help = "Passwords are never taken from the command line: set IMAPDOCTOR_PASSWORD, use --password-stdin, \
-or type it at the prompt. An OAuth2 token is read from IMAPDOCTOR_OAUTH_TOKEN.\n\n\
+or type it at the prompt. An OAuth2 token is read from IMAPDOCTOR_OAUTH_TOKEN, or obtained by signing in with --oauth microsoft|google (the device flow: a code to enter on a web page, shown on stderr).\n\n\
 By default, when a check fails in a way this computer's network could explain (DNS, TCP, an expired \
 certificate), imapdoctor contacts two public known-good IMAP servers on port 993 (imap.gmail.com and \
 outlook.office365.com, others when the target is one of them) to tell the network from the server. \
@@ -178,6 +178,27 @@ pub struct CheckArgs {
     /// Read the OAuth2 bearer token from this file (instead of IMAPDOCTOR_OAUTH_TOKEN).
     #[arg(long, value_name = "PATH")]
     pub oauth_token_file: Option<PathBuf>,
+
+    /// Sign in for an OAuth2 token before the check, with the provider's device flow: open the page shown on stderr and enter the code (needs --user and --oauth-client-id; XOAUTH2 unless --auth oauthbearer).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "PROVIDER",
+        conflicts_with = "oauth_token_file"
+    )]
+    pub oauth: Option<crate::oauth::Provider>,
+
+    /// The application (client) id to sign in with: imapdoctor ships none (see the README's "Sign in with OAuth" to register one).
+    #[arg(long, value_name = "ID")]
+    pub oauth_client_id: Option<String>,
+
+    /// Microsoft tenant to sign in to: a domain, a tenant id, or common, organizations, consumers [default: common].
+    #[arg(long, value_name = "TENANT")]
+    pub oauth_tenant: Option<String>,
+
+    /// The identity provider's base URL instead of its public one (sovereign clouds, tests): https only; the endpoints keep the provider's paths under it.
+    #[arg(long, value_name = "URL")]
+    pub oauth_authority: Option<String>,
 
     /// Mailbox for the folders check [default: INBOX].
     #[arg(long, value_name = "NAME")]
@@ -376,6 +397,10 @@ impl CheckArgs {
             password_file: None,
             token_env: None,
             token_file: self.oauth_token_file.clone(),
+            oauth: self.oauth,
+            oauth_client_id: self.oauth_client_id.clone(),
+            oauth_tenant: self.oauth_tenant.clone(),
+            oauth_authority: self.oauth_authority.clone(),
         }
     }
 }

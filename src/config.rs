@@ -91,6 +91,8 @@ pub struct Credentials {
     pub mechanism: Option<AuthMechanism>,
     /// Whether `secret` is an OAuth2 bearer token.
     pub is_token: bool,
+    /// Where the token came from when imapdoctor signed in for it (`--oauth`).
+    pub token_origin: Option<crate::report::token::TokenOrigin>,
 }
 
 /// A known-good endpoint to compare with.

@@ -391,6 +391,7 @@ mod tests {
                 secret: crate::secret::Secret::new("probe-config-pw".into()),
                 mechanism: None,
                 is_token: false,
+                token_origin: None,
             }),
             user: Some("u".into()),
             mailbox: "INBOX".into(),

@@ -23,6 +23,7 @@ pub mod imap;
 pub mod input_file;
 pub mod man;
 pub mod metrics;
+pub mod oauth;
 pub mod plugin;
 pub mod prompt;
 pub mod providers;

@@ -61,6 +61,14 @@ pub struct Settings {
     pub token_env: Option<String>,
     /// A file whose first line is an OAuth2 token (`--oauth-token-file`).
     pub token_file: Option<PathBuf>,
+    /// `--oauth`: sign in with this provider's device flow for the token (command line only).
+    pub oauth: Option<crate::oauth::Provider>,
+    /// `--oauth-client-id`.
+    pub oauth_client_id: Option<String>,
+    /// `--oauth-tenant` (Microsoft).
+    pub oauth_tenant: Option<String>,
+    /// `--oauth-authority`.
+    pub oauth_authority: Option<String>,
 }
 
 /// How the password may be asked for when the settings name no source that holds one.
@@ -99,12 +107,27 @@ impl Settings {
             password_file: self.password_file.or(fallback.password_file),
             token_env: self.token_env.or(fallback.token_env),
             token_file: self.token_file.or(fallback.token_file),
+            oauth: self.oauth.or(fallback.oauth),
+            oauth_client_id: self.oauth_client_id.or(fallback.oauth_client_id),
+            oauth_tenant: self.oauth_tenant.or(fallback.oauth_tenant),
+            oauth_authority: self.oauth_authority.or(fallback.oauth_authority),
         }
     }
 
     /// Validates the settings into a run's [`Config`], reading the secret (never from argv) when
     /// a user is set: the token when one is set up and the mechanism takes one, else the password.
     pub fn into_config(self, asking: Asking, verbose: bool) -> Result<Config, UsageError> {
+        self.into_config_signed_in(asking, verbose, None)
+    }
+
+    /// As [`Settings::into_config`], with the token of an OAuth sign-in when `oauth` is set
+    /// ([`crate::oauth::sign_in`]); without one, `oauth` is a usage error (nothing here signs in).
+    pub fn into_config_signed_in(
+        self,
+        asking: Asking,
+        verbose: bool,
+        signed_in: Option<crate::oauth::Grant>,
+    ) -> Result<Config, UsageError> {
         let input = self.target.as_deref().unwrap_or_default();
         let target = Target::parse(input, self.port, self.security)?;
         let mailbox = self
@@ -141,9 +164,17 @@ impl Settings {
             Some(path) => config::load_ca_file(path)?,
             None => Vec::new(),
         };
+        if let Some(provider) = self.oauth
+            && signed_in.is_none()
+        {
+            return Err(UsageError::Credentials(format!(
+                "oauth = {:?} needs a person to sign in: only a check from the command line starts it (never batch, serve or --format nagios); give a token instead (token_file, token_env)",
+                provider.name()
+            )));
+        }
         let credentials = match &self.user {
             None => None,
-            Some(user) => Some(self.credentials(user, asking)?),
+            Some(user) => Some(self.credentials(user, asking, signed_in)?),
         };
         Ok(Config {
             target,
@@ -165,7 +196,21 @@ impl Settings {
 
     /// The user's credentials: a token when one is set up (and `auth` takes one or is unset),
     /// else the password.
-    fn credentials(&self, user: &str, asking: Asking) -> Result<Credentials, UsageError> {
+    fn credentials(
+        &self,
+        user: &str,
+        asking: Asking,
+        signed_in: Option<crate::oauth::Grant>,
+    ) -> Result<Credentials, UsageError> {
+        if let Some(grant) = signed_in {
+            return Ok(Credentials {
+                user: user.to_string(),
+                secret: grant.token,
+                mechanism: self.auth,
+                is_token: true,
+                token_origin: Some(grant.origin),
+            });
+        }
         let wants_token = self.auth.is_some_and(|m| m.uses_token());
         let token = match (&self.token_file, &self.token_env) {
             (Some(path), _) => Some(secret::token_from_file(path)),
@@ -196,6 +241,7 @@ impl Settings {
             secret,
             mechanism: self.auth,
             is_token,
+            token_origin: None,
         })
     }
 
@@ -287,6 +333,19 @@ mod tests {
                 .contains("IMAPDOCTOR_TEST_UNSET_PASSWORD_VARIABLE"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn oauth_without_a_sign_in_is_refused_where_nobody_signs_in() {
+        let settings = Settings {
+            target: Some("127.0.0.1".into()),
+            user: Some("alice".into()),
+            oauth: Some(crate::oauth::Provider::Microsoft),
+            control: Some(vec![]),
+            ..Default::default()
+        };
+        let error = settings.into_config(Asking::Never, false).unwrap_err();
+        assert!(error.to_string().contains("needs a person"), "{error}");
     }
 
     #[test]

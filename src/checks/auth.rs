@@ -89,6 +89,21 @@ pub async fn run(
             details.token = Some(facts);
         }
     }
+    if let Some(origin) = &creds.token_origin {
+        let tenant = origin
+            .tenant
+            .as_deref()
+            .map(|t| format!(", tenant {t}"))
+            .unwrap_or_default();
+        check.notes.push(format!(
+            "token from the {} sign-in (device code{tenant}), granted: {}",
+            origin.provider,
+            origin.scopes.join(" ")
+        ));
+        if let Details::Auth(details) = &mut check.details {
+            details.token_origin = Some(origin.clone());
+        }
+    }
     check.duration_ms = started.elapsed().as_millis() as u64;
     check
 }

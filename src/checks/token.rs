@@ -61,7 +61,7 @@ fn moment(claims: &Value, key: &str) -> Option<Moment> {
 }
 
 /// A span of seconds in the unit a person would use: minutes, hours, then days.
-fn span(seconds: i64) -> String {
+pub(crate) fn span(seconds: i64) -> String {
     let (count, unit) = if seconds < 7_200 {
         (seconds / 60, "minute")
     } else if seconds < 172_800 {

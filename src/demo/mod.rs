@@ -74,6 +74,7 @@ pub async fn run(fault: Option<DemoFault>, verbose: bool) -> anyhow::Result<Repo
             secret: Secret::new(password.into()),
             mechanism: None,
             is_token: false,
+            token_origin: None,
         }),
         user: Some(USER.into()),
         mailbox: match fault {

@@ -24,4 +24,7 @@ pub struct AuthDetails {
     /// With a bearer token: what its claims say (JWT only; never the token itself).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<super::token::TokenFacts>,
+    /// With `--oauth`: how imapdoctor signed in for the token (provider, tenant, scopes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_origin: Option<super::token::TokenOrigin>,
 }

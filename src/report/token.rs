@@ -33,3 +33,16 @@ pub struct TokenFacts {
     /// Problems found.
     pub findings: Vec<Finding>,
 }
+
+/// Where a token came from when imapdoctor signed in for it (`--oauth`): never the token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct TokenOrigin {
+    /// How it was obtained: `device_code` (the OAuth 2.0 device authorization grant, RFC 8628).
+    pub flow: &'static str,
+    /// The identity provider: `microsoft` or `google`.
+    pub provider: &'static str,
+    /// The Microsoft tenant signed in to (`common` unless `--oauth-tenant` said otherwise).
+    pub tenant: Option<String>,
+    /// The scopes the token endpoint says it granted (sanitized), else those asked for.
+    pub scopes: Vec<String>,
+}
