@@ -307,21 +307,51 @@ mod tests {
 
     #[test]
     fn presets_cover_the_providers_own_domains_and_their_mx() {
-        assert_eq!(preset_for_mail_domain("Gmail.com.").unwrap().host, "imap.gmail.com");
-        assert_eq!(preset_for_mail_domain("hotmail.com").unwrap().name, "microsoft");
-        assert_eq!(preset_for_mail_domain("web.de").unwrap().host, "imap.web.de");
+        assert_eq!(
+            preset_for_mail_domain("Gmail.com.").unwrap().host,
+            "imap.gmail.com"
+        );
+        assert_eq!(
+            preset_for_mail_domain("hotmail.com").unwrap().name,
+            "microsoft"
+        );
+        assert_eq!(
+            preset_for_mail_domain("web.de").unwrap().host,
+            "imap.web.de"
+        );
         assert!(preset_for_mail_domain("example.com").is_none());
         assert_eq!(
-            preset_for_mx("contoso-com.mail.protection.outlook.com.").unwrap().name,
+            preset_for_mx("contoso-com.mail.protection.outlook.com.")
+                .unwrap()
+                .name,
             "microsoft"
         );
         assert_eq!(preset_for_mx("ASPMX.L.GOOGLE.COM").unwrap().name, "google");
-        assert_eq!(preset_for_mx("alt1.aspmx.l.google.com").unwrap().name, "google");
-        assert_eq!(preset_for_mx("mx01.mail.icloud.com").unwrap().name, "icloud");
+        assert_eq!(
+            preset_for_mx("alt1.aspmx.l.google.com").unwrap().name,
+            "google"
+        );
+        assert_eq!(
+            preset_for_mx("mx01.mail.icloud.com").unwrap().name,
+            "icloud"
+        );
         assert!(preset_for_mx("google.com.evil.test").is_none());
         assert!(preset_for_mx("notgoogle.com").is_none());
-        assert_eq!(preset_named(" Microsoft").unwrap().host, "outlook.office365.com");
-        for name in ["microsoft", "google", "icloud", "yahoo", "aol", "fastmail", "gmx", "webde", "zoho"] {
+        assert_eq!(
+            preset_named(" Microsoft").unwrap().host,
+            "outlook.office365.com"
+        );
+        for name in [
+            "microsoft",
+            "google",
+            "icloud",
+            "yahoo",
+            "aol",
+            "fastmail",
+            "gmx",
+            "webde",
+            "zoho",
+        ] {
             assert!(preset_named(name).is_some(), "{name}");
         }
     }
@@ -330,11 +360,23 @@ mod tests {
     fn every_preset_is_documented_and_its_host_is_its_providers() {
         for (i, preset) in PRESETS.iter().enumerate() {
             assert!(preset.source.starts_with("https://"), "{}", preset.name);
-            assert_eq!(by_host(preset.host).map(|p| p.id), Some(preset.provider), "{}", preset.name);
+            assert_eq!(
+                by_host(preset.host).map(|p| p.id),
+                Some(preset.provider),
+                "{}",
+                preset.name
+            );
             assert!(by_id(preset.provider).is_some(), "{}", preset.name);
             for other in &PRESETS[i + 1..] {
                 assert_ne!(other.name, preset.name);
-                assert!(preset.mail_domains.iter().all(|d| !other.mail_domains.contains(d)), "{d:?}", d = preset.name);
+                assert!(
+                    preset
+                        .mail_domains
+                        .iter()
+                        .all(|d| !other.mail_domains.contains(d)),
+                    "{d:?}",
+                    d = preset.name
+                );
             }
         }
     }

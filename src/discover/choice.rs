@@ -137,8 +137,16 @@ mod tests {
             answer(Source::Preset, "presets for example.test", None),
             answer(Source::Mx, "example.test MX", Some("outlook.office365.com")),
             answer(Source::Srv, "_imaps._tcp.example.test SRV", None),
-            answer(Source::Srv, "_imap._tcp.example.test SRV", Some("mail.example.test")),
-            answer(Source::Autoconfig, "https://autoconfig.example.test/", Some("MAIL.example.test.")),
+            answer(
+                Source::Srv,
+                "_imap._tcp.example.test SRV",
+                Some("mail.example.test"),
+            ),
+            answer(
+                Source::Autoconfig,
+                "https://autoconfig.example.test/",
+                Some("MAIL.example.test."),
+            ),
         ];
         let choice = choose(&answers);
         let (index, server) = choice.chosen.unwrap();
@@ -162,7 +170,11 @@ mod tests {
     fn a_preset_comes_first_and_mx_last() {
         let answers = vec![
             answer(Source::Mx, "x MX", Some("imap.gmail.com")),
-            answer(Source::Preset, "--provider microsoft", Some("outlook.office365.com")),
+            answer(
+                Source::Preset,
+                "--provider microsoft",
+                Some("outlook.office365.com"),
+            ),
         ];
         let choice = choose(&answers);
         assert_eq!(choice.chosen.unwrap().1.host, "outlook.office365.com");
@@ -176,7 +188,10 @@ mod tests {
     fn nothing_found_says_what_each_source_said() {
         let mut timeout = answer(Source::Mx, "x MX", None);
         timeout.outcome = SourceOutcome::Timeout;
-        let answers = vec![answer(Source::Srv, "_imaps._tcp.x SRV", None), timeout.clone()];
+        let answers = vec![
+            answer(Source::Srv, "_imaps._tcp.x SRV", None),
+            timeout.clone(),
+        ];
         let choice = choose(&answers);
         assert!(choice.chosen.is_none());
         assert_eq!(

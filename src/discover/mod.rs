@@ -366,9 +366,7 @@ async fn compare(
             format!(
                 "{domain} is at {} ({how}), but the server given is {shown_host}{}",
                 preset.display,
-                given
-                    .map(|g| format!(" ({})", g.name))
-                    .unwrap_or_default()
+                given.map(|g| format!(" ({})", g.name)).unwrap_or_default()
             ),
         ),
         _ => (
@@ -421,7 +419,13 @@ mod tests {
             address_domain("bob@bücher.example").as_deref(),
             Some("xn--bcher-kva.example")
         );
-        for not in ["@example.test", "alice@localhost", "imap.example.test", "a@b.test:993", "a/b@c.test"] {
+        for not in [
+            "@example.test",
+            "alice@localhost",
+            "imap.example.test",
+            "a@b.test:993",
+            "a/b@c.test",
+        ] {
             assert!(address_domain(not).is_none(), "{not}");
         }
     }
@@ -438,7 +442,10 @@ mod tests {
             let t = target_for("a@example.test", &server, p, s);
             (t.host, t.port, t.security)
         };
-        assert_eq!(t(None, None), ("imap.example.test".into(), 1993, Security::Tls));
+        assert_eq!(
+            t(None, None),
+            ("imap.example.test".into(), 1993, Security::Tls)
+        );
         assert_eq!(t(Some(143), None).2, Security::Starttls);
         assert_eq!(t(None, Some(Security::Starttls)).1, 143);
         assert_eq!(t(Some(2143), Some(Security::Starttls)).1, 2143);

@@ -208,7 +208,11 @@ pub async fn srv(
 }
 
 /// The MX answer: the exchanges by preference, and the first one a preset recognises.
-pub fn mx_answer(domain: &str, mut exchanges: Vec<(u16, String)>, duration_ms: u64) -> SourceAnswer {
+pub fn mx_answer(
+    domain: &str,
+    mut exchanges: Vec<(u16, String)>,
+    duration_ms: u64,
+) -> SourceAnswer {
     exchanges.sort();
     let shown: Vec<String> = exchanges
         .iter()
@@ -222,11 +226,7 @@ pub fn mx_answer(domain: &str, mut exchanges: Vec<(u16, String)>, duration_ms: u
     let (outcome, answer, servers) = match recognised {
         Some((preset, host)) => (
             SourceOutcome::Found,
-            format!(
-                "{shown}: {} is {}'s",
-                terminal_text(host),
-                preset.display
-            ),
+            format!("{shown}: {} is {}'s", terminal_text(host), preset.display),
             vec![preset_server(preset)],
         ),
         None if exchanges.is_empty() => (SourceOutcome::NotFound, "no MX record".into(), vec![]),
@@ -486,10 +486,7 @@ mod tests {
             preset("example.test", None).outcome,
             SourceOutcome::NotFound
         );
-        let forced = preset(
-            "example.test",
-            crate::providers::preset_named("fastmail"),
-        );
+        let forced = preset("example.test", crate::providers::preset_named("fastmail"));
         assert_eq!(forced.query, "--provider fastmail");
         assert_eq!(forced.servers[0].host, "imap.fastmail.com");
     }

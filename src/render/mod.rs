@@ -40,7 +40,10 @@ pub fn discover_lines(check: &Check) -> Vec<String> {
         if a.outcome == crate::report::discover::SourceOutcome::Skipped {
             // Sources not asked for the same reason share a line.
             not_asked.push(&a.query);
-            if d.sources.get(i + 1).is_none_or(|next| next.answer != a.answer) {
+            if d.sources
+                .get(i + 1)
+                .is_none_or(|next| next.answer != a.answer)
+            {
                 lines.push(format!("{}: {}", not_asked.join(", "), a.answer));
                 not_asked.clear();
             }

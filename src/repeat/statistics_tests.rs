@@ -33,11 +33,7 @@ fn report(failing: Option<(CheckId, &str, Fault)>, ms: u64) -> Report {
         .collect();
     let (fault, code, exit) = match failing {
         None => (Fault::None, "ok", 0),
-        Some((id, code, fault)) => (
-            fault,
-            code,
-            ExitCode::for_check(id) as u8,
-        ),
+        Some((id, code, fault)) => (fault, code, ExitCode::for_check(id) as u8),
     };
     Report {
         schema_version: SCHEMA_VERSION,
