@@ -239,7 +239,7 @@ async fn plain_initial_response_echoed_encoded_and_decoded() {
     let out = check(server.port, "imap", QUOTED_PW, &["--auth", "plain"]).await;
     out.redacted_at("/checks/4/details/text")
         .redacted_in_transcript();
-    assert_eq!(out.json["checks"][4]["details"]["mechanism"], "PLAIN");
+    assert_eq!(out.json["checks"][5]["details"]["mechanism"], "PLAIN");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -303,7 +303,7 @@ async fn xoauth2_token_echoed() {
     out.redacted_at("/checks/4/details/sasl_error")
         .redacted_at("/checks/4/details/text")
         .redacted_in_transcript();
-    assert_eq!(out.json["checks"][4]["details"]["mechanism"], "XOAUTH2");
+    assert_eq!(out.json["checks"][5]["details"]["mechanism"], "XOAUTH2");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -313,7 +313,7 @@ async fn oauthbearer_token_echoed() {
     out.redacted_at("/checks/4/details/sasl_error")
         .redacted_at("/checks/4/details/text")
         .redacted_in_transcript();
-    assert_eq!(out.json["checks"][4]["details"]["mechanism"], "OAUTHBEARER");
+    assert_eq!(out.json["checks"][5]["details"]["mechanism"], "OAUTHBEARER");
 }
 
 #[tokio::test(flavor = "multi_thread")]

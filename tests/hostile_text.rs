@@ -151,7 +151,7 @@ async fn hidden_characters_in_every_field_a_server_controls() {
     escaped_at(&report, "/checks/3/details/greeting/text");
     escaped_at(&report, "/checks/3/details/capabilities");
     escaped_at(&report, "/transcript");
-    let folders = report["checks"][5].to_string();
+    let folders = report["checks"][6].to_string();
     assert!(folders.contains("\\\\u{202e}"), "{folders}");
 }
 
@@ -218,6 +218,6 @@ async fn hidden_characters_in_certificate_names() {
         }
     }
     every_string(&json, &mut |s| assert_clean("a JSON string", s));
-    assert_eq!(json["checks"][2]["status"], "fail", "{json:#}");
+    assert_eq!(json["checks"][3]["status"], "fail", "{json:#}");
     escaped_at(&json, "/checks/2/details/chain/0/issuer");
 }
