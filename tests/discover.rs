@@ -210,7 +210,7 @@ fn the_human_report_lists_each_source() {
         "PASS discover",
         "bob@icloud.com → imap.mail.me.com:993 (implicit TLS), from the built-in preset",
         "preset presets for icloud.com: found, iCloud Mail",
-        "_imaps._tcp.icloud.com SRV, _imap._tcp.icloud.com SRV, https://autoconfig.icloud.com/mail/config-v1.1.xml, icloud.com MX: not asked",
+        "srv _imaps._tcp.icloud.com SRV, srv _imap._tcp.icloud.com SRV, autoconfig https://autoconfig.icloud.com/mail/config-v1.1.xml, mx icloud.com MX: not asked",
         "why: the domain is a provider's own",
     ] {
         assert!(

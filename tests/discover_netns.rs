@@ -252,3 +252,47 @@ fn a_given_server_of_another_provider_than_the_users_mx_is_a_warning() {
         run.dump()
     );
 }
+
+#[test]
+fn the_human_report_shows_each_source_its_answer_and_time() {
+    let Some(w) = World::start(&[
+        srv("_imaps._tcp.example.test", MAIL_HOST, PORT, 0, 0),
+        mx("example.test", "mx.example.test"),
+    ]) else {
+        return;
+    };
+    let ca = w.ca_file.clone();
+    let run = w.lab.run(
+        BIN,
+        &[
+            "--no-color",
+            "--no-control",
+            "--ca-file",
+            &ca,
+            "--timeout",
+            "3",
+            ADDRESS,
+        ],
+        &[("IMAPDOCTOR_PASSWORD", PASSWORD)],
+    );
+    println!("{}", run.stdout);
+    assert_eq!(run.code, 0, "{}", run.dump());
+    let sources = regex::Regex::new(
+        r"(?m)^ +· srv _imaps\._tcp\.example\.test SRV: found, 0 0 10993 mail\.test\. \(\d+ ms\)$",
+    )
+    .unwrap();
+    assert!(sources.is_match(&run.stdout), "{}", run.stdout);
+    for line in [
+        "PASS discover",
+        "alice@example.test → mail.test:10993 (implicit TLS), from SRV _imaps._tcp.example.test",
+        "· mx example.test MX: not found, 10 mx.example.test.: not a known provider's",
+        "· why: the domain's SRV record (RFC 6186) names its IMAP server",
+        "Verdict [OK]",
+    ] {
+        assert!(
+            run.stdout.contains(line),
+            "{line:?} missing:\n{}",
+            run.stdout
+        );
+    }
+}

@@ -35,11 +35,11 @@ pub fn discover_lines(check: &Check) -> Vec<String> {
         return Vec::new();
     };
     let mut lines: Vec<String> = Vec::new();
-    let mut not_asked: Vec<&str> = Vec::new();
+    let mut not_asked: Vec<String> = Vec::new();
     for (i, a) in d.sources.iter().enumerate() {
         if a.outcome == crate::report::discover::SourceOutcome::Skipped {
             // Sources not asked for the same reason share a line.
-            not_asked.push(&a.query);
+            not_asked.push(format!("{} {}", a.source.as_str(), a.query));
             if d.sources
                 .get(i + 1)
                 .is_none_or(|next| next.answer != a.answer)
