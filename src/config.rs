@@ -149,11 +149,16 @@ impl Config {
             .map(|(_, p, addrs)| addrs.iter().map(|a| SocketAddr::new(*a, *p)).collect())
     }
 
-    /// The `--resolve` entries nothing uses: for another host or port than the target's.
+    /// The `--resolve` entries nothing uses: for another host or port than the target's (none
+    /// while the target is an e-mail address whose server is not found yet).
     pub fn unused_resolve(&self) -> impl Iterator<Item = &(String, u16, Vec<IpAddr>)> {
+        let finding = matches!(
+            &self.discovery,
+            Some(r) if matches!(r.goal, crate::discover::Goal::Find { .. })
+        );
         self.resolve
             .iter()
-            .filter(|(h, p, _)| !self.is_target(h, *p))
+            .filter(move |(h, p, _)| !finding && !self.is_target(h, *p))
     }
 
     fn is_target(&self, host: &str, port: u16) -> bool {

@@ -210,7 +210,9 @@ impl Settings {
         let security = self.security.unwrap_or(Security::Tls);
         let target = Target {
             input: input.to_string(),
-            host: preset.map_or_else(|| domain.clone(), |p| p.host.to_string()),
+            host: preset
+                .or_else(|| crate::providers::preset_for_mail_domain(&domain))
+                .map_or_else(|| domain.clone(), |p| p.host.to_string()),
             port: self.port.unwrap_or(security.default_port()),
             security,
         };
@@ -371,6 +373,52 @@ mod tests {
                 .contains("IMAPDOCTOR_TEST_UNSET_PASSWORD_VARIABLE"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn an_address_as_target_is_discovered_and_is_the_user() {
+        let settings = Settings {
+            target: Some("alice@Example.test".into()),
+            control: Some(vec![]),
+            password_env: Some("IMAPDOCTOR_TEST_UNSET_PASSWORD_VARIABLE".into()),
+            ..Default::default()
+        };
+        let config = settings.clone().into_config(Asking::Never, false).unwrap();
+        // No password on hand: the login is skipped rather than refused.
+        assert_eq!(config.user.as_deref(), Some("alice@Example.test"));
+        assert!(config.credentials.is_none());
+        let request = config.discovery.unwrap();
+        assert_eq!(request.domain, "example.test");
+        assert!(matches!(request.goal, Goal::Find { preset: None, .. }));
+        let forced = Settings {
+            provider: Some("google".into()),
+            ..settings.clone()
+        };
+        let config = forced.into_config(Asking::Never, false).unwrap();
+        assert_eq!(config.target.host, "imap.gmail.com");
+        let unknown = Settings {
+            provider: Some("nope".into()),
+            ..settings
+        };
+        let error = unknown.into_config(Asking::Never, false).unwrap_err();
+        assert!(error.to_string().contains("microsoft, google"), "{error}");
+    }
+
+    #[test]
+    fn a_server_with_an_address_as_user_is_compared() {
+        let password = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(password.path(), "x\n").unwrap();
+        let settings = Settings {
+            target: Some("imap.gmail.com".into()),
+            user: Some("alice@contoso.test".into()),
+            password_file: Some(password.path().to_path_buf()),
+            control: Some(vec![]),
+            ..Default::default()
+        };
+        let config = settings.into_config(Asking::Never, false).unwrap();
+        let request = config.discovery.unwrap();
+        assert!(matches!(request.goal, Goal::Compare));
+        assert_eq!(request.domain, "contoso.test");
     }
 
     #[test]

@@ -85,6 +85,8 @@ fn a_providers_own_domain_is_answered_by_its_preset_without_dns() {
     let out = run(loopback_as("imap.gmail.com"), &["alice@gmail.com"], &[]);
     // The chosen server was checked: its (closed) port refused the connection.
     assert_eq!(out.code, 11, "{}{}", out.stdout, out.stderr);
+    // The --resolve entry is for the server found: no warning that it is unused.
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
     let report = out.json();
     let target = &report["target"];
     assert_eq!(target["input"], "alice@gmail.com");

@@ -351,7 +351,7 @@ async fn compare(
         _ => format!("MX {}", answer.answer),
     };
     let (summary, reason) = match (&expected, expected_preset) {
-        (Some(server), Some(preset)) if agrees => (
+        (Some(_), Some(preset)) if agrees => (
             format!(
                 "{shown_host} is {}'s server, as {address}'s domain says ({how})",
                 preset.display
