@@ -21,6 +21,7 @@ Register-ArgumentCompleter -Native -CommandName 'imapdoctor' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'imapdoctor' {
+            [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'With an e-mail address as TARGET: use this provider''s published settings instead of discovering them (microsoft, google, icloud, yahoo, aol, fastmail, gmx, gmx-com, webde, zoho, zoho-eu, yandex)')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port (default: 993 for implicit TLS, 143 for STARTTLS or none)')
             [CompletionResult]::new('--security', '--security', [CompletionResultType]::ParameterName, 'Connection security (default: from the URL scheme, else the port: 143 → starttls, otherwise tls)')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Log in as NAME (without it the check stops after capability)')

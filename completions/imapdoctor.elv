@@ -18,6 +18,7 @@ set edit:completion:arg-completer[imapdoctor] = {|@words|
     }
     var completions = [
         &'imapdoctor'= {
+            cand --provider 'With an e-mail address as TARGET: use this provider''s published settings instead of discovering them (microsoft, google, icloud, yahoo, aol, fastmail, gmx, gmx-com, webde, zoho, zoho-eu, yandex)'
             cand --port 'Port (default: 993 for implicit TLS, 143 for STARTTLS or none)'
             cand --security 'Connection security (default: from the URL scheme, else the port: 143 → starttls, otherwise tls)'
             cand --user 'Log in as NAME (without it the check stops after capability)'

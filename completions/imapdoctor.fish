@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_imapdoctor_global_optspecs
-    string join \n port= security= user= password-stdin auth= oauth-token-file= oauth= oauth-client-id= oauth-tenant= oauth-authority= mailbox= ca-file= insecure allow-plaintext-auth timeout= login-timeout= max-time= resolve= control= no-control repeat= watch interval= format= json q/quiet color= no-color v/verbose warning= critical= config= no-config h/help V/version
+    string join \n provider= port= security= user= password-stdin auth= oauth-token-file= oauth= oauth-client-id= oauth-tenant= oauth-authority= mailbox= ca-file= insecure allow-plaintext-auth timeout= login-timeout= max-time= resolve= control= no-control repeat= watch interval= format= json q/quiet color= no-color v/verbose warning= critical= config= no-config h/help V/version
 end
 
 function __fish_imapdoctor_needs_command
@@ -24,6 +24,7 @@ function __fish_imapdoctor_using_subcommand
     contains -- $cmd[1] $argv
 end
 
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l provider -d 'With an e-mail address as TARGET: use this provider\'s published settings instead of discovering them (microsoft, google, icloud, yahoo, aol, fastmail, gmx, gmx-com, webde, zoho, zoho-eu, yandex)' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l port -d 'Port (default: 993 for implicit TLS, 143 for STARTTLS or none)' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l security -d 'Connection security (default: from the URL scheme, else the port: 143 → starttls, otherwise tls)' -r -f -a "tls\t'Implicit TLS: the TLS handshake comes first (usually port 993)'
 starttls\t'A plaintext greeting, then STARTTLS (usually port 143)'

@@ -29,8 +29,8 @@ outlook.office365.com, others when the target is one of them) to tell the networ
 Defaults for every run, and named profiles (imapdoctor @NAME), come from imapdoctor.toml: --config FILE, \
 else IMAPDOCTOR_CONFIG, else the platform's config directory (on Linux ~/.config/imapdoctor/imapdoctor.toml); \
 options on the command line win. See the README's \"Config file and profiles\".\n\n\
-Exit codes: 0 all passed, 2 usage, 3 internal error, 10 dns, 11 tcp, 12 tls, 13 capability, 14 auth, 15 folders, 130 interrupted (Ctrl-C); --repeat and batch: the most frequent failure's code; --format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n\n\
-Examples:\n  imapdoctor outlook.office365.com\n  IMAPDOCTOR_PASSWORD=... imapdoctor --user me@example.com imaps://imap.example.com\n  imapdoctor --json imap://mail.example.com:143 > report.json\n  imapdoctor @work-exchange   (a profile of the config file)\n  imapdoctor demo --fault wrong-password\n  imapdoctor explain auth.rejected"
+Exit codes: 0 all passed, 2 usage, 3 internal error, 10 dns, 11 tcp, 12 tls, 13 capability, 14 auth, 15 folders, 16 discover (no server found for the address), 130 interrupted (Ctrl-C); --repeat and batch: the most frequent failure's code; --format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n\n\
+Examples:\n  imapdoctor outlook.office365.com\n  imapdoctor alice@example.com   (finds the server, logs in as alice@example.com when a password is set)\n  IMAPDOCTOR_PASSWORD=... imapdoctor --user me@example.com imaps://imap.example.com\n  imapdoctor --json imap://mail.example.com:143 > report.json\n  imapdoctor @work-exchange   (a profile of the config file)\n  imapdoctor demo --fault wrong-password\n  imapdoctor explain auth.rejected"
 )]
 pub struct Cli {
     /// A mode other than the check.
@@ -147,13 +147,17 @@ pub enum DemoFault {
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("repetition").args(["repeat", "watch"])))]
 pub struct CheckArgs {
-    /// The server: host, host:port, imaps://host[:port] (implicit TLS) or imap://host[:port] (STARTTLS); or @NAME, a profile of the config file (its [profiles.NAME] table; options given here still win).
+    /// The server: host, host:port, imaps://host[:port] (implicit TLS) or imap://host[:port] (STARTTLS); or an e-mail address, whose server is discovered (presets, SRV, autoconfig, MX) and who is the --user by default; or @NAME, a profile of the config file (its [profiles.NAME] table; options given here still win).
     #[arg(value_name = "TARGET", required = true)]
     pub target: Option<String>,
 
     /// Refused with a message: one target at a time.
     #[arg(value_name = "MORE", hide = true)]
     pub more_targets: Vec<String>,
+
+    /// With an e-mail address as TARGET: use this provider's published settings instead of discovering them (microsoft, google, icloud, yahoo, aol, fastmail, gmx, gmx-com, webde, zoho, zoho-eu, yandex).
+    #[arg(long, value_name = "NAME")]
+    pub provider: Option<String>,
 
     /// Port (default: 993 for implicit TLS, 143 for STARTTLS or none).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
@@ -376,6 +380,7 @@ impl CheckArgs {
         let list = |l: &[String]| (!l.is_empty()).then(|| l.to_vec());
         Settings {
             target: self.target.clone(),
+            provider: self.provider.clone(),
             port: self.port,
             security: self.security,
             user: self.user.clone(),

@@ -135,6 +135,10 @@ pub struct Config {
     pub allow_plaintext_auth: bool,
     /// Keep the protocol transcript in the report.
     pub verbose: bool,
+    /// What the discover check does: find the server of an e-mail address given as TARGET (then
+    /// `target` is a stand-in until it is found), or compare the server with the `--user`
+    /// address's provider; `None`: nothing (the check is skipped).
+    pub discovery: Option<crate::discover::Request>,
 }
 
 impl Config {
@@ -147,11 +151,16 @@ impl Config {
             .map(|(_, p, addrs)| addrs.iter().map(|a| SocketAddr::new(*a, *p)).collect())
     }
 
-    /// The `--resolve` entries nothing uses: for another host or port than the target's.
+    /// The `--resolve` entries nothing uses: for another host or port than the target's (none
+    /// while the target is an e-mail address whose server is not found yet).
     pub fn unused_resolve(&self) -> impl Iterator<Item = &(String, u16, Vec<IpAddr>)> {
+        let finding = matches!(
+            &self.discovery,
+            Some(r) if matches!(r.goal, crate::discover::Goal::Find { .. })
+        );
         self.resolve
             .iter()
-            .filter(|(h, p, _)| !self.is_target(h, *p))
+            .filter(move |(h, p, _)| !finding && !self.is_target(h, *p))
     }
 
     fn is_target(&self, host: &str, port: u16) -> bool {
@@ -166,11 +175,14 @@ pub enum UsageError {
     /// The TARGET could not be understood.
     #[error("cannot understand target {0:?}: {1}")]
     Target(String, String),
-    /// TARGET is an e-mail address (the address, the command to use instead).
+    /// `--provider` names no preset (the name, the known names).
+    #[error("--provider {0:?} is not a known provider; the names are: {1}")]
+    Provider(String, String),
+    /// `--provider` with a TARGET that is not an e-mail address.
     #[error(
-        "{0:?} is an e-mail address, not a server: imapdoctor checks the IMAP server and logs in as the address. Use: {1}"
+        "--provider applies to an e-mail address given as TARGET (imapdoctor --provider NAME alice@example.com), not to a server"
     )]
-    Address(String, String),
+    ProviderWithoutAddress,
     /// `--port` disagrees with the port in TARGET.
     #[error("--port {0} contradicts the port {1} in the target")]
     PortConflict(u16, u16),
@@ -266,13 +278,6 @@ impl Target {
             (None, input)
         };
         let rest = rest.strip_suffix('/').unwrap_or(rest);
-        if let Some(address) = scheme_security
-            .is_none()
-            .then(|| mail_address(rest))
-            .flatten()
-        {
-            return Err(address);
-        }
         if rest.contains('/') || rest.contains('@') || rest.contains('?') {
             return Err(bad("give just a host and port, without user or path"));
         }
@@ -304,25 +309,6 @@ impl Target {
     pub fn host_unicode(&self) -> Option<String> {
         crate::host::to_unicode(&self.host)
     }
-}
-
-/// The usage error for an e-mail address given as TARGET (`alice@gmail.com`), with the command
-/// to use: the provider's IMAP server when the domain is a known one.
-fn mail_address(input: &str) -> Option<UsageError> {
-    let (user, domain) = input.rsplit_once('@')?;
-    let plausible = !user.is_empty() && domain.contains('.') && !domain.contains(['/', ':', '?']);
-    if !plausible {
-        return None;
-    }
-    let address = crate::sanitize::terminal_text(input);
-    let command = match crate::providers::imap_host_for_mail_domain(domain) {
-        Some(host) => format!("imapdoctor {host} --user {address}"),
-        None => format!(
-            "imapdoctor IMAP-HOST --user {address} (IMAP-HOST: the provider's IMAP server, often imap.{})",
-            crate::sanitize::terminal_text(domain)
-        ),
-    };
-    Some(UsageError::Address(address, command))
 }
 
 fn strip_scheme<'a>(input: &'a str, scheme: &str) -> Option<&'a str> {

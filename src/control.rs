@@ -239,6 +239,7 @@ fn probe_config(config: &Config, endpoint: &ControlEndpoint) -> Config {
         insecure: false,
         resolve: Vec::new(),
         verbose: false,
+        discovery: None,
         ..config.clone()
     }
 }
@@ -405,6 +406,7 @@ mod tests {
             controls: vec![endpoint.clone()],
             allow_plaintext_auth: true,
             verbose: true,
+            discovery: None,
         };
         let probe = probe_config(&target, &endpoint);
         assert_eq!(probe.target.host, "ctl.test");

@@ -37,12 +37,24 @@ pub async fn check_watched(
         .unwrap_or_default();
     let run_deadline = config.max_time.map(|d| started + d);
     let transcript = Transcript::new(started.into_std());
+    let mut config = config;
+    let (discovered, found) = tokio::select! {
+        biased;
+        () = &mut interrupt => (None, None),
+        (check, target) = crate::discover::run(&config, run_deadline, &progress) => (Some(check), target),
+    };
+    if let Some(target) = found {
+        config = crate::discover::found_config(config, target);
+    }
     let (trigger, probe) = control::spawn(config.clone(), run_deadline);
     let stop_probe = probe.abort_handle();
-    let finished = tokio::select! {
-        biased;
-        () = &mut interrupt => None,
-        checks = checks::run(&config, &transcript, run_deadline, &trigger, &progress) => Some(checks),
+    let finished = match discovered {
+        None => None,
+        Some(discovered) => tokio::select! {
+            biased;
+            () = &mut interrupt => None,
+            checks = checks::run(&config, &transcript, run_deadline, &trigger, &progress, discovered) => Some(checks),
+        },
     };
     let interrupted = finished.is_none();
     let checks = finished.unwrap_or_else(|| checks::interrupted(progress.checks()));

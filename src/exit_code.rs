@@ -23,6 +23,8 @@ pub enum ExitCode {
     Auth = 14,
     /// The folders check failed.
     Folders = 15,
+    /// The discover check failed: no server was found for the e-mail address given as TARGET.
+    Discover = 16,
     /// The run was interrupted (Ctrl-C, at the password prompt or during the checks): 128 + SIGINT,
     /// as shells report it.
     Interrupted = 130,
@@ -42,6 +44,7 @@ impl ExitCode {
     /// The code for a run that failed at this check.
     pub fn for_check(id: CheckId) -> ExitCode {
         match id {
+            CheckId::Discover => ExitCode::Discover,
             CheckId::Dns => ExitCode::Dns,
             CheckId::Tcp => ExitCode::Tcp,
             CheckId::Tls => ExitCode::Tls,

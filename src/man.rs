@@ -69,6 +69,10 @@ const EXIT_STATUS: &[(ExitCode, &str)] = &[
     (ExitCode::Auth, "The auth check failed."),
     (ExitCode::Folders, "The folders check failed."),
     (
+        ExitCode::Discover,
+        "No server was found for the e-mail address given as TARGET (the discover check failed).",
+    ),
+    (
         ExitCode::Interrupted,
         "The run was interrupted (Ctrl-C), at the password prompt or during the checks.",
     ),

@@ -29,31 +29,122 @@ pub const PROVIDERS: &[Provider] = &[
     Provider { id: "fastmail", name: "Fastmail", domains: &["fastmail.com", "messagingengine.com"], greeting: None, public: true },
     Provider { id: "zoho", name: "Zoho Mail", domains: &["zoho.com", "zoho.eu"], greeting: None, public: true },
     Provider { id: "gmx", name: "GMX", domains: &["gmx.com", "gmx.net"], greeting: None, public: true },
+    Provider { id: "webde", name: "WEB.DE", domains: &["web.de"], greeting: None, public: true },
     Provider { id: "yandex", name: "Yandex Mail", domains: &["yandex.com", "yandex.ru"], greeting: None, public: true },
     Provider { id: "dovecot", name: "Dovecot", domains: &[], greeting: Some("Dovecot"), public: false },
 ];
 
-/// The IMAP server of the big providers' mail domains (the part after `@`), as their help pages give it.
+/// A provider's published IMAP settings: the server for the mail domains it owns (the part
+/// after `@`), for `--provider NAME`, and for custom domains whose MX it hosts.
+#[derive(Debug)]
+pub struct Preset {
+    /// The name `--provider` takes (`microsoft`, `google`, …).
+    pub name: &'static str,
+    /// Display name.
+    pub display: &'static str,
+    /// The [`Provider`] id its servers belong to (`microsoft`, `google`, …).
+    pub provider: &'static str,
+    /// IMAP host.
+    pub host: &'static str,
+    /// IMAP port.
+    pub port: u16,
+    /// The provider's own mail domains, whose server is this preset without any lookup.
+    pub mail_domains: &'static [&'static str],
+    /// Host name suffixes of its inbound mail servers (MX) that recognise a custom domain hosted
+    /// there (empty: its MX hosts only its own domains).
+    pub mx_suffixes: &'static [&'static str],
+    /// Where the provider publishes these settings (its help page).
+    pub source: &'static str,
+}
+
+/// The presets: every provider here documents implicit TLS on port 993 (the `source` page of
+/// each). `--provider` lists these names in this order.
 #[rustfmt::skip]
-pub const MAIL_DOMAINS: &[(&str, &str)] = &[
-    ("gmail.com", "imap.gmail.com"), ("googlemail.com", "imap.gmail.com"),
-    ("outlook.com", "outlook.office365.com"), ("hotmail.com", "outlook.office365.com"),
-    ("live.com", "outlook.office365.com"), ("msn.com", "outlook.office365.com"),
-    ("icloud.com", "imap.mail.me.com"), ("me.com", "imap.mail.me.com"), ("mac.com", "imap.mail.me.com"),
-    ("yahoo.com", "imap.mail.yahoo.com"), ("aol.com", "imap.aol.com"),
-    ("fastmail.com", "imap.fastmail.com"),
-    ("zoho.com", "imap.zoho.com"), ("zoho.eu", "imap.zoho.eu"),
-    ("gmx.com", "imap.gmx.com"), ("gmx.net", "imap.gmx.net"),
-    ("yandex.com", "imap.yandex.com"), ("yandex.ru", "imap.yandex.ru"),
+pub const PRESETS: &[Preset] = &[
+    Preset { name: "microsoft", display: "Microsoft 365 / Outlook.com", provider: "microsoft", host: "outlook.office365.com", port: 993,
+        mail_domains: &["outlook.com", "hotmail.com", "live.com", "msn.com", "passport.com", "hotmail.co.uk", "hotmail.fr", "hotmail.de", "hotmail.it", "outlook.de", "outlook.fr", "live.co.uk", "live.fr", "live.de"],
+        // Microsoft 365 tenants: TENANT.mail.protection.outlook.com; Outlook.com: *.olc.protection.outlook.com.
+        mx_suffixes: &["protection.outlook.com"],
+        source: "https://support.microsoft.com/en-us/office/pop-imap-and-smtp-settings-8361e398-8af4-4e97-b147-6c6c4ac95353" },
+    Preset { name: "google", display: "Gmail / Google Workspace", provider: "google", host: "imap.gmail.com", port: 993,
+        mail_domains: &["gmail.com", "googlemail.com"],
+        // aspmx.l.google.com and its alternates, smtp.google.com; gmail-smtp-in.l.google.com.
+        mx_suffixes: &["google.com", "googlemail.com"],
+        source: "https://support.google.com/mail/answer/7126229" },
+    Preset { name: "icloud", display: "iCloud Mail", provider: "apple", host: "imap.mail.me.com", port: 993,
+        mail_domains: &["icloud.com", "me.com", "mac.com"],
+        // mx01.mail.icloud.com, mx02.mail.icloud.com (iCloud+ custom e-mail domains).
+        mx_suffixes: &["mail.icloud.com"],
+        source: "https://support.apple.com/en-us/102525" },
+    Preset { name: "yahoo", display: "Yahoo Mail", provider: "yahoo", host: "imap.mail.yahoo.com", port: 993,
+        mail_domains: &["yahoo.com", "ymail.com", "rocketmail.com", "yahoo.co.uk", "yahoo.fr", "yahoo.de", "yahoo.it", "yahoo.es"],
+        mx_suffixes: &[],
+        source: "https://help.yahoo.com/kb/SLN4075.html" },
+    Preset { name: "aol", display: "AOL Mail", provider: "yahoo", host: "imap.aol.com", port: 993,
+        mail_domains: &["aol.com", "aim.com"],
+        mx_suffixes: &[],
+        source: "https://help.aol.com/articles/how-do-i-use-other-email-applications-to-send-and-receive-my-aol-mail" },
+    Preset { name: "fastmail", display: "Fastmail", provider: "fastmail", host: "imap.fastmail.com", port: 993,
+        mail_domains: &["fastmail.com", "fastmail.fm"],
+        // in1-smtp.messagingengine.com, in2-smtp.messagingengine.com (custom domains).
+        mx_suffixes: &["messagingengine.com"],
+        source: "https://www.fastmail.help/hc/en-us/articles/1500000278342-Server-names-and-ports" },
+    Preset { name: "gmx", display: "GMX (gmx.net)", provider: "gmx", host: "imap.gmx.net", port: 993,
+        mail_domains: &["gmx.net", "gmx.de", "gmx.at", "gmx.ch"],
+        mx_suffixes: &[],
+        source: "https://hilfe.gmx.net/pop-imap/imap/imap-serverdaten.html" },
+    Preset { name: "gmx-com", display: "GMX (gmx.com)", provider: "gmx", host: "imap.gmx.com", port: 993,
+        mail_domains: &["gmx.com", "gmx.us", "gmx.co.uk", "gmx.fr"],
+        mx_suffixes: &[],
+        source: "https://support.gmx.com/pop-imap/imap/server.html" },
+    Preset { name: "webde", display: "WEB.DE", provider: "webde", host: "imap.web.de", port: 993,
+        mail_domains: &["web.de"],
+        mx_suffixes: &[],
+        source: "https://hilfe.web.de/pop-imap/imap/imap-serverdaten.html" },
+    Preset { name: "zoho", display: "Zoho Mail", provider: "zoho", host: "imap.zoho.com", port: 993,
+        mail_domains: &["zoho.com", "zohomail.com"],
+        // mx.zoho.com, mx2.zoho.com (organisations' domains; their users may need imappro.zoho.com).
+        mx_suffixes: &["zoho.com"],
+        source: "https://www.zoho.com/mail/help/imap-access.html" },
+    Preset { name: "zoho-eu", display: "Zoho Mail (EU)", provider: "zoho", host: "imap.zoho.eu", port: 993,
+        mail_domains: &["zoho.eu", "zohomail.eu"],
+        mx_suffixes: &["zoho.eu"],
+        source: "https://www.zoho.com/mail/help/imap-access.html" },
+    Preset { name: "yandex", display: "Yandex Mail", provider: "yandex", host: "imap.yandex.com", port: 993,
+        mail_domains: &["yandex.com", "yandex.ru", "ya.ru"],
+        mx_suffixes: &["yandex.net"],
+        source: "https://yandex.com/support/mail/mail-clients/others.html" },
 ];
+
+/// The preset of the provider that owns the mail domain `domain` (`gmail.com` → Gmail).
+pub fn preset_for_mail_domain(domain: &str) -> Option<&'static Preset> {
+    let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+    PRESETS
+        .iter()
+        .find(|p| p.mail_domains.contains(&domain.as_str()))
+}
+
+/// The preset named `name` (`--provider`), ignoring case.
+pub fn preset_named(name: &str) -> Option<&'static Preset> {
+    PRESETS
+        .iter()
+        .find(|p| p.name.eq_ignore_ascii_case(name.trim()))
+}
+
+/// The preset whose inbound mail servers an MX host name belongs to
+/// (`contoso-com.mail.protection.outlook.com` → Microsoft 365).
+pub fn preset_for_mx(exchange: &str) -> Option<&'static Preset> {
+    let host = exchange.trim_end_matches('.').to_ascii_lowercase();
+    PRESETS.iter().find(|p| {
+        p.mx_suffixes
+            .iter()
+            .any(|s| host.ends_with(&format!(".{s}")))
+    })
+}
 
 /// The IMAP server for addresses at `domain`, when it is a big provider's mail domain.
 pub fn imap_host_for_mail_domain(domain: &str) -> Option<&'static str> {
-    let domain = domain.trim_end_matches('.').to_ascii_lowercase();
-    MAIL_DOMAINS
-        .iter()
-        .find(|(d, _)| *d == domain)
-        .map(|(_, host)| *host)
+    preset_for_mail_domain(domain).map(|p| p.host)
 }
 
 /// Software known to re-sign TLS (antivirus mail shields, corporate proxies), by a name that
@@ -212,6 +303,82 @@ mod tests {
         );
         assert_eq!(interception_product("CN=Navigator Trust CA"), None);
         assert_eq!(interception_product("CN=DigiCert Global Root G2"), None);
+    }
+
+    #[test]
+    fn presets_cover_the_providers_own_domains_and_their_mx() {
+        assert_eq!(
+            preset_for_mail_domain("Gmail.com.").unwrap().host,
+            "imap.gmail.com"
+        );
+        assert_eq!(
+            preset_for_mail_domain("hotmail.com").unwrap().name,
+            "microsoft"
+        );
+        assert_eq!(
+            preset_for_mail_domain("web.de").unwrap().host,
+            "imap.web.de"
+        );
+        assert!(preset_for_mail_domain("example.com").is_none());
+        assert_eq!(
+            preset_for_mx("contoso-com.mail.protection.outlook.com.")
+                .unwrap()
+                .name,
+            "microsoft"
+        );
+        assert_eq!(preset_for_mx("ASPMX.L.GOOGLE.COM").unwrap().name, "google");
+        assert_eq!(
+            preset_for_mx("alt1.aspmx.l.google.com").unwrap().name,
+            "google"
+        );
+        assert_eq!(
+            preset_for_mx("mx01.mail.icloud.com").unwrap().name,
+            "icloud"
+        );
+        assert!(preset_for_mx("google.com.evil.test").is_none());
+        assert!(preset_for_mx("notgoogle.com").is_none());
+        assert_eq!(
+            preset_named(" Microsoft").unwrap().host,
+            "outlook.office365.com"
+        );
+        for name in [
+            "microsoft",
+            "google",
+            "icloud",
+            "yahoo",
+            "aol",
+            "fastmail",
+            "gmx",
+            "webde",
+            "zoho",
+        ] {
+            assert!(preset_named(name).is_some(), "{name}");
+        }
+    }
+
+    #[test]
+    fn every_preset_is_documented_and_its_host_is_its_providers() {
+        for (i, preset) in PRESETS.iter().enumerate() {
+            assert!(preset.source.starts_with("https://"), "{}", preset.name);
+            assert_eq!(
+                by_host(preset.host).map(|p| p.id),
+                Some(preset.provider),
+                "{}",
+                preset.name
+            );
+            assert!(by_id(preset.provider).is_some(), "{}", preset.name);
+            for other in &PRESETS[i + 1..] {
+                assert_ne!(other.name, preset.name);
+                assert!(
+                    preset
+                        .mail_domains
+                        .iter()
+                        .all(|d| !other.mail_domains.contains(d)),
+                    "{d:?}",
+                    d = preset.name
+                );
+            }
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::config::{self, AuthMechanism, Config, Credentials, Security, Target, UsageError};
+use crate::discover::{Goal, Request};
 use crate::secret::{self, Secret};
 
 /// Default bound on each network step, in seconds.
@@ -24,8 +25,10 @@ pub const DEFAULT_MAILBOX: &str = "INBOX";
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
-    /// The server (`TARGET`).
+    /// The server (`TARGET`), or an e-mail address whose server the discover check finds.
     pub target: Option<String>,
+    /// `--provider`: a built-in preset applied to the e-mail address given as TARGET.
+    pub provider: Option<String>,
     /// `--port`.
     pub port: Option<u16>,
     /// `--security`.
@@ -90,6 +93,7 @@ impl Settings {
     pub fn over(self, fallback: Settings) -> Settings {
         Settings {
             target: self.target.or(fallback.target),
+            provider: self.provider.or(fallback.provider),
             port: self.port.or(fallback.port),
             security: self.security.or(fallback.security),
             user: self.user.or(fallback.user),
@@ -129,13 +133,20 @@ impl Settings {
         signed_in: Option<crate::oauth::Grant>,
     ) -> Result<Config, UsageError> {
         let input = self.target.as_deref().unwrap_or_default();
-        let target = Target::parse(input, self.port, self.security)?;
+        let (target, discovery) = self.target_and_discovery(input)?;
+        // An address given as TARGET is the user to log in as, unless --user says otherwise.
+        let user_defaulted = self.user.is_none()
+            && matches!(&discovery, Some(r) if matches!(r.goal, Goal::Find { .. }));
+        let user = self
+            .user
+            .clone()
+            .or_else(|| user_defaulted.then(|| input.to_string()));
         let mailbox = self
             .mailbox
             .clone()
             .unwrap_or_else(|| DEFAULT_MAILBOX.into());
         config::sendable("--mailbox", &mailbox)?;
-        if let Some(user) = &self.user {
+        if let Some(user) = &user {
             config::sendable("--user", user)?;
         }
         let step_timeout = seconds("--timeout", self.timeout.unwrap_or(DEFAULT_TIMEOUT))?;
@@ -172,13 +183,17 @@ impl Settings {
                 provider.name()
             )));
         }
-        let credentials = match &self.user {
+        let credentials = match &user {
             None => None,
+            // A user taken from the address logs in only when a secret is on hand.
+            Some(_) if user_defaulted && signed_in.is_none() && !self.has_secret_source(asking) => {
+                None
+            }
             Some(user) => Some(self.credentials(user, asking, signed_in)?),
         };
         Ok(Config {
             target,
-            user: self.user.clone(),
+            user,
             credentials,
             mailbox,
             extra_roots,
@@ -191,7 +206,80 @@ impl Settings {
             controls,
             allow_plaintext_auth: self.allow_plaintext_auth.unwrap_or(false),
             verbose,
+            discovery,
         })
+    }
+
+    /// The target, and what the discover check is to do: for an e-mail address (no URL scheme),
+    /// find its server (the target a stand-in: the preset's host with `--provider`, else the
+    /// domain); for a server, compare it with the `--user` address's provider.
+    fn target_and_discovery(&self, input: &str) -> Result<(Target, Option<Request>), UsageError> {
+        let preset = match &self.provider {
+            None => None,
+            Some(name) => Some(crate::providers::preset_named(name).ok_or_else(|| {
+                let names: Vec<&str> = crate::providers::PRESETS.iter().map(|p| p.name).collect();
+                UsageError::Provider(crate::sanitize::terminal_text(name), names.join(", "))
+            })?),
+        };
+        let domain = (!input.contains("://"))
+            .then(|| crate::discover::address_domain(input))
+            .flatten();
+        let Some(domain) = domain else {
+            if preset.is_some() {
+                return Err(UsageError::ProviderWithoutAddress);
+            }
+            let target = Target::parse(input, self.port, self.security)?;
+            let discovery = self
+                .user
+                .as_deref()
+                .and_then(|u| crate::discover::address_domain(u).map(|d| (u, d)))
+                .map(|(address, domain)| Request {
+                    address: address.to_string(),
+                    domain,
+                    goal: Goal::Compare,
+                });
+            return Ok((target, discovery));
+        };
+        let security = self.security.unwrap_or(Security::Tls);
+        let target = Target {
+            input: input.to_string(),
+            host: preset
+                .or_else(|| crate::providers::preset_for_mail_domain(&domain))
+                .map_or_else(|| domain.clone(), |p| p.host.to_string()),
+            port: self.port.unwrap_or(security.default_port()),
+            security,
+        };
+        let request = Request {
+            address: input.to_string(),
+            domain,
+            goal: Goal::Find {
+                preset,
+                port: self.port,
+                security: self.security,
+                default_controls: self.control.is_none(),
+            },
+        };
+        Ok((target, Some(request)))
+    }
+
+    /// Whether a password or token can be had without failing: a file, a set variable, stdin,
+    /// or a terminal to ask at.
+    fn has_secret_source(&self, asking: Asking) -> bool {
+        let set = |name: Option<&String>, default: &str| {
+            std::env::var_os(name.map_or(default, String::as_str)).is_some()
+        };
+        let interactive = match asking {
+            Asking::Never => false,
+            Asking::Interactive { password_stdin } => {
+                use std::io::IsTerminal;
+                password_stdin || std::io::stdin().is_terminal()
+            }
+        };
+        self.password_file.is_some()
+            || self.token_file.is_some()
+            || set(self.password_env.as_ref(), secret::PASSWORD_ENV)
+            || set(self.token_env.as_ref(), secret::TOKEN_ENV)
+            || interactive
     }
 
     /// The user's credentials: a token when one is set up (and `auth` takes one or is unset),
@@ -346,6 +434,52 @@ mod tests {
         };
         let error = settings.into_config(Asking::Never, false).unwrap_err();
         assert!(error.to_string().contains("needs a person"), "{error}");
+    }
+
+    #[test]
+    fn an_address_as_target_is_discovered_and_is_the_user() {
+        let settings = Settings {
+            target: Some("alice@Example.test".into()),
+            control: Some(vec![]),
+            password_env: Some("IMAPDOCTOR_TEST_UNSET_PASSWORD_VARIABLE".into()),
+            ..Default::default()
+        };
+        let config = settings.clone().into_config(Asking::Never, false).unwrap();
+        // No password on hand: the login is skipped rather than refused.
+        assert_eq!(config.user.as_deref(), Some("alice@Example.test"));
+        assert!(config.credentials.is_none());
+        let request = config.discovery.unwrap();
+        assert_eq!(request.domain, "example.test");
+        assert!(matches!(request.goal, Goal::Find { preset: None, .. }));
+        let forced = Settings {
+            provider: Some("google".into()),
+            ..settings.clone()
+        };
+        let config = forced.into_config(Asking::Never, false).unwrap();
+        assert_eq!(config.target.host, "imap.gmail.com");
+        let unknown = Settings {
+            provider: Some("nope".into()),
+            ..settings
+        };
+        let error = unknown.into_config(Asking::Never, false).unwrap_err();
+        assert!(error.to_string().contains("microsoft, google"), "{error}");
+    }
+
+    #[test]
+    fn a_server_with_an_address_as_user_is_compared() {
+        let password = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(password.path(), "x\n").unwrap();
+        let settings = Settings {
+            target: Some("imap.gmail.com".into()),
+            user: Some("alice@contoso.test".into()),
+            password_file: Some(password.path().to_path_buf()),
+            control: Some(vec![]),
+            ..Default::default()
+        };
+        let config = settings.into_config(Asking::Never, false).unwrap();
+        let request = config.discovery.unwrap();
+        assert!(matches!(request.goal, Goal::Compare));
+        assert_eq!(request.domain, "contoso.test");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The command line itself, through the binary: `explain`, global options before a subcommand,
-//! the usage errors people meet first (an e-mail address or two hosts as TARGET), the warning for
+//! the usage errors people meet first (two hosts as TARGET), the warning for
 //! an unused `--resolve`, and what `--help` says about the control probe. Nothing here leaves
 //! loopback: the demo serves on loopback, and checks use IP targets with `--no-control`.
 
@@ -191,21 +191,6 @@ fn check_options_or_a_target_with_a_subcommand_are_refused() {
     usage_error(
         &["127.0.0.1", "demo"],
         &["TARGET (127.0.0.1) cannot be used"],
-    );
-}
-
-#[test]
-fn an_email_address_as_target_names_the_command_to_use() {
-    usage_error(
-        &["alice@gmail.com"],
-        &[
-            "is an e-mail address",
-            "imapdoctor imap.gmail.com --user alice@gmail.com",
-        ],
-    );
-    usage_error(
-        &["bob@example.org"],
-        &["imapdoctor IMAP-HOST --user bob@example.org"],
     );
 }
 

@@ -88,7 +88,7 @@ fn list_conflicts_with_fault() {
 #[test]
 fn blackholed_port_times_out_at_tcp() {
     let report = demo("blackholed-port", "tcp.timeout", "server", 11);
-    assert_eq!(report["checks"][1]["error"]["code"], "tcp.timeout");
+    assert_eq!(report["checks"][2]["error"]["code"], "tcp.timeout");
     assert!(report.get("control").is_none(), "{report}");
 }
 
@@ -100,7 +100,7 @@ fn plaintext_port_greets_where_tls_was_expected() {
 #[test]
 fn interception_names_the_firewall() {
     let report = demo("interception", "tls.intercepted", "local", 12);
-    let tls = report["checks"][2]["summary"].as_str().unwrap_or_default();
+    let tls = report["checks"][3]["summary"].as_str().unwrap_or_default();
     assert!(tls.contains("FortiGate"), "{tls}");
 }
 
@@ -117,7 +117,7 @@ fn name_mismatch_names_the_certificates_name() {
 #[test]
 fn throttled_login_is_the_servers_problem() {
     let report = demo("throttled-login", "auth.unavailable", "server", 14);
-    let auth = &report["checks"][4];
+    let auth = &report["checks"][5];
     assert_eq!(auth["id"], "auth", "{report}");
     assert!(auth["duration_ms"].as_u64().unwrap() >= 1000, "{auth}");
 }

@@ -52,6 +52,7 @@ imaps://127.0.0.1:PORT (implicit TLS) as alice@example.test · imapdoctor VERSIO
 
 | check | status | time | summary |
 |---|---|---:|---|
+| discover | skip |  | not needed: the target is a server (an IP address, nothing to compare with the --user address) |
 | dns | pass | TIME | 127.0.0.1 is an IP address; no lookup needed<br>· an IP address bypasses DNS: a DNS problem would not show here |
 | tcp | pass | TIME | connected to 127.0.0.1:PORT |
 | tls | pass | TIME | TLSv1.3, TLS13_AES_256_GCM_SHA384; certificate for 127.0.0.1, 365 days left<br>· issued by a private CA (CN=t, O=t): normal for internal servers |

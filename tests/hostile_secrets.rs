@@ -152,8 +152,8 @@ async fn password_echoed_in_a_tagged_no() {
     })
     .await;
     let out = check(server.port, "imap", QUOTED_PW, &[]).await;
-    out.redacted_at("/checks/4/details/text")
-        .redacted_at("/checks/4/error/message")
+    out.redacted_at("/checks/5/details/text")
+        .redacted_at("/checks/5/error/message")
         .redacted_at("/verdict/evidence")
         .redacted_in_transcript();
     assert_eq!(out.json["verdict"]["code"], "auth.rejected");
@@ -170,8 +170,8 @@ async fn password_echoed_in_a_tagged_bad() {
     })
     .await;
     let out = check(server.port, "imap", QUOTED_PW, &[]).await;
-    out.redacted_at("/checks/4/details/text")
-        .redacted_at("/checks/4/summary")
+    out.redacted_at("/checks/5/details/text")
+        .redacted_at("/checks/5/summary")
         .redacted_in_transcript();
 }
 
@@ -182,8 +182,8 @@ async fn password_echoed_in_a_bye() {
     })
     .await;
     let out = check(server.port, "imap", QUOTED_PW, &[]).await;
-    out.redacted_at("/checks/4/details/text")
-        .redacted_at("/checks/4/error/message")
+    out.redacted_at("/checks/5/details/text")
+        .redacted_at("/checks/5/error/message")
         .redacted_in_transcript();
 }
 
@@ -202,7 +202,7 @@ async fn password_echoed_in_untagged_responses_and_codes() {
     })
     .await;
     let out = check(server.port, "imap", QUOTED_PW, &[]).await;
-    out.redacted_at("/checks/4/details/text")
+    out.redacted_at("/checks/5/details/text")
         .redacted_in_transcript();
     assert_eq!(out.json["verdict"]["fault"], "server");
 }
@@ -218,7 +218,7 @@ async fn password_in_a_literal_echoed_raw_and_as_a_literal() {
     })
     .await;
     let out = check(server.port, "imap", LITERAL_PW, &[]).await;
-    out.redacted_at("/checks/4/details/text")
+    out.redacted_at("/checks/5/details/text")
         .redacted_in_transcript();
 }
 
@@ -237,9 +237,9 @@ async fn plain_initial_response_echoed_encoded_and_decoded() {
     })
     .await;
     let out = check(server.port, "imap", QUOTED_PW, &["--auth", "plain"]).await;
-    out.redacted_at("/checks/4/details/text")
+    out.redacted_at("/checks/5/details/text")
         .redacted_in_transcript();
-    assert_eq!(out.json["checks"][4]["details"]["mechanism"], "PLAIN");
+    assert_eq!(out.json["checks"][5]["details"]["mechanism"], "PLAIN");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -271,8 +271,8 @@ async fn sasl_challenge_echoing_the_credentials() {
     )
     .await;
     let out = check(server.port, "imap", QUOTED_PW, &["--auth", "plain"]).await;
-    out.redacted_at("/checks/4/details/sasl_error")
-        .redacted_at("/checks/4/details/text")
+    out.redacted_at("/checks/5/details/sasl_error")
+        .redacted_at("/checks/5/details/text")
         .redacted_in_transcript();
 }
 
@@ -300,20 +300,20 @@ async fn token_echo() -> hostile::Hostile {
 async fn xoauth2_token_echoed() {
     let server = token_echo().await;
     let out = check(server.port, "imap", QUOTED_PW, &["--auth", "xoauth2"]).await;
-    out.redacted_at("/checks/4/details/sasl_error")
-        .redacted_at("/checks/4/details/text")
+    out.redacted_at("/checks/5/details/sasl_error")
+        .redacted_at("/checks/5/details/text")
         .redacted_in_transcript();
-    assert_eq!(out.json["checks"][4]["details"]["mechanism"], "XOAUTH2");
+    assert_eq!(out.json["checks"][5]["details"]["mechanism"], "XOAUTH2");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn oauthbearer_token_echoed() {
     let server = token_echo().await;
     let out = check(server.port, "imap", QUOTED_PW, &["--auth", "oauthbearer"]).await;
-    out.redacted_at("/checks/4/details/sasl_error")
-        .redacted_at("/checks/4/details/text")
+    out.redacted_at("/checks/5/details/sasl_error")
+        .redacted_at("/checks/5/details/text")
         .redacted_in_transcript();
-    assert_eq!(out.json["checks"][4]["details"]["mechanism"], "OAUTHBEARER");
+    assert_eq!(out.json["checks"][5]["details"]["mechanism"], "OAUTHBEARER");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -350,7 +350,7 @@ async fn password_echoed_in_mailbox_data_after_login() {
     });
     let server = hostile::spawn(&greeting(), None, responder).await;
     let out = check(server.port, "imap", QUOTED_PW, &[]).await;
-    out.redacted_at("/checks/5/summary")
+    out.redacted_at("/checks/6/summary")
         .redacted_in_transcript();
 }
 
@@ -363,10 +363,10 @@ async fn password_in_the_greeting_and_in_an_endless_line() {
     let responder: Responder = Arc::new(|c: &Command| Reply::lines([format!("{} OK", c.tag)]));
     let greeter = hostile::spawn(&format!("* OK [ALERT] {QUOTED_PW}"), None, responder).await;
     let out = check(greeter.port, "imap", QUOTED_PW, &[]).await;
-    out.redacted_at("/checks/3/details/greeting/text");
+    out.redacted_at("/checks/4/details/greeting/text");
     // A plaintext greeting on a TLS port: the bytes received instead of a handshake.
     let out = check(greeter.port, "imaps", QUOTED_PW, &[]).await;
-    out.redacted_at("/checks/2/details/received_instead");
+    out.redacted_at("/checks/3/details/received_instead");
     let out = check(server.port, "imap", QUOTED_PW, &[]).await;
     out.redacted_in_transcript();
     assert!(!out.human.contains("AAAACanary"), "{}", out.human);
@@ -386,6 +386,6 @@ async fn echo_inside_tls() {
     std::fs::write(ca_file.path(), &ca.cert_pem).unwrap();
     let ca_path = ca_file.path().display().to_string();
     let out = check(server.port, "imaps", QUOTED_PW, &["--ca-file", &ca_path]).await;
-    out.redacted_at("/checks/4/details/text")
+    out.redacted_at("/checks/5/details/text")
         .redacted_in_transcript();
 }

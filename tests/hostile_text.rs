@@ -147,11 +147,11 @@ async fn hidden_characters_in_every_field_a_server_controls() {
     let greeting = format!("* OK [{}] {}", nasty_atom("GREETCODE"), nasty("hello"));
     let server = hostile::spawn(&greeting, None, responder).await;
     let report = check(server.port).await;
-    escaped_at(&report, "/checks/3/details/greeting/code");
-    escaped_at(&report, "/checks/3/details/greeting/text");
-    escaped_at(&report, "/checks/3/details/capabilities");
+    escaped_at(&report, "/checks/4/details/greeting/code");
+    escaped_at(&report, "/checks/4/details/greeting/text");
+    escaped_at(&report, "/checks/4/details/capabilities");
     escaped_at(&report, "/transcript");
-    let folders = report["checks"][5].to_string();
+    let folders = report["checks"][6].to_string();
     assert!(folders.contains("\\\\u{202e}"), "{folders}");
 }
 
@@ -169,10 +169,10 @@ async fn hidden_characters_in_a_login_refusal_reach_no_verdict_raw() {
     let greeting = "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready";
     let server = hostile::spawn(greeting, None, responder).await;
     let report = check(server.port).await;
-    escaped_at(&report, "/checks/4/details/response_code");
-    escaped_at(&report, "/checks/4/details/text");
-    escaped_at(&report, "/checks/4/error/message");
-    escaped_at(&report, "/checks/4/summary");
+    escaped_at(&report, "/checks/5/details/response_code");
+    escaped_at(&report, "/checks/5/details/text");
+    escaped_at(&report, "/checks/5/error/message");
+    escaped_at(&report, "/checks/5/summary");
     escaped_at(&report, "/verdict/evidence");
 }
 
@@ -186,7 +186,7 @@ async fn hidden_characters_in_a_bye_greeting() {
     );
     let server = hostile::spawn(&greeting, None, responder).await;
     let report = check(server.port).await;
-    escaped_at(&report, "/checks/3/error/message");
+    escaped_at(&report, "/checks/4/error/message");
     escaped_at(&report, "/verdict/evidence");
 }
 
@@ -218,6 +218,6 @@ async fn hidden_characters_in_certificate_names() {
         }
     }
     every_string(&json, &mut |s| assert_clean("a JSON string", s));
-    assert_eq!(json["checks"][2]["status"], "fail", "{json:#}");
-    escaped_at(&json, "/checks/2/details/chain/0/issuer");
+    assert_eq!(json["checks"][3]["status"], "fail", "{json:#}");
+    escaped_at(&json, "/checks/3/details/chain/0/issuer");
 }

@@ -161,7 +161,7 @@ async fn ctrl_c_does_not_wait_for_the_control_probe() {
     support::schema::assert_conforms(&report);
     assert_eq!(report["interrupted"], true, "{why}");
     assert!(report.get("control").is_none(), "{why}");
-    let tcp = &report["checks"][1];
+    let tcp = &report["checks"][2];
     assert_eq!(tcp["error"]["code"], "tcp.refused", "{why}");
     assert_eq!(report["verdict"]["code"], "interrupted", "{why}");
     let summary = report["verdict"]["summary"].as_str().unwrap_or_default();

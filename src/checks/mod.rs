@@ -1,5 +1,6 @@
-//! The layered checklist: dns → tcp → tls → capability → auth → folders (with STARTTLS the
-//! plaintext greeting precedes tls). Each layer is its own module returning a [`Check`]; this module
+//! The layered checklist: (discover →) dns → tcp → tls → capability → auth → folders (with
+//! STARTTLS the plaintext greeting precedes tls; the discover check runs before, see
+//! [`crate::discover`]). Each layer is its own module returning a [`Check`]; this module
 //! runs them in order, bounds each by `--timeout` and the run by `--max-time`, and marks every check
 //! after a failure as skipped. Each finished check is also recorded in a [`Progress`] as it
 //! finishes, so the run can be reported when it is interrupted.
@@ -78,7 +79,7 @@ impl Checklist {
         self.run_deadline.map_or(step, |run| run.min(step))
     }
 
-    /// All six checks in report order, the ones not run marked skipped.
+    /// All seven checks in report order, the ones not run marked skipped.
     fn finish(self) -> Vec<Check> {
         let failed = self
             .checks
@@ -93,13 +94,13 @@ impl Checklist {
     }
 }
 
-/// All six checks in report order from those that `finished` before the run was interrupted
+/// All seven checks in report order from those that `finished` before the run was interrupted
 /// (see [`Progress::checks`]); the others, the one under way included, are marked skipped.
 pub fn interrupted(finished: Vec<Check>) -> Vec<Check> {
     in_report_order(finished, "skipped: the run was interrupted")
 }
 
-/// All six checks in report order; those missing from `checks` skipped with `reason`.
+/// All seven checks in report order; those missing from `checks` skipped with `reason`.
 fn in_report_order(mut checks: Vec<Check>, reason: &str) -> Vec<Check> {
     CheckId::ALL
         .iter()
@@ -110,13 +111,16 @@ fn in_report_order(mut checks: Vec<Check>, reason: &str) -> Vec<Check> {
         .collect()
 }
 
-/// Runs the checklist against `config.target`, recording each check in `progress` as it finishes.
+/// Runs the checklist against `config.target` after the `discovered` check (see
+/// [`crate::discover::run`]; when it failed, nothing else runs), recording each check in
+/// `progress` as it finishes.
 pub async fn run(
     config: &Config,
     transcript: &Transcript,
     run_deadline: Option<Instant>,
     control: &crate::control::Trigger,
     progress: &Progress,
+    discovered: Check,
 ) -> Vec<Check> {
     let mut list = Checklist {
         checks: Vec::new(),
@@ -125,6 +129,9 @@ pub async fn run(
         run_deadline,
         progress: progress.clone(),
     };
+    if !list.record(discovered) {
+        return list.finish();
+    }
     if config.target.security != Security::None {
         trust::prepare(&config.extra_roots);
     }

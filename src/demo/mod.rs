@@ -91,6 +91,7 @@ pub async fn run(fault: Option<DemoFault>, verbose: bool) -> anyhow::Result<Repo
         controls,
         allow_plaintext_auth: false,
         verbose,
+        discovery: None,
     };
     Ok(crate::engine::check(config).await)
 }

@@ -39,6 +39,8 @@ const UNCOMPARED_NETWORK: &str = "this computer's network may be failing or bloc
 /// The rules that are `likely` rather than `certain`.
 #[rustfmt::skip]
 pub const DOUBTS: &[Doubt] = &[
+    Doubt { code: "discover.no_answer", control: ControlRole::None, alternatives: &[(Fault::Server, "the domain's own DNS servers may be down")] },
+    Doubt { code: "discover.provider_mismatch", control: ControlRole::None, alternatives: &[(Fault::Account, "the mailbox may really be at this server (an account at another provider than the one receiving the domain's mail)")] },
     Doubt { code: "dns.nxdomain", control: ControlRole::None, alternatives: &[(Fault::Local, "the name may exist only inside a VPN or company network (split DNS)")] },
     Doubt { code: "dns.servfail", control: ControlRole::Decides, alternatives: &[(Fault::Local, "this computer's DNS server (often the router) may be failing rather than the domain's")] },
     Doubt { code: "dns.no_nameserver_answers", control: ControlRole::None, alternatives: &[(Fault::Server, "the domain's own DNS servers may be down, and this computer's DNS server gives up without an answer")] },

@@ -269,6 +269,15 @@ pub fn diagnose(report: &Report) -> Verdict {
 /// existing mailboxes.
 fn fact_hints(report: &Report, failed: &Check, verdict_code: &str) -> Vec<String> {
     let mut hints = Vec::new();
+    // A server that is not the address's provider's may be why the rest failed.
+    if let Some(mismatch) = report
+        .check(CheckId::Discover)
+        .warning
+        .as_ref()
+        .filter(|w| w.code == "discover.provider_mismatch")
+    {
+        hints.push(format!("Settings: {}.", mismatch.message));
+    }
     if verdict_code.ends_with(".mechanism_not_offered")
         && let Details::Capability(caps) = &report.check(CheckId::Capability).details
     {

@@ -45,8 +45,15 @@ pub async fn sign_in(
         return Ok(None);
     };
     let usage = |m: &str| SignInError::Usage(m.to_string());
-    let Some(user) = settings.user.as_deref() else {
-        return Err(usage("--oauth needs --user: the mailbox to sign in for"));
+    // The user to sign in as: --user, else an e-mail address given as TARGET (it is the user).
+    let address = settings
+        .target
+        .as_deref()
+        .filter(|t| !t.contains("://") && crate::discover::address_domain(t).is_some());
+    let Some(user) = settings.user.as_deref().or(address) else {
+        return Err(usage(
+            "--oauth needs --user (or an e-mail address as TARGET): the mailbox to sign in for",
+        ));
     };
     if settings.auth.is_some_and(|m| !m.uses_token()) {
         return Err(usage(

@@ -123,7 +123,7 @@ impl Render for Human {
         for check in &report.checks {
             let (first, body) = self.check_parts(check);
             writeln!(out, "{}", self.hang(&first, &body, CHECK_INDENT))?;
-            for note in &check.notes {
+            for note in check.notes.iter().chain(&super::discover_lines(check)) {
                 let first = format!("{:CHECK_INDENT$}· ", "");
                 writeln!(
                     out,

@@ -50,7 +50,7 @@ impl Render for Markdown {
                 _ => format!("{} ms", check.duration_ms),
             };
             let mut summary = text(&check.summary);
-            for note in &check.notes {
+            for note in check.notes.iter().chain(&super::discover_lines(check)) {
                 summary.push_str(&format!("<br>· {}", text(note)));
             }
             writeln!(

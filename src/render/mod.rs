@@ -10,7 +10,7 @@ pub mod oneline;
 pub mod prometheus;
 pub mod repeat;
 
-use crate::report::{Fault, Report};
+use crate::report::{Check, Details, Fault, Report};
 
 /// A way of writing a report.
 pub trait Render {
@@ -26,6 +26,40 @@ pub fn outcome_word(report: &Report) -> &'static str {
         Fault::None => "WARN",
         _ => "FAIL",
     }
+}
+
+/// The discover check's facts, a line each: every source's question, outcome, answer and time,
+/// then why the server was chosen (empty for other checks, or a skipped discover check).
+pub fn discover_lines(check: &Check) -> Vec<String> {
+    let Details::Discover(d) = &check.details else {
+        return Vec::new();
+    };
+    let mut lines: Vec<String> = Vec::new();
+    let mut not_asked: Vec<String> = Vec::new();
+    for (i, a) in d.sources.iter().enumerate() {
+        if a.outcome == crate::report::discover::SourceOutcome::Skipped {
+            // Sources not asked for the same reason share a line.
+            not_asked.push(format!("{} {}", a.source.as_str(), a.query));
+            if d.sources
+                .get(i + 1)
+                .is_none_or(|next| next.answer != a.answer)
+            {
+                lines.push(format!("{}: {}", not_asked.join(", "), a.answer));
+                not_asked.clear();
+            }
+            continue;
+        }
+        lines.push(format!(
+            "{} {}: {}, {} ({} ms)",
+            a.source.as_str(),
+            a.query,
+            a.outcome.as_str().replace('_', " "),
+            a.answer,
+            a.duration_ms
+        ));
+    }
+    lines.push(format!("why: {}", d.reason));
+    lines
 }
 
 /// `host:port`, an IPv6 address in brackets (`[2001:db8::1]:993`).

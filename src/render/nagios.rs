@@ -287,7 +287,8 @@ mod tests {
     fn report(ms: u64, days: Option<i64>) -> Report {
         let mut report = super::super::tests::demo_report();
         report.duration_ms = ms;
-        if let Details::Tls(tls) = &mut report.checks[2].details {
+        let tls_at = report.checks.iter().position(|c| c.id == CheckId::Tls);
+        if let Details::Tls(tls) = &mut report.checks[tls_at.unwrap()].details {
             match days {
                 Some(d) => tls.chain[0].days_left = d,
                 None => tls.chain.clear(),
@@ -328,7 +329,8 @@ mod tests {
     fn failures_are_critical_warnings_warning_and_interruptions_unknown() {
         let l = Limits::default();
         let mut failed = report(100, Some(90));
-        failed.checks[4] =
+        let auth_at = failed.checks.iter().position(|c| c.id == CheckId::Auth);
+        failed.checks[auth_at.unwrap()] =
             crate::report::Check::failed(CheckId::Auth, "rejected", "no", Details::None);
         assert_eq!(state(&failed, &l).0, State::Critical);
         let mut warned = report(100, Some(90));

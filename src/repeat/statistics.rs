@@ -15,7 +15,7 @@ pub struct RunRecord {
     /// The run's wall time, milliseconds.
     pub duration_ms: u64,
     /// Each check's status and time, in [`CheckId::ALL`] order.
-    pub checks: [(Status, u64); 6],
+    pub checks: [(Status, u64); 7],
     /// The verdict code.
     pub code: String,
     /// The verdict's owner.

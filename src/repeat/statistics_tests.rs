@@ -33,11 +33,7 @@ fn report(failing: Option<(CheckId, &str, Fault)>, ms: u64) -> Report {
         .collect();
     let (fault, code, exit) = match failing {
         None => (Fault::None, "ok", 0),
-        Some((id, code, fault)) => (
-            fault,
-            code,
-            10 + CheckId::ALL.iter().position(|&c| c == id).unwrap() as u8,
-        ),
+        Some((id, code, fault)) => (fault, code, ExitCode::for_check(id) as u8),
     };
     Report {
         schema_version: SCHEMA_VERSION,
@@ -122,14 +118,14 @@ fn pass_rate_is_over_the_runs_the_check_ran_in() {
     assert_eq!(pass_rate(0, 0), None);
     let runs = [run(None, 5), run(UNAVAILABLE, 7), run(None, 9)];
     let checks = check_summaries(&runs);
-    let auth = &checks[4];
+    let auth = &checks[5];
     assert_eq!(auth.id, CheckId::Auth);
     assert_eq!(
         (auth.ran, auth.passed, auth.failed, auth.skipped),
         (3, 2, 1, 0)
     );
     assert_eq!(auth.pass_rate, Some(2.0 / 3.0));
-    let folders = &checks[5];
+    let folders = &checks[6];
     assert_eq!((folders.ran, folders.passed, folders.skipped), (2, 2, 1));
     assert_eq!(folders.pass_rate, Some(1.0));
     assert_eq!(folders.latency.unwrap().median_ms, 7.0);
@@ -202,5 +198,5 @@ fn the_summary_counts_the_runs() {
     assert!(summary.interrupted);
     assert_eq!(summary.duration.unwrap().max_ms, 36);
     assert_eq!(summary.exit_code, 14);
-    assert_eq!(summary.checks.len(), 6);
+    assert_eq!(summary.checks.len(), 7);
 }

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod capability;
 pub mod certificate;
 pub mod control;
+pub mod discover;
 pub mod dns;
 pub mod folders;
 pub mod repeat;
@@ -20,6 +21,7 @@ pub mod transcript;
 use self::auth::AuthDetails;
 use self::capability::CapabilityDetails;
 use self::control::ControlReport;
+use self::discover::DiscoverDetails;
 use self::dns::DnsDetails;
 use self::folders::FoldersDetails;
 use self::tcp::TcpDetails;
@@ -45,7 +47,7 @@ pub struct Report {
     /// Whether the run was interrupted (Ctrl-C) before it finished: the checks finished by then
     /// are reported, the others skipped, and the verdict is `interrupted` (always present).
     pub interrupted: bool,
-    /// The checklist, always in the order dns, tcp, tls, capability, auth, folders.
+    /// The checklist, always in the order discover, dns, tcp, tls, capability, auth, folders.
     pub checks: Vec<Check>,
     /// The known-good endpoints probed for comparison (absent with `--no-control`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -57,8 +59,8 @@ pub struct Report {
     pub transcript: Option<Vec<TranscriptLine>>,
     /// Where the run happened: this computer's system, resolvers, proxy settings and address.
     pub environment: Environment,
-    /// The exit code the run ends with (0 passed, 10–15 the failing layer, 130 interrupted; see
-    /// the README).
+    /// The exit code the run ends with (0 passed, 10–15 the failing layer, 16 no server found
+    /// for the address, 130 interrupted; see the README).
     pub exit_code: u8,
 }
 
@@ -137,6 +139,9 @@ pub struct TargetInfo {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum CheckId {
+    /// Finding the server of an e-mail address (or comparing a given server with the `--user`
+    /// address's provider).
+    Discover,
     /// Name resolution.
     Dns,
     /// TCP connection.
@@ -153,7 +158,8 @@ pub enum CheckId {
 
 impl CheckId {
     /// All checks in report order.
-    pub const ALL: [CheckId; 6] = [
+    pub const ALL: [CheckId; 7] = [
+        CheckId::Discover,
         CheckId::Dns,
         CheckId::Tcp,
         CheckId::Tls,
@@ -165,6 +171,7 @@ impl CheckId {
     /// The id as written in reports.
     pub fn as_str(self) -> &'static str {
         match self {
+            CheckId::Discover => "discover",
             CheckId::Dns => "dns",
             CheckId::Tcp => "tcp",
             CheckId::Tls => "tls",
@@ -241,6 +248,8 @@ pub struct CheckError {
 pub enum Details {
     /// The check did not run.
     None,
+    /// Facts of the `discover` check.
+    Discover(Box<DiscoverDetails>),
     /// Facts of the `dns` check.
     Dns(DnsDetails),
     /// Facts of the `tcp` check.
@@ -420,10 +429,10 @@ impl Report {
 }
 
 /// The order checks run in: with STARTTLS the plaintext greeting (capability) precedes tls.
-pub fn execution_order(security: crate::config::Security) -> [CheckId; 6] {
+pub fn execution_order(security: crate::config::Security) -> [CheckId; 7] {
     use CheckId::*;
     match security {
-        crate::config::Security::Tls => [Dns, Tcp, Tls, Capability, Auth, Folders],
-        _ => [Dns, Tcp, Capability, Tls, Auth, Folders],
+        crate::config::Security::Tls => [Discover, Dns, Tcp, Tls, Capability, Auth, Folders],
+        _ => [Discover, Dns, Tcp, Capability, Tls, Auth, Folders],
     }
 }

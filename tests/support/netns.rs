@@ -20,7 +20,10 @@
 //! answer in place of the lab's DNS.
 //!
 //! dnsmasq (in the net namespace, on 10.77.0.53) is authoritative for `.test` (`--local=/test/`):
-//! `mail.test` and `ctl.test` have A and AAAA records, every other `.test` name is NXDOMAIN.
+//! `mail.test` and `ctl.test` have A and AAAA records, every other `.test` name is NXDOMAIN, but
+//! for the SRV, MX and address [`Record`]s a test adds ([`lab_with_dns_or_skip`]). Names outside
+//! `.test` (an MX naming a provider) are served when added and otherwise never answered: there is
+//! no upstream.
 //! IPv6 addresses are global-scope documentation addresses, so getaddrinfo's RFC 6724 sort puts
 //! IPv6 first (as on a real dual-stack network); with ULA addresses IPv4 would come first.
 //!
@@ -111,6 +114,39 @@ impl Run {
 /// A lab, or `None` (after printing `skipped: <why>`) where namespaces cannot be used. With
 /// [`REQUIRE_ENV`]`=1` an unusable environment panics instead.
 pub fn lab_or_skip() -> Option<Lab> {
+    lab_with_dns_or_skip(&[])
+}
+
+/// A record the lab's dnsmasq serves beside `mail.test` and `ctl.test`.
+#[derive(Clone, Debug)]
+pub enum Record {
+    /// An SRV record: name (`_imaps._tcp.example.test`), then target, port, priority and weight;
+    /// no target: `.` (the service is not offered).
+    Srv(String, Option<(String, u16, u16, u16)>),
+    /// An MX record: the domain, the exchange, the preference.
+    Mx(String, String, u16),
+    /// An address record: the name, the address.
+    Address(String, IpAddr),
+}
+
+impl Record {
+    /// The dnsmasq option that serves it.
+    fn option(&self) -> String {
+        match self {
+            Record::Srv(name, None) => format!("--srv-host={name}"),
+            Record::Srv(name, Some((target, port, priority, weight))) => {
+                format!("--srv-host={name},{target},{port},{priority},{weight}")
+            }
+            Record::Mx(domain, exchange, preference) => {
+                format!("--mx-host={domain},{exchange},{preference}")
+            }
+            Record::Address(name, ip) => format!("--host-record={name},{ip}"),
+        }
+    }
+}
+
+/// As [`lab_or_skip`], with dnsmasq also serving `records`.
+pub fn lab_with_dns_or_skip(records: &[Record]) -> Option<Lab> {
     let required = std::env::var(REQUIRE_ENV).is_ok_and(|v| v == "1");
     if let Err(why) = available() {
         if required {
@@ -119,7 +155,7 @@ pub fn lab_or_skip() -> Option<Lab> {
         eprintln!("skipped: {why}");
         return None;
     }
-    Some(Lab::start().unwrap_or_else(|e| panic!("network namespace lab: {e}")))
+    Some(Lab::start_with_dns(records).unwrap_or_else(|e| panic!("network namespace lab: {e}")))
 }
 
 /// Whether this process may build labs: root, `ip`, `nft` and `dnsmasq` present, and `ip netns
@@ -264,6 +300,11 @@ pub struct Lab {
 impl Lab {
     /// Builds the topology and starts dnsmasq; waits until it answers.
     pub fn start() -> Result<Lab, String> {
+        Lab::start_with_dns(&[])
+    }
+
+    /// As [`Lab::start`], dnsmasq also serving `records`.
+    pub fn start_with_dns(records: &[Record]) -> Result<Lab, String> {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let base = format!("{PREFIX}{}-{n}", std::process::id());
@@ -286,7 +327,7 @@ impl Lab {
         };
         lab.link()?;
         lab.resolver_files()?;
-        lab.start_dnsmasq()?;
+        lab.start_dnsmasq(records)?;
         Ok(lab)
     }
 
@@ -350,7 +391,7 @@ impl Lab {
         Ok(())
     }
 
-    fn start_dnsmasq(&mut self) -> Result<(), String> {
+    fn start_dnsmasq(&mut self, records: &[Record]) -> Result<(), String> {
         let dnsmasq = find_tool("dnsmasq").ok_or("dnsmasq not found")?;
         let log_path = self.dir().join("dnsmasq.log");
         let log = fs::File::create(&log_path).map_err(|e| format!("dnsmasq log: {e}"))?;
@@ -372,6 +413,7 @@ impl Lab {
                 &format!("--address=/{CTL_HOST}/{CTL_V4}"),
                 &format!("--address=/{CTL_HOST}/{CTL_V6}"),
             ])
+            .args(records.iter().map(Record::option))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log);
