@@ -14,6 +14,7 @@ pub mod config_file;
 pub mod control;
 pub mod demo;
 pub mod diagnose;
+pub mod discover;
 pub mod engine;
 pub mod environment;
 pub mod exit_code;

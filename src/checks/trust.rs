@@ -255,3 +255,21 @@ pub fn probing_config() -> Arc<rustls::ClientConfig> {
     };
     config_with(Arc::new(verifier), provider)
 }
+
+/// A client configuration that verifies against the trust store (the OS store plus
+/// `extra_roots`, waiting for it at most until `deadline`) and refuses what fails: for HTTPS
+/// fetches such as autoconfig documents, where nothing is recorded.
+pub fn verifying_config(
+    extra_roots: &[CertificateDer<'static>],
+    deadline: Instant,
+) -> rustls::ClientConfig {
+    let provider = Arc::new(provider());
+    let verifier = RecordingVerifier {
+        trust: Some(pending(extra_roots)),
+        provider: provider.clone(),
+        insecure: false,
+        captured: Arc::default(),
+        deadline,
+    };
+    Arc::unwrap_or_clone(config_with(Arc::new(verifier), provider))
+}
