@@ -115,7 +115,16 @@ pub async fn lookup(
         let begun = Instant::now();
         let outcome = match client {
             Ok(client) => match tokio::time::timeout(options.timeout, fetch(client, &url)).await {
-                Ok(Ok(body)) => imap_servers(&body, address, domain),
+                Ok(Ok((body, content_type))) => {
+                    imap_servers(&body, address, domain).map_err(|why| {
+                        match (why.strip_prefix("not XML: "), content_type) {
+                            (Some(rest), Some(served_as)) => {
+                                format!("not XML (served as {served_as}): {rest}")
+                            }
+                            _ => why,
+                        }
+                    })
+                }
                 Ok(Err(why)) => Err(why),
                 Err(_) => Err(format!(
                     "no complete answer within {} (the time limit)",
@@ -135,7 +144,8 @@ pub async fn lookup(
 }
 
 /// The HTTP client for one lookup: verifying TLS, no proxy, HTTPS-only redirects, the
-/// `--resolve` overrides.
+/// `--resolve` overrides. The time limit is not reqwest's: [`lookup`] bounds each whole attempt,
+/// so that every way of running out of time says the same.
 fn client(options: &AutoconfigOptions, deadline: Instant) -> Result<reqwest::Client, String> {
     let mut tls = crate::checks::trust::verifying_config(&options.extra_roots, deadline);
     tls.alpn_protocols = vec![b"http/1.1".to_vec()];
@@ -156,8 +166,6 @@ fn client(options: &AutoconfigOptions, deadline: Instant) -> Result<reqwest::Cli
         .https_only(true)
         .no_proxy()
         .redirect(redirects)
-        .connect_timeout(options.timeout)
-        .timeout(options.timeout)
         .user_agent(concat!("imapdoctor/", env!("CARGO_PKG_VERSION")));
     for (host, port, addresses) in &options.resolve {
         if *port != options.port {
@@ -174,8 +182,9 @@ fn client(options: &AutoconfigOptions, deadline: Instant) -> Result<reqwest::Cli
         .map_err(|e| format!("no HTTP client: {}", describe(&e)))
 }
 
-/// The body of a successful answer, read in pieces up to [`MAX_DOCUMENT`] bytes.
-async fn fetch(client: &reqwest::Client, url: &str) -> Result<Vec<u8>, String> {
+/// The body of a successful answer, read in pieces up to [`MAX_DOCUMENT`] bytes, and its
+/// Content-Type (sanitized), for the error when it is not XML.
+async fn fetch(client: &reqwest::Client, url: &str) -> Result<(Vec<u8>, Option<String>), String> {
     let mut response = client
         .get(url)
         .header(reqwest::header::ACCEPT, "application/xml, text/xml")
@@ -199,6 +208,10 @@ async fn fetch(client: &reqwest::Client, url: &str) -> Result<Vec<u8>, String> {
     {
         return Err(too_large());
     }
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .map(|v| crate::sanitize::untrusted_within(v.as_bytes(), 80));
     let mut body = Vec::new();
     while let Some(piece) = response.chunk().await.map_err(|e| describe(&e))? {
         if body.len() + piece.len() > MAX_DOCUMENT {
@@ -206,14 +219,15 @@ async fn fetch(client: &reqwest::Client, url: &str) -> Result<Vec<u8>, String> {
         }
         body.extend_from_slice(&piece);
     }
-    Ok(body)
+    Ok((body, content_type))
 }
 
 /// A reqwest error as one line: what failed, then its innermost cause (the certificate fault,
 /// the refused connection), sanitized. The URL is left out: the attempt carries it.
 fn describe(error: &reqwest::Error) -> String {
     let what = if error.is_redirect() {
-        "redirect"
+        // The policy's own message says what was refused.
+        ""
     } else if error.is_timeout() {
         "time limit"
     } else if error.is_connect() {
@@ -233,7 +247,11 @@ fn describe(error: &reqwest::Error) -> String {
     let cause = cause
         .strip_prefix("error sending request")
         .unwrap_or(&cause);
-    crate::sanitize::within(&format!("{what}: {cause}"), 300)
+    let line = match what {
+        "" => cause.trim_start().to_string(),
+        what => format!("{what}: {cause}"),
+    };
+    crate::sanitize::within(&line, 300)
 }
 
 /// A duration as the CLI's `--timeout` says it: `5 s`, or `1500 ms`.
