@@ -4,7 +4,7 @@
 //! (`https://autoconfig.DOMAIN/mail/config-v1.1.xml?emailaddress=ADDRESS`) and the domain's
 //! well-known path (`https://DOMAIN/.well-known/autoconfig/mail/config-v1.1.xml`). Each answer is
 //! one [`AutoconfigAttempt`]: the URL, how long it took, and the IMAP servers the document lists
-//! or why there are none ([`document`] reads the XML).
+//! or why there are none ([`imap_servers`] reads the XML).
 //!
 //! The fetch is deliberately narrower than a browser's:
 //! - **HTTPS only, also for redirects.** Thunderbird falls back to plain HTTP, but a document
@@ -87,8 +87,8 @@ pub struct AutoconfigAttempt {
     pub outcome: Result<Vec<ImapServer>, String>,
 }
 
-/// Fetches https://autoconfig.DOMAIN/mail/config-v1.1.xml?emailaddress=ADDRESS and
-/// https://DOMAIN/.well-known/autoconfig/mail/config-v1.1.xml concurrently; one attempt per URL,
+/// Fetches `https://autoconfig.DOMAIN/mail/config-v1.1.xml?emailaddress=ADDRESS` and
+/// `https://DOMAIN/.well-known/autoconfig/mail/config-v1.1.xml` concurrently; one attempt per URL,
 /// in that order.
 pub async fn lookup(
     domain: &str,
