@@ -362,6 +362,51 @@ fn targets() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
+/// Autoconfig documents in the shapes Thunderbird's ISPDB and hosting providers publish.
+fn autoconfig_documents() -> Vec<(&'static str, &'static str)> {
+    vec![
+        (
+            "ispdb-imap-pop3-smtp",
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<clientConfig version="1.1">
+  <emailProvider id="fastmail.com">
+    <domain>fastmail.com</domain>
+    <displayName>Fastmail</displayName>
+    <incomingServer type="imap">
+      <hostname>imap.fastmail.com</hostname>
+      <port>993</port>
+      <socketType>SSL</socketType>
+      <authentication>password-cleartext</authentication>
+      <username>%EMAILADDRESS%</username>
+    </incomingServer>
+    <incomingServer type="pop3">
+      <hostname>pop.fastmail.com</hostname>
+      <port>995</port>
+      <socketType>SSL</socketType>
+    </incomingServer>
+    <outgoingServer type="smtp">
+      <hostname>smtp.fastmail.com</hostname>
+      <port>465</port>
+      <socketType>SSL</socketType>
+    </outgoingServer>
+  </emailProvider>
+</clientConfig>
+"#,
+        ),
+        (
+            "template-starttls-plain",
+            r#"<clientConfig version="1.1"><emailProvider id="example.test">
+<incomingServer type="imap"><hostname>imap.%EMAILDOMAIN%</hostname><port>143</port><socketType>STARTTLS</socketType><username>%EMAILLOCALPART%</username></incomingServer>
+<incomingServer type="imap"><hostname>mail.%EMAILDOMAIN%</hostname><port>143</port><socketType>plain</socketType></incomingServer>
+</emailProvider></clientConfig>"#,
+        ),
+        (
+            "html",
+            "<!DOCTYPE html><html><head><title>404</title></head><body>Not Found</body></html>",
+        ),
+    ]
+}
+
 fn write(dir: &Path, target: &str, name: &str, bytes: &[u8]) {
     let dir = dir.join(target);
     fs::create_dir_all(&dir).expect("creating the seed directory");
@@ -402,6 +447,9 @@ fn main() {
     }
     for (name, target) in targets() {
         write(&dir, "target", name, target.as_bytes());
+    }
+    for (name, document) in autoconfig_documents() {
+        write(&dir, "autoconfig", name, document.as_bytes());
     }
     println!("seeds written to {}", dir.display());
 }

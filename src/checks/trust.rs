@@ -243,27 +243,6 @@ pub fn recording_config(
     config_with(Arc::new(verifier), provider)
 }
 
-/// A client configuration for HTTPS requests of imapdoctor's own (the OAuth sign-in): it
-/// verifies as the `tls` check does, against the process's trust store plus `extra_roots`,
-/// waiting for the store to load at most until `deadline` (blocks: call it off the runtime).
-pub fn verifying_config(
-    extra_roots: &[CertificateDer<'static>],
-    deadline: Instant,
-) -> Result<rustls::ClientConfig, String> {
-    let verifier = match pending(extra_roots).wait(deadline) {
-        Some(Ok(verifier)) => verifier,
-        Some(Err(e)) => return Err(format!("the trust store could not be loaded: {e}")),
-        None => return Err("the trust store did not load within the time limit".into()),
-    };
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(provider()))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .dangerous()
-        .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth();
-    Ok(config)
-}
-
 /// A client configuration that accepts any certificate (never used to send anything).
 pub fn probing_config() -> Arc<rustls::ClientConfig> {
     let provider = Arc::new(provider());
@@ -275,4 +254,23 @@ pub fn probing_config() -> Arc<rustls::ClientConfig> {
         deadline: Instant::now(),
     };
     config_with(Arc::new(verifier), provider)
+}
+
+/// A client configuration that verifies against the trust store (the OS store plus
+/// `extra_roots`, waiting for it at most until `deadline`, at the handshake) and refuses what
+/// fails: for imapdoctor's own HTTPS requests (autoconfig documents, the OAuth sign-in), where
+/// nothing is recorded.
+pub fn verifying_config(
+    extra_roots: &[CertificateDer<'static>],
+    deadline: Instant,
+) -> rustls::ClientConfig {
+    let provider = Arc::new(provider());
+    let verifier = RecordingVerifier {
+        trust: Some(pending(extra_roots)),
+        provider: provider.clone(),
+        insecure: false,
+        captured: Arc::default(),
+        deadline,
+    };
+    Arc::unwrap_or_clone(config_with(Arc::new(verifier), provider))
 }

@@ -8,9 +8,9 @@
 //! Every source is bounded by `--timeout` (and the run's `--max-time`); a provider's own domain
 //! (`gmail.com`) and `--provider` are answered from the presets without any network.
 
+pub mod autoconfig;
 pub mod choice;
 pub mod sources;
-// pub mod autoconfig;
 
 use std::time::Instant;
 

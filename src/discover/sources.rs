@@ -282,22 +282,34 @@ pub async fn mx(
     }
 }
 
-/// The Mozilla autoconfig documents of `domain` for `address`.
-///
-/// Not available in this build yet: one `skipped` answer.
-// INTEGRATE: crate::discover::autoconfig::lookup(domain, address, &AutoconfigOptions { timeout,
-// extra_roots, resolve }) and map each AutoconfigAttempt with [`autoconfig_answer`].
+/// The Mozilla autoconfig documents of `domain` for `address` (both URLs at once, over HTTPS
+/// only, see [`crate::discover::autoconfig`]), before `deadline`: one answer per URL.
 pub async fn autoconfig(
     domain: &str,
-    _address: &str,
-    _config: &crate::config::Config,
-    _deadline: tokio::time::Instant,
+    address: &str,
+    config: &crate::config::Config,
+    deadline: tokio::time::Instant,
 ) -> Vec<SourceAnswer> {
-    vec![not_asked(
-        Source::Autoconfig,
-        format!("https://autoconfig.{domain}/mail/config-v1.1.xml"),
-        "not available in this build",
-    )]
+    use crate::discover::autoconfig::{AutoconfigOptions, lookup};
+    let options = AutoconfigOptions {
+        timeout: deadline.saturating_duration_since(tokio::time::Instant::now()),
+        extra_roots: config.extra_roots.clone(),
+        resolve: config.resolve.clone(),
+        ..AutoconfigOptions::default()
+    };
+    lookup(domain, address, &options)
+        .await
+        .into_iter()
+        .map(|attempt| {
+            let outcome = attempt.outcome.map(|servers| {
+                servers
+                    .into_iter()
+                    .map(|s| (s.host, s.port, s.security))
+                    .collect()
+            });
+            autoconfig_answer(&attempt.url, attempt.duration_ms, outcome)
+        })
+        .collect()
 }
 
 /// One autoconfig attempt as an answer: the document's URL, its time, and the IMAP servers it

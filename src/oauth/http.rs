@@ -30,11 +30,7 @@ impl Client {
         timeout: Duration,
     ) -> Result<Client, String> {
         let deadline = std::time::Instant::now() + timeout;
-        let tls = tokio::task::spawn_blocking(move || {
-            crate::checks::trust::verifying_config(&extra_roots, deadline)
-        })
-        .await
-        .map_err(|e| e.to_string())??;
+        let tls = crate::checks::trust::verifying_config(&extra_roots, deadline);
         let inner = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .https_only(true)

@@ -10,6 +10,7 @@ pub mod cyrus;
 pub mod dovecot;
 pub mod exposition;
 pub mod hostile;
+pub mod https_server;
 pub mod imap_session;
 pub mod latency;
 #[cfg(unix)]
