@@ -3,19 +3,22 @@
 //! is no route to the internet, so no public name is ever resolved for real. `imapdoctor
 //! alice@example.test` finds the lab's IMAP server through SRV and logs in; an MX at Microsoft
 //! 365 or Google is recognised (the check of that provider's server then fails in the lab, which
-//! is not what is asserted). Needs root; elsewhere each test prints `skipped: <why>` (a failure
+//! is not what is asserted). Without SRV, a Mozilla autoconfig document served over HTTPS from
+//! inside the lab (at `autoconfig.DOMAIN` or the domain's `.well-known` path, a test CA's
+//! certificate, `--ca-file`) names the server. Needs root; elsewhere each test prints `skipped: <why>` (a failure
 //! with IMAPDOCTOR_REQUIRE_NETNS=1).
 
 #![cfg(target_os = "linux")]
 
 mod support;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use imapdoctor::demo::pki::{LeafSpec, TestCa};
 use imapdoctor::demo::server::{Script, Security};
 use serde_json::Value;
-use support::netns::{self, Lab, MAIL_HOST, MAIL_V4, MAIL_V6, Record, Run};
+use support::https_server::{HttpsServer, Reply};
+use support::netns::{self, CTL_V4, Lab, MAIL_HOST, MAIL_V4, MAIL_V6, Record, Run};
 
 const BIN: &str = env!("CARGO_BIN_EXE_imapdoctor");
 const ADDRESS: &str = "alice@example.test";
@@ -26,7 +29,10 @@ const PORT: u16 = 10993;
 /// A lab whose dnsmasq also serves `records`, with mail.test serving IMAP over TLS on [`PORT`]
 /// for [`ADDRESS`], and the CA file that trusts it.
 struct World {
+    // Field order is drop order: the HTTPS server (then its runtime) before the lab.
+    https: Option<(HttpsServer, tokio::runtime::Runtime)>,
     lab: Lab,
+    ca: TestCa,
     ca_file: String,
 }
 
@@ -45,9 +51,39 @@ impl World {
         ];
         lab.serve_imap(&addrs, script).unwrap();
         Some(World {
+            https: None,
             lab,
+            ca,
             ca_file: ca_file.display().to_string(),
         })
+    }
+
+    /// An HTTPS server on port 443 at `addr` in the lab's net namespace, with a certificate of
+    /// the test CA for `names`, answering each request target with `routes`.
+    fn serve_https(
+        &mut self,
+        addr: IpAddr,
+        names: &[&str],
+        routes: impl Fn(&str) -> Reply + Send + Sync + 'static,
+    ) {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = netns::bind_in(self.lab.net(), SocketAddr::new(addr, 443)).unwrap();
+        let leaf = self.ca.issue(&LeafSpec::valid_for(names.iter().copied()));
+        let server = {
+            let _inside = runtime.enter();
+            HttpsServer::serve_on(listener, &leaf, routes)
+        };
+        self.https = Some((server, runtime));
+    }
+
+    /// The request targets the HTTPS server received.
+    fn https_requests(&self) -> Vec<String> {
+        let (server, _) = self.https.as_ref().expect("an HTTPS server");
+        server.requests.lock().unwrap().clone()
     }
 
     /// `imapdoctor --json --no-control --ca-file … ARGS` in the client namespace, with the
@@ -294,5 +330,264 @@ fn the_human_report_shows_each_source_its_answer_and_time() {
             "{line:?} missing:\n{}",
             run.stdout
         );
+    }
+}
+
+/// What `https://autoconfig.example.test/…` is asked for [`ADDRESS`].
+const PROVIDER_PATH: &str = "/mail/config-v1.1.xml?emailaddress=alice%40example.test";
+/// The well-known path on the domain itself.
+const WELL_KNOWN_PATH: &str = "/.well-known/autoconfig/mail/config-v1.1.xml";
+const PROVIDER_URL: &str =
+    "https://autoconfig.example.test/mail/config-v1.1.xml?emailaddress=alice%40example.test";
+const WELL_KNOWN_URL: &str = "https://example.test/.well-known/autoconfig/mail/config-v1.1.xml";
+
+/// An autoconfig document naming the lab's IMAP server (implicit TLS on [`PORT`]) after a POP3
+/// server, which is ignored.
+fn lab_document() -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<clientConfig version="1.1">
+  <emailProvider id="example.test">
+    <domain>example.test</domain>
+    <incomingServer type="pop3">
+      <hostname>pop.%EMAILDOMAIN%</hostname><port>995</port><socketType>SSL</socketType>
+    </incomingServer>
+    <incomingServer type="imap">
+      <hostname>{MAIL_HOST}</hostname><port>{PORT}</port><socketType>SSL</socketType>
+      <username>%EMAILADDRESS%</username><authentication>password-cleartext</authentication>
+    </incomingServer>
+  </emailProvider>
+</clientConfig>
+"#
+    )
+}
+
+/// Serves [`lab_document`] at `path`, 404 elsewhere.
+fn document_at(path: &'static str) -> impl Fn(&str) -> Reply + Send + Sync + 'static {
+    let document = lab_document();
+    move |target| {
+        if target == path {
+            Reply::xml(&document)
+        } else {
+            Reply::not_found()
+        }
+    }
+}
+
+/// The report's target is the lab server, the login and the folders checks passed.
+fn checked_the_lab_server(run: &Run) {
+    let report = run.json.as_ref().unwrap();
+    assert_eq!(report["target"]["input"], ADDRESS);
+    assert_eq!(report["target"]["host"], MAIL_HOST, "{}", run.dump());
+    assert_eq!(report["target"]["port"], PORT);
+    assert_eq!(report["target"]["security"], "tls");
+    assert_eq!(report["target"]["user"], ADDRESS);
+    let checks = report["checks"].as_array().unwrap();
+    let ids: Vec<&str> = checks.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        [
+            "discover",
+            "dns",
+            "tcp",
+            "tls",
+            "capability",
+            "auth",
+            "folders"
+        ]
+    );
+    for check in &checks[1..] {
+        assert_eq!(check["status"], "pass", "{}", run.dump());
+    }
+    assert!(
+        checks[1]["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("mail.test → "),
+        "{}",
+        run.dump()
+    );
+}
+
+#[test]
+fn an_address_finds_the_lab_server_through_autoconfig() {
+    let Some(mut w) = World::start(&[
+        Record::Address("autoconfig.example.test".into(), CTL_V4.into()),
+        mx("example.test", "mx.example.test"),
+    ]) else {
+        return;
+    };
+    w.serve_https(
+        CTL_V4.into(),
+        &["autoconfig.example.test"],
+        document_at(PROVIDER_PATH),
+    );
+    let run = w.run(&["--timeout", "3", ADDRESS]);
+    assert_eq!(run.code, 0, "{}", run.dump());
+    checked_the_lab_server(&run);
+    assert_eq!(run.json.as_ref().unwrap()["verdict"]["code"], "ok");
+    let check = discover(&run);
+    assert_eq!(check["status"], "pass", "{}", run.dump());
+    let details = &check["details"];
+    assert_eq!(details["chosen_from"], "autoconfig");
+    assert_eq!(details["chosen"]["host"], MAIL_HOST);
+    assert_eq!(details["chosen"]["port"], PORT);
+    assert_eq!(details["chosen"]["security"], "tls");
+    assert_eq!(details["disagreeing"], serde_json::json!([]));
+    assert!(
+        details["reason"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("autoconfig document names it ({PROVIDER_URL})")),
+        "{}",
+        run.dump()
+    );
+    assert_eq!(
+        check["summary"],
+        format!("{ADDRESS} → {MAIL_HOST}:{PORT} (implicit TLS), from autoconfig {PROVIDER_URL}")
+    );
+    // Both attempts are recorded: the autoconfig host's document, the domain without a name.
+    let provider = answer(&run, PROVIDER_URL);
+    assert_eq!(provider["source"], "autoconfig");
+    assert_eq!(provider["outcome"], "found");
+    assert_eq!(provider["answer"], "mail.test:10993 (implicit TLS)");
+    assert_eq!(provider["servers"].as_array().unwrap().len(), 1);
+    let well_known = answer(&run, WELL_KNOWN_URL);
+    assert_eq!(well_known["source"], "autoconfig");
+    assert_eq!(well_known["outcome"], "failed", "{}", run.dump());
+    assert!(
+        well_known["answer"]
+            .as_str()
+            .unwrap()
+            .starts_with("could not connect"),
+        "{}",
+        run.dump()
+    );
+    assert_eq!(
+        answer(&run, "_imaps._tcp.example.test SRV")["outcome"],
+        "not_found"
+    );
+    assert_eq!(answer(&run, "example.test MX")["outcome"], "not_found");
+    // The document was fetched for the address, once, over HTTPS from inside the lab.
+    assert_eq!(w.https_requests(), [PROVIDER_PATH]);
+
+    // The same in the human format.
+    let human = w.lab.run(
+        BIN,
+        &[
+            "--no-color",
+            "--no-control",
+            "--ca-file",
+            &w.ca_file,
+            "--timeout",
+            "3",
+            ADDRESS,
+        ],
+        &[("IMAPDOCTOR_PASSWORD", PASSWORD)],
+    );
+    println!("{}", human.stdout);
+    assert_eq!(human.code, 0, "{}", human.dump());
+    let attempt = regex::Regex::new(&format!(
+        r"(?m)^ +· autoconfig {}: found, mail\.test:10993 \(implicit TLS\) \(\d+ ms\)$",
+        regex::escape(PROVIDER_URL)
+    ))
+    .unwrap();
+    assert!(attempt.is_match(&human.stdout), "{}", human.stdout);
+    for line in [
+        "PASS discover",
+        &format!(
+            "alice@example.test → mail.test:10993 (implicit TLS), from autoconfig {PROVIDER_URL}"
+        ),
+        &format!("· autoconfig {WELL_KNOWN_URL}: failed, could not connect"),
+        "PASS auth",
+        "Verdict [OK]",
+    ] {
+        assert!(
+            human.stdout.contains(line),
+            "{line:?} missing:\n{}",
+            human.stdout
+        );
+    }
+}
+
+#[test]
+fn the_well_known_document_of_the_domain_serves_when_there_is_no_autoconfig_host() {
+    let Some(mut w) = World::start(&[Record::Address("example.test".into(), CTL_V4.into())]) else {
+        return;
+    };
+    w.serve_https(
+        CTL_V4.into(),
+        &["example.test"],
+        document_at(WELL_KNOWN_PATH),
+    );
+    let run = w.run(&["--timeout", "3", ADDRESS]);
+    assert_eq!(run.code, 0, "{}", run.dump());
+    checked_the_lab_server(&run);
+    let check = discover(&run);
+    assert_eq!(check["status"], "pass", "{}", run.dump());
+    assert_eq!(check["details"]["chosen_from"], "autoconfig");
+    assert_eq!(check["details"]["chosen"]["host"], MAIL_HOST);
+    assert_eq!(
+        check["summary"],
+        format!("{ADDRESS} → {MAIL_HOST}:{PORT} (implicit TLS), from autoconfig {WELL_KNOWN_URL}")
+    );
+    // autoconfig.example.test does not exist (NXDOMAIN): that attempt failed to connect.
+    let provider = answer(&run, PROVIDER_URL);
+    assert_eq!(provider["outcome"], "failed", "{}", run.dump());
+    assert!(
+        provider["answer"]
+            .as_str()
+            .unwrap()
+            .starts_with("could not connect"),
+        "{}",
+        run.dump()
+    );
+    let well_known = answer(&run, WELL_KNOWN_URL);
+    assert_eq!(well_known["outcome"], "found");
+    assert_eq!(well_known["answer"], "mail.test:10993 (implicit TLS)");
+    assert_eq!(w.https_requests(), [WELL_KNOWN_PATH]);
+}
+
+#[test]
+fn autoconfig_wins_over_an_mx_at_microsoft_365_and_the_disagreement_is_a_warning() {
+    let Some(mut w) = World::start(&[
+        Record::Address("autoconfig.example.test".into(), CTL_V4.into()),
+        mx("example.test", "example-test.mail.protection.outlook.com"),
+    ]) else {
+        return;
+    };
+    w.serve_https(
+        CTL_V4.into(),
+        &["autoconfig.example.test"],
+        document_at(PROVIDER_PATH),
+    );
+    let run = w.run(&["--timeout", "3", ADDRESS]);
+    assert_eq!(run.code, 0, "{}", run.dump());
+    checked_the_lab_server(&run);
+    let report = run.json.as_ref().unwrap();
+    assert_eq!(
+        report["verdict"]["code"],
+        "ok.with_warnings",
+        "{}",
+        run.dump()
+    );
+    let check = discover(&run);
+    assert_eq!(check["status"], "warn", "{}", run.dump());
+    assert_eq!(check["warning"]["code"], "discover.sources_disagree");
+    let details = &check["details"];
+    assert_eq!(details["chosen_from"], "autoconfig");
+    assert_eq!(details["chosen"]["host"], MAIL_HOST);
+    assert_eq!(details["disagreeing"], serde_json::json!(["mx"]));
+    let mx = answer(&run, "example.test MX");
+    assert_eq!(mx["outcome"], "found");
+    assert_eq!(mx["servers"][0]["host"], "outlook.office365.com");
+    assert_eq!(mx["servers"][0]["provider"], "microsoft");
+    let message = check["warning"]["message"].as_str().unwrap();
+    for part in [
+        "the sources disagree: example.test MX says outlook.office365.com:993",
+        "mail.test was chosen because the domain's autoconfig document names it",
+        "autoconfig comes before MX",
+    ] {
+        assert!(message.contains(part), "{part:?} missing: {message}");
     }
 }
