@@ -82,8 +82,8 @@ pub enum SourceOutcome {
     Failed,
     /// No answer before `--timeout` (or `--max-time`).
     Timeout,
-    /// Not asked: another answer made it unnecessary (a preset domain is never looked up in
-    /// DNS), or it is not available in this build.
+    /// Not asked: another answer made it unnecessary (a provider's own domain, or
+    /// `--provider`: the preset answers, and nothing is looked up).
     Skipped,
 }
 
