@@ -406,9 +406,15 @@ mod tests {
             controls: vec![endpoint.clone()],
             allow_plaintext_auth: true,
             verbose: true,
-            discovery: None,
+            discovery: Some(crate::discover::Request {
+                address: "u@example.test".into(),
+                domain: "example.test".into(),
+                goal: crate::discover::Goal::Compare,
+            }),
         };
         let probe = probe_config(&target, &endpoint);
+        // The control endpoint is a server: nothing to discover nor compare with the user's.
+        assert!(probe.discovery.is_none());
         assert_eq!(probe.target.host, "ctl.test");
         assert_eq!(probe.target.security, Security::Tls);
         assert!(probe.credentials.is_none() && probe.user.is_none());
