@@ -157,6 +157,32 @@ mod tests {
     }
 
     #[test]
+    fn only_a_found_answer_with_a_server_is_chosen() {
+        // A source that failed is never taken at its word, whatever servers it carries.
+        let failed = SourceAnswer {
+            outcome: SourceOutcome::Failed,
+            ..answer(
+                Source::Srv,
+                "_imaps._tcp.example.test",
+                Some("srv.example.test"),
+            )
+        };
+        let found_empty = SourceAnswer {
+            servers: Vec::new(),
+            ..answer(
+                Source::Autoconfig,
+                "https://autoconfig.example.test/",
+                Some("x"),
+            )
+        };
+        let mx = answer(Source::Mx, "example.test MX", Some("outlook.office365.com"));
+        let choice = choose(&[failed, found_empty, mx]);
+        let (index, server) = choice.chosen.unwrap();
+        assert_eq!((index, server.host.as_str()), (2, "outlook.office365.com"));
+        assert!(choice.disagreeing.is_empty());
+    }
+
+    #[test]
     fn imaps_comes_before_imap() {
         let answers = vec![
             answer(Source::Srv, "_imaps._tcp.x SRV", Some("tls.x")),
