@@ -197,13 +197,17 @@ pub fn run(mut cli: Cli) -> std::process::ExitCode {
     }
 }
 
-/// The program as itself, with the config file read (if any).
-pub fn main(cli: Cli, file: Option<Loaded>) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+/// The runtime every mode runs on: two worker threads (a check is I/O-bound), timers and I/O.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-    {
+}
+
+/// The program as itself, with the config file read (if any).
+pub fn main(cli: Cli, file: Option<Loaded>) -> ExitCode {
+    let runtime = match runtime() {
         Ok(rt) => rt,
         Err(e) => {
             crate::stderr::say(format_args!("cannot start: {e}"));

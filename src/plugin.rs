@@ -12,19 +12,11 @@ use crate::render::nagios::{self, State};
 
 /// Runs the command line as a plugin.
 pub fn main(cli: Cli, file: Option<Loaded>) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match crate::app::runtime() {
         Ok(rt) => rt,
         Err(e) => return unknown(&format!("cannot start: {e}")),
     };
-    let interrupt = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
+    let interrupt = crate::app::ctrl_c();
     let report = match &cli.command {
         Some(Command::Demo(demo)) if !demo.list => {
             match runtime.block_on(crate::demo::run(demo.fault, cli.output.verbose)) {
