@@ -308,6 +308,8 @@ mod tests {
     fn the_state_rises_with_the_thresholds_crossed() {
         let l = limits("time=5,cert-days=21", "time=10,cert-days=7");
         assert_eq!(state(&report(4_999, Some(21)), &l).0, State::Ok);
+        // At the threshold is inside it (the guidelines' range `5` alerts above 5 only).
+        assert_eq!(state(&report(5_000, Some(22)), &l).0, State::Ok);
         assert_eq!(state(&report(5_001, Some(30)), &l).0, State::Warning);
         assert_eq!(state(&report(1_000, Some(20)), &l).0, State::Warning);
         assert_eq!(state(&report(10_001, Some(30)), &l).0, State::Critical);
