@@ -97,14 +97,20 @@ pub fn render(report: &Report, output: &OutputArgs) -> std::io::Result<()> {
             crate::render::prometheus::Prometheus.render(report, &mut rendered)?
         }
     }
-    let text = String::from_utf8_lossy(&rendered);
-    let text = secret::redact(&text);
+    write_stdout(&String::from_utf8_lossy(&rendered), color)
+}
+
+/// Writes `text` to stdout and flushes it: the one way output reaches stdout (a report, a
+/// repeat's or batch's pieces, a plugin line). It passes [`secret::redact`] first; without
+/// `color`, colour codes are stripped.
+pub fn write_stdout(text: &str, color: bool) -> std::io::Result<()> {
+    let text = secret::redact(text);
     let choice = if color {
         anstream::ColorChoice::Always
     } else {
         anstream::ColorChoice::Never
     };
-    let mut stream = anstream::AutoStream::new(stdout.lock(), choice);
+    let mut stream = anstream::AutoStream::new(std::io::stdout().lock(), choice);
     stream.write_all(text.as_bytes())?;
     stream.flush()
 }

@@ -3,7 +3,6 @@
 //! 1 WARNING, 2 CRITICAL, 3 UNKNOWN), not imapdoctor's own codes. A usage or internal error is
 //! UNKNOWN with the message as the status text (and on stderr, as always).
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use crate::cli::{Cli, Command};
@@ -53,9 +52,7 @@ pub fn unknown(message: &str) -> ExitCode {
 fn unknown_unless_quiet(message: &str, quiet: bool) -> ExitCode {
     if !quiet {
         let line = nagios::unknown_line(message.trim_start_matches("error: "));
-        let line = crate::secret::redact(&line);
-        let mut stdout = std::io::stdout().lock();
-        let _ = writeln!(stdout, "{line}").and_then(|()| stdout.flush());
+        let _ = crate::app::write_stdout(&format!("{line}\n"), false);
     }
     ExitCode::from(State::Unknown as u8)
 }

@@ -13,7 +13,7 @@ pub mod input;
 pub mod summary;
 pub mod table;
 
-use std::io::{self, BufRead, BufReader, IsTerminal, Read, Write};
+use std::io::{self, BufRead, BufReader, IsTerminal, Read};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -355,11 +355,7 @@ impl Sink {
 
     /// Writes `text` to stdout without tearing the progress bar.
     fn above_bar(&self, text: &str) -> io::Result<()> {
-        let write = || {
-            let mut stdout = io::stdout().lock();
-            stdout.write_all(crate::secret::redact(text).as_bytes())?;
-            stdout.flush()
-        };
+        let write = || crate::app::write_stdout(text, false);
         match &self.bar {
             Some(bar) => bar.suspend(write),
             None => write(),
@@ -409,8 +405,5 @@ fn progress_bar(total: Option<u64>) -> ProgressBar {
 fn write_line(value: &impl Serialize) -> io::Result<()> {
     let mut rendered = Vec::new();
     crate::render::json::write_line(value, &mut rendered)?;
-    let text = String::from_utf8_lossy(&rendered);
-    let mut stdout = io::stdout().lock();
-    stdout.write_all(crate::secret::redact(&text).as_bytes())?;
-    stdout.flush()
+    crate::app::write_stdout(&String::from_utf8_lossy(&rendered), false)
 }

@@ -1,8 +1,7 @@
 //! `--repeat` and `--watch` from the command line: runs the repetition, writes each run's line
 //! (human, oneline) or report (json) to stdout as it completes, then the summary, every piece
-//! through [`secret::redact`] as a single report's output is; the exit code is the summary's.
+//! through [`crate::app::write_stdout`] as a single report's output is; the exit code is the summary's.
 
-use std::io::Write;
 use std::ops::ControlFlow;
 
 use super::statistics::{RunRecord, summarize};
@@ -11,7 +10,6 @@ use crate::cli::{Format, OutputArgs};
 use crate::config::Config;
 use crate::exit_code::ExitCode;
 use crate::render::repeat::{JsonStream, run_line, write_summary};
-use crate::secret;
 
 /// Where the output goes: stdout, scrubbed, flushed piece by piece; nothing with `--quiet`; the
 /// first write error ends the output (and the repetition).
@@ -25,12 +23,7 @@ impl Output {
         if self.quiet || self.failed.is_some() {
             return ControlFlow::Continue(());
         }
-        let text = secret::redact(text);
-        let mut stdout = std::io::stdout().lock();
-        match stdout
-            .write_all(text.as_bytes())
-            .and_then(|()| stdout.flush())
-        {
+        match crate::app::write_stdout(text, false) {
             Ok(()) => ControlFlow::Continue(()),
             Err(e) => {
                 self.failed = Some(e);
