@@ -91,6 +91,21 @@ fn is_regular(metadata: &Metadata) -> Result<(), InputError> {
     Err(InputError::NotRegular("something else"))
 }
 
+/// Whether `path` is a pipe (`<(command)` in a shell, or a named pipe): a stream to read as it
+/// comes, as standard input is, never a file to check the size of or read twice.
+pub fn is_pipe(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        false
+    }
+}
+
 /// The first line of `input` (without its line end), reading at most `limit` bytes: `None` when
 /// the input is empty.
 pub fn first_line(input: impl BufRead, limit: u64) -> Result<Option<String>, InputError> {

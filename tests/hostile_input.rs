@@ -154,6 +154,34 @@ fn password_stdin_reads_at_most_4_kib() {
     );
 }
 
+/// A batch read from an endless standard input (`/dev/zero`: one line that never ends) stops at
+/// the batch file's bound with the line refused, in bounded time and memory.
+#[test]
+fn a_batch_from_an_endless_standard_input_ends() {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_imapdoctor"));
+    command
+        .env_clear()
+        .env("IMAPDOCTOR_CONFIG", "")
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .args(["batch", "-", "--no-control", "--max-time", "2"])
+        .stdin(File::open("/dev/zero").unwrap());
+    let sample = run(&mut command);
+    assert_eq!(sample.code, 2, "stderr:\n{}", sample.stderr);
+    assert!(
+        sample.stderr.contains("line 1: longer than 64 KiB"),
+        "{}",
+        sample.stderr
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(sample.stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["summary"]["bad_lines"], 1, "{}", sample.stdout);
+    assert!(
+        sample.wall <= Duration::from_secs(20),
+        "took {} ms",
+        sample.wall.as_millis()
+    );
+}
+
 /// `SSL_CERT_FILE` naming a FIFO (which would block the trust store's load forever): the tls check
 /// fails at once as a local problem naming it, well within `--max-time`.
 #[tokio::test(flavor = "multi_thread")]

@@ -106,6 +106,60 @@ mod live {
         );
         assert!(!ended.stdout.contains("waiting for"), "{}", ended.stdout);
     }
+
+    /// `imapdoctor batch -` with its table on the terminal checks the rows typed on standard input
+    /// (the row count for the progress bar must not read the stream first), and a pipe given as
+    /// the file (`batch <(command)`) is read as a stream too.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_batch_on_a_terminal_checks_rows_from_a_stream() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("rows");
+        let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        let rows = format!("127.0.0.1:{}\n127.0.0.1:{}\n", closed_port(), closed_port());
+        let fifo_shown = fifo.display().to_string();
+        let (typed, piped) = tokio::task::spawn_blocking(move || {
+            let common = ["--no-control", "--max-time", "3"];
+            let env = [("TERM", "xterm-256color")];
+            let typed = {
+                let args: Vec<&str> = ["batch", "-"].iter().chain(&common).copied().collect();
+                let mut terminal = OnTerminal::spawn_with(&args, &env, true, true);
+                // Two rows typed, then the end of input (^D on an empty line).
+                terminal.type_keys(rows.as_bytes());
+                terminal.type_keys(b"\x04");
+                let ended = terminal.ended();
+                (ended.status.code(), terminal.final_screen())
+            };
+            let writer = std::thread::spawn({
+                let fifo = fifo.clone();
+                let rows = rows.clone();
+                move || std::fs::write(fifo, rows).unwrap()
+            });
+            let piped = {
+                let args: Vec<&str> = ["batch", &fifo_shown]
+                    .iter()
+                    .chain(&common)
+                    .copied()
+                    .collect();
+                let mut terminal = OnTerminal::spawn_with(&args, &env, true, true);
+                let ended = terminal.ended();
+                (ended.status.code(), terminal.final_screen())
+            };
+            writer.join().unwrap();
+            (typed, piped)
+        })
+        .await
+        .unwrap();
+        for (how, (code, screen)) in [("typed", typed), ("a pipe", piped)] {
+            assert_eq!(code, Some(11), "{how}: {screen}");
+            assert!(
+                screen.contains("2 checked: 0 passed, 2 failed"),
+                "{how}: {screen}"
+            );
+            assert!(screen.contains("tcp.refused"), "{how}: {screen}");
+        }
+    }
 }
 
 /// The human report of a run against a silent server, with `env`.

@@ -155,17 +155,29 @@ fn write_failed(e: io::Error) -> ExitCode {
 /// The batch file (`-`: stdin), refused unless a regular file within [`MAX_FILE`].
 fn open(path: &Path) -> Result<Box<dyn BufRead + Send>, String> {
     if path == Path::new("-") {
-        return Ok(Box::new(BufReader::new(io::stdin())));
+        return Ok(Box::new(BufReader::new(io::stdin().take(MAX_FILE))));
     }
     let shown = crate::sanitize::terminal_text(&path.display().to_string());
     let refused = |e: &dyn std::fmt::Display| format!("batch file {shown}: {e}");
-    crate::input_file::check_regular(path, MAX_FILE).map_err(|e| refused(&e))?;
+    if !is_stream(path) {
+        crate::input_file::check_regular(path, MAX_FILE).map_err(|e| refused(&e))?;
+    }
     let file = std::fs::File::open(path).map_err(|e| refused(&e))?;
     Ok(Box::new(BufReader::new(file.take(MAX_FILE))))
 }
 
-/// How many rows the file holds (lines neither blank nor comments), for the progress bar.
+/// Standard input or a pipe (`imapdoctor batch <(command)`): read once, as it comes, at most
+/// [`MAX_FILE`] bytes like a file.
+fn is_stream(path: &Path) -> bool {
+    path == Path::new("-") || crate::input_file::is_pipe(path)
+}
+
+/// How many rows the file holds (lines neither blank nor comments), for the progress bar; `None`
+/// for a stream, which can be read only once.
 fn count_rows(path: &Path) -> Option<u64> {
+    if is_stream(path) {
+        return None;
+    }
     let reader = open(path).ok()?;
     let mut rows = 0;
     each_line(reader, |_, line| {
