@@ -128,6 +128,58 @@ async fn ctrl_c_during_a_run_writes_the_human_report_so_far_and_exits_130() {
     assert!(run.stdout.contains("code: interrupted"), "{why}");
 }
 
+/// A batch interrupted while two rows wait for their greetings (`--concurrency 2`, a third row
+/// waiting for its turn): each row under way is written with what it had done (`interrupted`),
+/// the third never starts, and the summary says the batch was cut short; exit 130, promptly.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_during_a_batch_writes_the_rows_under_way_and_the_summary() {
+    let script = Script::healthy(Security::Plain).with_opening(Opening::Silent);
+    let silent = server::spawn(script).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rows.txt");
+    let row = format!("imap://127.0.0.1:{}\n", silent.port());
+    std::fs::write(&file, row.repeat(3)).unwrap();
+    let file = file.display().to_string();
+    let args = [
+        "batch",
+        &file,
+        "--concurrency",
+        "2",
+        "--no-control",
+        "--timeout",
+        "30",
+    ];
+    // Each row opens a second connection after a second of silence (the TLS probe).
+    let run = interrupt_when(&args, || silent.accepted() >= 4).await;
+    let why = run.explain();
+    assert_eq!(run.code, Some(130), "{why}");
+    assert!(run.after_signal < Duration::from_secs(5), "slow: {why}");
+    let lines: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect(&why))
+        .collect();
+    let (summary, reports) = lines.split_last().expect(&why);
+    assert_eq!(reports.len(), 2, "{why}");
+    for line in reports {
+        let report = &line["report"];
+        support::schema::assert_conforms(report);
+        assert_eq!(report["interrupted"], true, "{why}");
+        assert_eq!(report["verdict"]["code"], "interrupted", "{why}");
+        let tcp = report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "tcp");
+        assert_eq!(tcp.expect(&why)["status"], "pass", "{why}");
+    }
+    let summary = &summary["summary"];
+    assert_eq!(summary["interrupted"], true, "{why}");
+    assert_eq!(summary["targets"], 2, "{why}");
+    assert_eq!(summary["exit_code"], 130, "{why}");
+}
+
 /// The target's port is closed, so the control probe is needed; the control endpoint accepts and
 /// never answers the TLS handshake (`--timeout 30`). Ctrl-C must not wait for it.
 #[cfg(unix)]

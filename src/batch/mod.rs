@@ -264,7 +264,9 @@ fn read_rows(
 }
 
 /// Checks every entry, at most `concurrency` at once, handing each result to `sink` as it
-/// finishes. Returns whether Ctrl-C cut the batch short.
+/// finishes. Returns whether Ctrl-C cut the batch short: then no further row starts, and the
+/// checks under way end at once with the report of what they had done (`interrupted`), which the
+/// sink still takes, as a single check writes its report so far.
 async fn check_all(
     mut entries: mpsc::Receiver<Entry>,
     concurrency: usize,
@@ -272,6 +274,7 @@ async fn check_all(
 ) -> io::Result<bool> {
     let (done, mut finished) = mpsc::channel(concurrency);
     let permits = Arc::new(Semaphore::new(concurrency));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
     let spawner = tokio::spawn(async move {
         while let Some(entry) = entries.recv().await {
             match entry {
@@ -285,8 +288,14 @@ async fn check_all(
                         return;
                     };
                     let done = done.clone();
+                    let mut stopped = stopped.clone();
                     tokio::spawn(async move {
-                        let report = crate::engine::check(*config).await;
+                        let interrupt = async move {
+                            if stopped.wait_for(|stop| *stop).await.is_err() {
+                                std::future::pending::<()>().await;
+                            }
+                        };
+                        let report = crate::engine::check_until(*config, interrupt).await;
                         let _ = done.send(Finished::Checked(line, Box::new(report))).await;
                         drop(permit);
                     });
@@ -306,6 +315,12 @@ async fn check_all(
         }
     };
     spawner.abort();
+    if interrupted {
+        let _ = stop.send(true);
+        while let Some(result) = finished.recv().await {
+            sink.take(result)?;
+        }
+    }
     Ok(interrupted)
 }
 
