@@ -172,9 +172,21 @@ fn imap_disabled_for_the_account_is_an_account_fault() {
     // the connection closes. The account's IMAP permission needs changing, not the server.
     // When the pipelined commands reach Courier before it exits, its kernel answers them with a
     // TCP RST that discards the unsent BYE (seen now and then under load): then all imapdoctor
-    // sees is a close after login (`folders.closed`, server). Known limitation, in the note.
+    // sees is a close after login (`folders.closed`, server), which the verdict then calls
+    // likely, with the account's IMAP access as the alternative it names.
     if outcome.verdict("code") == "folders.closed" {
         outcome.assert_fails(15, "folders", "server", "folders.closed");
+        assert_eq!(
+            outcome.verdict("confidence"),
+            "likely",
+            "{}",
+            outcome.explain()
+        );
+        let alternatives = outcome.report()["verdict"]["alternatives"].to_string();
+        assert!(
+            alternatives.contains("IMAP is disabled for the account"),
+            "{alternatives}"
+        );
         return;
     }
     outcome.assert_failed_not_password(

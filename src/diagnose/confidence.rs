@@ -64,6 +64,7 @@ pub const DOUBTS: &[Doubt] = &[
     Doubt { code: "capability.too_long", control: ControlRole::None, alternatives: &[(Fault::Config, "this port may not be an IMAP port")] },
     Doubt { code: "capability.not_imap", control: ControlRole::None, alternatives: &[(Fault::Local, "a captive portal or proxy on this network may answer instead of the server")] },
     Doubt { code: "capability.starttls_unavailable", control: ControlRole::None, alternatives: &[(Fault::Local, "something on the path may remove STARTTLS from the capabilities")] },
+    Doubt { code: "folders.closed", control: ControlRole::None, alternatives: &[(Fault::Account, "servers end the session right after a login when IMAP is disabled for the account or its connection limit is reached, and the BYE saying so can be lost when the connection is reset")] },
     Doubt { code: "capability.starttls_injection", control: ControlRole::None, alternatives: &[(Fault::Local, "something on the path may tamper with the connection")] },
 ];
 

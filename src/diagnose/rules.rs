@@ -86,7 +86,7 @@ pub const RULES: &[Rule] = &[
     Rule { code: "folders.timeout", fault: Fault::Server, summary: "the server hangs after login (no answer to LIST / EXAMINE / STATUS).", hints: &["The mailbox backend may be down or overloaded: retry later, or contact the mail provider."] },
     Rule { code: "folders.too_long", fault: Fault::Server, summary: "the server answers mailbox commands with an endless stream of data.", hints: &["The server is broken: contact the mail provider with the transcript (-v)."] },
     Rule { code: "auth.too_long", fault: Fault::Server, summary: "the server answers the login with an endless stream of data.", hints: &["The server is broken: contact the mail provider with the transcript (-v)."] },
-    Rule { code: "folders.closed", fault: Fault::Server, summary: "the server closed the connection after login.", hints: &["Retry later, or contact the mail provider."] },
+    Rule { code: "folders.closed", fault: Fault::Server, summary: "the server closed the connection after login.", hints: &["Retry later; if it goes on, and for this account only, ask the mail administrator whether IMAP is enabled for the account and how many connections it may have open."] },
 ];
 
 /// The row for a check error code.
