@@ -14,7 +14,7 @@ use crate::settings::Settings;
 #[command(
     mut_args(batch_wording),
     after_help = "Each line of FILE is TARGET [USER], or a JSON object with \"target\" and any of \"user\", \"security\", \"mailbox\", \"password_env\" (the name of an environment variable holding that row's password; default IMAPDOCTOR_PASSWORD). Never a password. Blank lines and # comments are skipped; a bad line is reported with its line number and skipped.\n\n\
-Output: JSON Lines, {\"line\": N, \"report\": {…}} per target as it finishes ({\"line\": N, \"error\": {…}} for a bad line), then {\"summary\": {…}} grouping the failures by check, fault and code and by server. On a terminal (human format): a progress bar and a summary table instead.\n\n\
+Output: JSON Lines, each line a JSON document with \"schema_version\" (see the README's JSON section): {\"line\": N, \"report\": {…}} per target as it finishes ({\"line\": N, \"error\": {…}} for a bad line), then {\"summary\": {…}} grouping the failures by check, fault and code and by server. On a terminal (human format): a progress bar and a summary table instead.\n\n\
 Exit codes: 0 all passed; else the exit code of the most frequent failure (10 dns … 15 folders; ties: the earliest layer); 2 when FILE cannot be read, or bad lines were the only failures; 130 interrupted.\n\n\
 Example:\n  IMAPDOCTOR_PASSWORD=... imapdoctor batch --no-control --concurrency 32 mailboxes.txt > fleet.jsonl"
 )]
