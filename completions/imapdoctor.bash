@@ -53,7 +53,7 @@ _imapdoctor() {
 
     case "${cmd}" in
         imapdoctor)
-            opts="-q -v -h -V --provider --port --security --user --password-stdin --auth --oauth-token-file --oauth --oauth-client-id --oauth-tenant --oauth-authority --mailbox --ca-file --insecure --allow-plaintext-auth --timeout --login-timeout --max-time --resolve --control --no-control --repeat --watch --interval --format --json --quiet --color --no-color --verbose --warning --critical --config --no-config --help --version demo explain batch serve help"
+            opts="-q -v -h -V --provider --port --security --user --password-stdin --auth --oauth-token-file --oauth --oauth-client-id --oauth-tenant --oauth-authority --mailbox --allow-plaintext-auth --ca-file --insecure --timeout --login-timeout --max-time --control --no-control --resolve --repeat --watch --interval --format --json --quiet --color --no-color --verbose --warning --critical --config --no-config --help --version demo explain batch serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -119,11 +119,11 @@ _imapdoctor() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --resolve)
+                --control)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --control)
+                --resolve)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

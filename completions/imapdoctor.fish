@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_imapdoctor_global_optspecs
-    string join \n provider= port= security= user= password-stdin auth= oauth-token-file= oauth= oauth-client-id= oauth-tenant= oauth-authority= mailbox= ca-file= insecure allow-plaintext-auth timeout= login-timeout= max-time= resolve= control= no-control repeat= watch interval= format= json q/quiet color= no-color v/verbose warning= critical= config= no-config h/help V/version
+    string join \n provider= port= security= user= password-stdin auth= oauth-token-file= oauth= oauth-client-id= oauth-tenant= oauth-authority= mailbox= allow-plaintext-auth ca-file= insecure timeout= login-timeout= max-time= control= no-control resolve= repeat= watch interval= format= json q/quiet color= no-color v/verbose warning= critical= config= no-config h/help V/version
 end
 
 function __fish_imapdoctor_needs_command
@@ -45,8 +45,8 @@ complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l ca-file -d 'Extra
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l timeout -d 'Bound on each network step, in seconds [default: 10]' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l login-timeout -d 'Bound on the login, in seconds: servers delay failed logins on purpose (Dovecot up to 15 s, Courier 5 s, Cyrus 3 s) [default: 30]' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l max-time -d 'Hard bound on the whole run (control probe included), in seconds' -r
-complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l resolve -d 'Connect to ADDR (or a comma-separated list, tried Happy Eyeballs style) for HOST:PORT, still verifying the certificate for HOST (as curl\'s --resolve)' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l control -d 'A known-good endpoint to compare with when the target is unreachable (repeatable; default: public providers)' -r
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l resolve -d 'Connect to ADDR (or a comma-separated list, tried Happy Eyeballs style) for HOST:PORT, still verifying the certificate for HOST (as curl\'s --resolve)' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l repeat -d 'Run the check N times, a new connection each time: a line per run, then each check\'s pass rate and latency and the distinct verdicts (to catch intermittent failures)' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l interval -d 'Seconds from one run\'s start to the next\'s, with --repeat or --watch (0: back to back) [default: 5]' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l format -d 'Report format: human (default, unless the config file\'s [defaults] says otherwise), json (one JSON document), markdown (for a ticket), oneline (for a log), nagios (a monitoring plugin) or prometheus (metrics)' -r -f -a "human\t'For a person at a terminal'
@@ -62,8 +62,8 @@ complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l warning -d 'With 
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l critical -d 'With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l config -d 'Read defaults and profiles from this file [default: $IMAPDOCTOR_CONFIG, else imapdoctor.toml in the platform\'s config directory, when it exists]' -r -F
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l password-stdin -d 'Read the password from the first line of standard input (asked without echo when standard input is a terminal)'
-complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l insecure -d 'Do not verify the certificate (the report says so, and TLS is at best a warning)'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l allow-plaintext-auth -d 'Allow credentials over an unencrypted connection (only with --security none)'
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l insecure -d 'Do not verify the certificate (the report says so, and TLS is at best a warning)'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l no-control -d 'Do not probe any control endpoint'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l watch -d 'As --repeat, until Ctrl-C (which prints the summary)'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l json -d 'Write one JSON document to stdout (same as --format json)'

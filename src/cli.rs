@@ -9,6 +9,10 @@ use clap::{ArgGroup, Args, FromArgMatches, Parser, Subcommand, ValueEnum};
 use crate::config::{AuthMechanism, Security};
 use crate::settings::Settings;
 
+pub use self::network::NetworkArgs;
+
+pub mod network;
+
 /// Diagnose IMAP connectivity: DNS → TCP → TLS → greeting → login → folders, with a verdict on
 /// which side owns the problem (this computer, the server, the account or the settings).
 #[derive(Debug, Parser)]
@@ -208,41 +212,17 @@ pub struct CheckArgs {
     #[arg(long, value_name = "NAME")]
     pub mailbox: Option<String>,
 
-    /// Extra trust anchors (PEM), added to the operating system's trust store.
-    #[arg(long, value_name = "PATH")]
-    pub ca_file: Option<PathBuf>,
-
-    /// Do not verify the certificate (the report says so, and TLS is at best a warning).
-    #[arg(long)]
-    pub insecure: bool,
-
     /// Allow credentials over an unencrypted connection (only with --security none).
     #[arg(long, requires = "security")]
     pub allow_plaintext_auth: bool,
 
-    /// Bound on each network step, in seconds [default: 10].
-    #[arg(long, value_name = "SECS")]
-    pub timeout: Option<f64>,
-
-    /// Bound on the login, in seconds: servers delay failed logins on purpose (Dovecot up to 15 s, Courier 5 s, Cyrus 3 s) [default: 30].
-    #[arg(long, value_name = "SECS")]
-    pub login_timeout: Option<f64>,
-
-    /// Hard bound on the whole run (control probe included), in seconds.
-    #[arg(long, value_name = "SECS")]
-    pub max_time: Option<f64>,
+    /// Trust, time bounds and the control probe.
+    #[command(flatten)]
+    pub network: NetworkArgs,
 
     /// Connect to ADDR (or a comma-separated list, tried Happy Eyeballs style) for HOST:PORT, still verifying the certificate for HOST (as curl's --resolve).
     #[arg(long, value_name = "HOST:PORT:ADDR")]
     pub resolve: Vec<String>,
-
-    /// A known-good endpoint to compare with when the target is unreachable (repeatable; default: public providers).
-    #[arg(long, value_name = "HOST[:PORT]", conflicts_with = "no_control")]
-    pub control: Vec<String>,
-
-    /// Do not probe any control endpoint.
-    #[arg(long)]
-    pub no_control: bool,
 
     /// Run the check N times, a new connection each time: a line per run, then each check's pass rate and latency and the distinct verdicts (to catch intermittent failures).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
@@ -378,6 +358,7 @@ impl CheckArgs {
     pub fn settings(&self) -> Settings {
         let flag = |on: bool| on.then_some(true);
         let list = |l: &[String]| (!l.is_empty()).then(|| l.to_vec());
+        let network = self.network.settings();
         Settings {
             target: self.target.clone(),
             provider: self.provider.clone(),
@@ -386,18 +367,14 @@ impl CheckArgs {
             user: self.user.clone(),
             auth: self.auth,
             mailbox: self.mailbox.clone(),
-            ca_file: self.ca_file.clone(),
-            insecure: flag(self.insecure),
+            ca_file: network.ca_file,
+            insecure: network.insecure,
             allow_plaintext_auth: flag(self.allow_plaintext_auth),
-            timeout: self.timeout,
-            login_timeout: self.login_timeout,
-            max_time: self.max_time,
+            timeout: network.timeout,
+            login_timeout: network.login_timeout,
+            max_time: network.max_time,
             resolve: list(&self.resolve),
-            control: if self.no_control {
-                Some(Vec::new())
-            } else {
-                list(&self.control)
-            },
+            control: network.control,
             password_env: None,
             password_file: None,
             token_env: None,

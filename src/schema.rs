@@ -1,50 +1,73 @@
-//! The JSON Schema of what `--json` writes, generated from the report types (`schemars`): one
-//! file, `schema/report.schema.json`, whose `oneOf` is either a [`Report`], a
-//! [`RepeatDocument`] (`--repeat`, `--watch`) or, when the command line was wrong, an
-//! [`ErrorDocument`]. A reader validates stdout against one schema whatever
-//! happened; the shapes cannot be confused (a report has `checks`, a repetition `runs`, an error document `error`,
-//! and neither allows fields it does not list).
+//! The JSON Schema of every JSON document imapdoctor writes, generated from the report types
+//! (`schemars`): one file, `schema/report.schema.json`, whose `oneOf` is a [`Report`]
+//! (`--json`), a [`RepeatDocument`] (`--repeat`, `--watch`), an [`ErrorDocument`] (the command
+//! line was wrong), or one line of `imapdoctor batch`'s JSON Lines: a [`ReportLine`], an
+//! [`ErrorLine`] or the [`SummaryLine`]. A reader validates stdout (or each batch line) against
+//! one schema whatever happened; the shapes cannot be confused (a report has `checks`, a
+//! repetition `runs`, an error document `error` without `line`, a batch line `line` with
+//! `report` or `error`, the batch's last line `summary` without `runs`), every one carries
+//! `schema_version`, and none allows fields it does not list.
 
 use schemars::Schema;
 use schemars::generate::SchemaSettings;
 use schemars::transform::{Transform, transform_subschemas};
 use serde_json::{Value, json};
 
+use crate::batch::lines::{ErrorLine, ReportLine, SummaryLine};
 use crate::report::repeat::RepeatDocument;
 use crate::report::{ErrorDocument, Report, SCHEMA_VERSION};
 
 /// Where the generated schema is checked in, relative to the repository root.
 pub const PATH: &str = "schema/report.schema.json";
 
-/// The schema of a `--json` document, as pretty-printed JSON ending in a newline.
+/// The schema of every JSON document, as pretty-printed JSON ending in a newline.
 pub fn render() -> String {
     let mut text = serde_json::to_string_pretty(&document()).expect("a schema serializes");
     text.push('\n');
     text
 }
 
-/// The schema of a `--json` document: a report, a repetition or the usage-error document.
+/// The documents the schema covers, by the name of their definition.
+const DOCUMENTS: [&str; 6] = [
+    "Report",
+    "ErrorDocument",
+    "RepeatDocument",
+    "ReportLine",
+    "ErrorLine",
+    "SummaryLine",
+];
+
+/// The schema of every JSON document: a report, a repetition, the usage-error document, or a
+/// line of a batch.
 pub fn document() -> Value {
     let mut generator = SchemaSettings::draft2020_12()
         .for_serialize()
         .with_transform(ClosedObjects)
         .into_generator();
-    let report = generator.subschema_for::<Report>();
-    let error = generator.subschema_for::<ErrorDocument>();
-    let repeat = generator.subschema_for::<RepeatDocument>();
+    let one_of = [
+        generator.subschema_for::<Report>(),
+        generator.subschema_for::<ErrorDocument>(),
+        generator.subschema_for::<RepeatDocument>(),
+        generator.subschema_for::<ReportLine>(),
+        generator.subschema_for::<ErrorLine>(),
+        generator.subschema_for::<SummaryLine>(),
+    ];
     let mut definitions = generator.take_definitions(true);
-    for name in ["Report", "ErrorDocument", "RepeatDocument"] {
+    for name in DOCUMENTS {
         definitions[name]["properties"]["schema_version"]["const"] = json!(SCHEMA_VERSION);
     }
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "imapdoctor --json output",
+        "title": "imapdoctor JSON output",
         "description": format!(
-            "What `imapdoctor --json` writes to stdout: a report, the runs and summary of \
-             `--repeat` or `--watch`, or an error document when the command line was wrong. Layout version {SCHEMA_VERSION}: fields are only added \
-             within a version; renaming or removing one bumps `schema_version`."
+            "What imapdoctor writes as JSON: with `--json` (or `--format json`) one document on \
+             stdout, a report, the runs and summary of `--repeat` or `--watch`, or an error \
+             document when the command line was wrong; with `imapdoctor batch`, JSON Lines, each \
+             line a document: `line` and `report` per target, `line` and `error` per bad line, \
+             then `summary`. Layout version {SCHEMA_VERSION}: fields are only added within a \
+             version; renaming or removing one bumps `schema_version`."
         ),
-        "oneOf": [report, error, repeat],
+        "oneOf": one_of,
         "$defs": definitions,
     })
 }

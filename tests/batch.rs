@@ -73,15 +73,12 @@ async fn batch(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Batch {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect();
+    // Every line is a document of the schema: a report line, an error line or the summary.
+    lines.iter().for_each(support::schema::assert_conforms);
     let summary = lines
         .pop()
         .and_then(|last| last.get("summary").cloned())
         .unwrap_or_else(|| panic!("no summary line last:\n{stdout}"));
-    for line in &lines {
-        if let Some(report) = line.get("report") {
-            support::schema::assert_conforms(report);
-        }
-    }
     Batch {
         code: output.status.code().unwrap_or(-1),
         stdout,
@@ -314,5 +311,6 @@ async fn an_unreadable_batch_file_is_a_usage_error() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("not a regular file"), "{stderr}");
     let document: Value = serde_json::from_slice(&output.stdout).unwrap();
+    support::schema::assert_conforms(&document);
     assert_eq!(document["error"]["code"], "usage");
 }

@@ -323,8 +323,9 @@ fn measure(port: u16, scenario: &Scenario) -> Outcome {
     }
     command.arg(format!("127.0.0.1:{port}"));
     let mut sample = measured::measure(&mut command, false).expect("run imapdoctor");
-    let report: Option<Report> =
-        serde_json::from_reader(std::io::BufReader::new(stdout.reopen().unwrap())).ok();
+    let written = std::fs::read_to_string(stdout.path()).unwrap_or_default();
+    let report: Option<Report> = support::schema::conforming_document(&written)
+        .and_then(|document| serde_json::from_value(document).ok());
     sample.stderr = std::fs::read_to_string(stderr.path()).unwrap_or_default();
     let (verdict, notes) = match report {
         Some(r) => (

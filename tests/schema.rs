@@ -64,6 +64,65 @@ fn broken_documents_fail_validation() {
     }
 }
 
+/// A bad line's line of `imapdoctor batch`.
+fn batch_error_line() -> Value {
+    json!({"schema_version": 1, "line": 3, "error": {"code": "usage", "message": "a password in the file"}})
+}
+
+/// The last line of `imapdoctor batch`.
+fn batch_summary_line() -> Value {
+    json!({"schema_version": 1, "summary": {
+        "targets": 1, "passed": 0, "failed": 1, "bad_lines": 1, "interrupted": false,
+        "failures": [{"check": "tcp", "fault": "server", "code": "tcp.refused", "count": 1,
+            "servers": {"127.0.0.1:9": 1}, "lines": [2],
+            "reading": "1 of 1 fails at tcp with tcp.refused on 127.0.0.1:9: server side"}],
+        "servers": [{"server": "127.0.0.1:9", "targets": 1, "failed": 1}],
+        "reading": ["1 of 1 fails at tcp with tcp.refused on 127.0.0.1:9: server side"],
+        "exit_code": 11}})
+}
+
+#[test]
+fn batch_lines_conform() {
+    for line in [batch_error_line(), batch_summary_line()] {
+        assert_eq!(violations(&line), Vec::<String>::new(), "{line}");
+    }
+}
+
+#[test]
+fn broken_batch_lines_fail_validation() {
+    let mut unversioned = batch_error_line();
+    unversioned
+        .as_object_mut()
+        .unwrap()
+        .remove("schema_version");
+    let mut two_shapes = batch_error_line();
+    two_shapes["report"] = json!({});
+    let mut summary_with_runs = batch_summary_line();
+    summary_with_runs["runs"] = json!([]);
+    let mut unknown_group_field = batch_summary_line();
+    unknown_group_field["summary"]["failures"][0]["hint"] = json!("retry");
+    let mut missing_servers = batch_summary_line();
+    missing_servers["summary"]
+        .as_object_mut()
+        .unwrap()
+        .remove("servers");
+    let broken_report_line =
+        json!({"schema_version": 1, "line": 1, "report": {"schema_version": 1, "verdict": {}}});
+    for broken in [
+        unversioned,
+        two_shapes,
+        summary_with_runs,
+        unknown_group_field,
+        missing_servers,
+        broken_report_line,
+    ] {
+        assert!(
+            !violations(&broken).is_empty(),
+            "{broken} passed validation"
+        );
+    }
+}
+
 /// Every field name the schema knows, at any depth.
 fn field_names(schema: &Value, names: &mut std::collections::BTreeSet<String>) {
     match schema {

@@ -10,6 +10,7 @@
 
 pub mod args;
 pub mod input;
+pub mod lines;
 pub mod summary;
 pub mod table;
 
@@ -22,11 +23,12 @@ use serde::Serialize;
 use tokio::sync::{Semaphore, mpsc};
 
 use self::args::BatchArgs;
+use self::lines::{ErrorLine, ReportLine, SummaryLine};
 use self::summary::{Outcome, Summary, Tally};
 use crate::cli::{Format, OutputArgs};
 use crate::config::Config;
 use crate::exit_code::ExitCode;
-use crate::report::{Report, RunError};
+use crate::report::Report;
 use crate::settings::{Asking, Settings};
 
 /// Largest batch file read (a million rows of over a hundred bytes each).
@@ -46,31 +48,6 @@ enum Finished {
     Checked(u64, Box<Report>),
     /// The line was skipped.
     Bad(u64, String),
-}
-
-/// A target's JSON line.
-#[derive(Serialize)]
-struct ReportLine<'a> {
-    /// The row's line number in the batch file.
-    line: u64,
-    /// Its report, as `--json` writes it.
-    report: &'a Report,
-}
-
-/// A bad line's JSON line.
-#[derive(Serialize)]
-struct ErrorLine {
-    /// The line number in the batch file.
-    line: u64,
-    /// `usage`, and why the line was skipped.
-    error: RunError,
-}
-
-/// The last JSON line.
-#[derive(Serialize)]
-struct SummaryLine<'a> {
-    /// The fleet view.
-    summary: &'a Summary,
 }
 
 /// How the batch is shown.
@@ -349,10 +326,7 @@ impl Sink {
                 let failed = outcome.failure.is_some();
                 self.tally.add(outcome);
                 match self.view {
-                    View::Lines => write_line(&ReportLine {
-                        line,
-                        report: &report,
-                    }),
+                    View::Lines => write_line(&ReportLine::new(line, &report)),
                     View::Table if failed => self.above_bar(&table::failure_line(line, &report)),
                     _ => Ok(()),
                 }?;
@@ -366,11 +340,7 @@ impl Sink {
                     None => crate::stderr::say(&said),
                 }
                 if self.view == View::Lines {
-                    let error = RunError {
-                        code: "usage",
-                        message,
-                    };
-                    write_line(&ErrorLine { line, error })?;
+                    write_line(&ErrorLine::new(line, message))?;
                 }
             }
         }
@@ -396,7 +366,7 @@ impl Sink {
             bar.finish_and_clear();
         }
         match self.view {
-            View::Lines => write_line(&SummaryLine { summary: &summary })?,
+            View::Lines => write_line(&SummaryLine::new(&summary))?,
             View::Table => {
                 let mut text = Vec::new();
                 table::write(&summary, &mut text)?;

@@ -108,7 +108,7 @@ struct GroupCount {
     servers: BTreeMap<String, u64>,
 }
 
-/// The batch's summary: the last JSON line, `{"summary": …}`.
+/// The batch's summary: the `summary` of the last JSON line.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Summary {
     /// Rows checked (bad lines not included).
