@@ -160,11 +160,13 @@ async fn ctrl_c_during_a_batch_writes_the_rows_under_way_and_the_summary() {
         .lines()
         .map(|l| serde_json::from_str(l).expect(&why))
         .collect();
+    for line in &lines {
+        support::schema::assert_conforms(line);
+    }
     let (summary, reports) = lines.split_last().expect(&why);
     assert_eq!(reports.len(), 2, "{why}");
     for line in reports {
         let report = &line["report"];
-        support::schema::assert_conforms(report);
         assert_eq!(report["interrupted"], true, "{why}");
         assert_eq!(report["verdict"]["code"], "interrupted", "{why}");
         let tcp = report["checks"]
