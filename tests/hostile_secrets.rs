@@ -2,8 +2,9 @@
 //! literal), the base64 PLAIN / XOAUTH2 / OAUTHBEARER initial responses and the bearer token, in
 //! every response kind (tagged NO, BAD, untagged BYE, OK, NO, BAD, a response code, a SASL
 //! challenge, LIST and STATUS data, the greeting, an endless line, a plaintext answer on a TLS
-//! port). Every output path (human and JSON, transcript included, stdout and stderr) must carry
-//! no form of any of them, and each scenario shows that the echo did arrive and was redacted.
+//! port). Every output path (human, JSON, markdown, oneline, nagios, `--repeat` human and JSON,
+//! transcript included, stdout and stderr; `batch`'s JSON Lines and table) must carry no form of
+//! any of them, and each scenario shows that the echo did arrive and was redacted.
 
 mod support;
 
@@ -45,10 +46,26 @@ fn forms(password: &str, port: u16) -> Vec<String> {
 
 struct Outcome {
     json: Value,
+    /// The `--repeat` document: `runs` holds each run's report.
+    repeated: Value,
     human: String,
+    markdown: String,
 }
 
-/// Runs the check twice (`--json -v`, human `-v`) and asserts that no form of any secret reached
+/// Every output format a check of one server can take: JSON and human (both `-v`, so with the
+/// transcript) first, then markdown (`-v`), oneline, nagios, and two back-to-back runs
+/// (`--repeat`, `-v`) as JSON and human.
+const FORMATS: &[&[&str]] = &[
+    &["--json", "-v"],
+    &["-v"],
+    &["--format", "markdown", "-v"],
+    &["--format", "oneline"],
+    &["--format", "nagios"],
+    &["--repeat", "2", "--interval", "0", "--json", "-v"],
+    &["--repeat", "2", "--interval", "0", "-v"],
+];
+
+/// Runs the check in every one of [`FORMATS`] and asserts that no form of any secret reached
 /// stdout or stderr and that nothing panicked.
 async fn check(port: u16, scheme: &str, password: &str, extra: &[&str]) -> Outcome {
     let target = format!("{scheme}://127.0.0.1:{port}");
@@ -71,12 +88,13 @@ async fn check(port: u16, scheme: &str, password: &str, extra: &[&str]) -> Outco
         env = vec![("IMAPDOCTOR_OAUTH_TOKEN", TOKEN)];
     }
     let mut outputs = Vec::new();
-    for format in [&["--json", "-v"][..], &["-v"][..]] {
+    for format in FORMATS {
         let mut args = base.clone();
         args.extend_from_slice(format);
         args.push(&target);
         let run = run(&args, &env).await;
         assert_ne!(run.code, 101, "panicked: {}", run.stderr);
+        assert!(!run.stdout.trim().is_empty(), "no output: {}", run.stderr);
         for form in forms(password, port) {
             for (name, text) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
                 assert!(
@@ -87,27 +105,46 @@ async fn check(port: u16, scheme: &str, password: &str, extra: &[&str]) -> Outco
         }
         outputs.push(run);
     }
-    let json = outputs[0].json.clone().expect("a JSON document");
-    every_string(&json, &mut |s| {
-        for form in forms(password, port) {
-            assert!(!s.contains(&form), "{form:?} in a JSON string: {s}");
-        }
-    });
+    for document in outputs.iter().filter_map(|o| o.json.as_ref()) {
+        every_string(document, &mut |s| {
+            for form in forms(password, port) {
+                assert!(!s.contains(&form), "{form:?} in a JSON string: {s}");
+            }
+        });
+    }
+    let mut outputs = outputs.into_iter();
+    let json = outputs.next().unwrap().json.expect("a JSON document");
+    let human = outputs.next().unwrap().stdout;
+    let markdown = outputs.next().unwrap().stdout;
+    let repeated = outputs
+        .nth(2)
+        .unwrap()
+        .json
+        .expect("a --repeat JSON document");
     Outcome {
         json,
-        human: outputs.remove(1).stdout,
+        repeated,
+        human,
+        markdown,
     }
 }
 
 impl Outcome {
-    /// The echo arrived and was redacted where it says: `pointer` holds `***`.
+    /// The echo arrived and was redacted where it says: `pointer` holds `***`, in the report and
+    /// in each `--repeat` run's.
     fn redacted_at(&self, pointer: &str) -> &Self {
-        let field = self.json.pointer(pointer).unwrap_or(&Value::Null);
-        let text = field
-            .as_str()
-            .map(str::to_string)
-            .unwrap_or(field.to_string());
-        assert!(text.contains("***"), "{pointer} = {text}\n{:#}", self.json);
+        for (document, pointer) in [
+            (&self.json, pointer.to_string()),
+            (&self.repeated, format!("/runs/0{pointer}")),
+            (&self.repeated, format!("/runs/1{pointer}")),
+        ] {
+            let field = document.pointer(&pointer).unwrap_or(&Value::Null);
+            let text = field
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or(field.to_string());
+            assert!(text.contains("***"), "{pointer} = {text}\n{document:#}");
+        }
         self
     }
 
@@ -121,6 +158,7 @@ impl Outcome {
             "{lines:#?}"
         );
         assert!(self.human.contains("***"), "{}", self.human);
+        assert!(self.markdown.contains("***"), "{}", self.markdown);
         self
     }
 }
