@@ -427,3 +427,138 @@ async fn echo_inside_tls() {
     out.redacted_at("/checks/5/details/text")
         .redacted_in_transcript();
 }
+
+/// The password `batch` rows read from their own variable (`password_env`).
+const ROW_PW: &str = "Row\"Canary\\Pw-2b7d41";
+
+/// A password someone wrote into the batch file itself, read from no variable.
+const FILE_PW: &str = "File-Canary-Pw-90c3aa";
+
+/// A TLS server that echoes every login back in an untagged OK and in its tagged NO, and the
+/// batch file for it: two bad rows that carry a password as a third word (the default one, and
+/// one no variable holds), a row with the default password and a row whose `password_env` names
+/// `SOME_VAR`.
+async fn batch_fleet(ca: &TestCa) -> (hostile::Hostile, tempfile::NamedTempFile) {
+    let responder: Responder = Arc::new(|c: &Command| match c.name.as_str() {
+        "LOGIN" | "AUTHENTICATE" => Reply::lines([
+            format!("* OK [ALERT] you said {}", c.text()),
+            format!("{} NO [AUTHENTICATIONFAILED] {}", c.tag, c.text()),
+        ]),
+        _ => Reply::lines([format!("{} OK done", c.tag)]),
+    });
+    let server = hostile::spawn(&greeting(), Some(leaf(ca).server_config()), responder).await;
+    let target = format!("imaps://127.0.0.1:{}", server.port);
+    let rows = [
+        format!("{target} {USER} {QUOTED_PW}"),
+        format!("{target} {USER} {FILE_PW}"),
+        format!("{target} {USER}"),
+        format!(r#"{{"target": "{target}", "user": "{USER}", "password_env": "SOME_VAR"}}"#),
+    ];
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), rows.join("\n")).unwrap();
+    (server, file)
+}
+
+/// Asserts that no form of any batch password (nor of the token) is in `text`.
+fn no_batch_secret(what: &str, text: &str, port: u16) {
+    let all = [
+        forms(QUOTED_PW, port),
+        forms(ROW_PW, port),
+        vec![FILE_PW.into()],
+    ];
+    for form in all.concat() {
+        assert!(!text.contains(&form), "{form:?} in {what}:\n{text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn batch_rows_echoed_in_json_lines() {
+    let ca = TestCa::new("t");
+    let (server, file) = batch_fleet(&ca).await;
+    let ca_file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(ca_file.path(), &ca.cert_pem).unwrap();
+    let (ca_path, path) = (ca_file.path().display(), file.path().display());
+    let (ca_path, path) = (ca_path.to_string(), path.to_string());
+    let args = [
+        "batch",
+        "--no-control",
+        "--timeout",
+        "3",
+        "--max-time",
+        "10",
+        "--ca-file",
+        &ca_path,
+        &path,
+    ];
+    let env = [("IMAPDOCTOR_PASSWORD", QUOTED_PW), ("SOME_VAR", ROW_PW)];
+    let run = run(&args, &env).await;
+    assert_ne!(run.code, 101, "panicked: {}", run.stderr);
+    no_batch_secret("stdout", &run.stdout, server.port);
+    no_batch_secret("stderr", &run.stderr, server.port);
+    let lines: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    for line in &lines {
+        every_string(line, &mut |s| {
+            no_batch_secret("a JSON string", s, server.port);
+        });
+    }
+    // Both rows' echoes arrived and were redacted.
+    for row in [3, 4] {
+        let report = &lines
+            .iter()
+            .find(|l| l["line"] == row && l.get("report").is_some())
+            .unwrap_or_else(|| panic!("no report for line {row}:\n{}", run.stdout))["report"];
+        assert_eq!(report["verdict"]["code"], "auth.rejected", "{report:#}");
+        let text = report["checks"][5]["details"]["text"].as_str().unwrap();
+        assert!(text.contains("***"), "line {row}: {text}");
+    }
+    for line in ["line 1: ", "line 2: "] {
+        assert!(run.stderr.contains(line), "{}", run.stderr);
+    }
+    assert!(
+        lines.last().unwrap().get("summary").is_some(),
+        "{}",
+        run.stdout
+    );
+}
+
+/// On a terminal, `batch` draws a progress bar and writes each failing row's line and the summary
+/// table: no secret there either (nor on stderr, the bad row's message).
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn batch_rows_echoed_in_the_table_on_a_terminal() {
+    let ca = TestCa::new("t");
+    let (server, file) = batch_fleet(&ca).await;
+    let ca_file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(ca_file.path(), &ca.cert_pem).unwrap();
+    let (ca_path, path) = (ca_file.path().display(), file.path().display());
+    let (ca_path, path) = (ca_path.to_string(), path.to_string());
+    let args = [
+        "batch",
+        "--no-control",
+        "--timeout",
+        "3",
+        "--max-time",
+        "10",
+        "--ca-file",
+        &ca_path,
+        &path,
+    ];
+    let env = [("IMAPDOCTOR_PASSWORD", QUOTED_PW), ("SOME_VAR", ROW_PW)];
+    let (screen, ended) = tokio::task::block_in_place(|| {
+        let mut terminal = support::pty::OnTerminal::spawn_with(&args, &env, true, false);
+        let ended = terminal.ended();
+        (terminal.final_screen(), ended)
+    });
+    assert_eq!(ended.status.code(), Some(14), "{screen}\n{}", ended.stderr);
+    no_batch_secret("the terminal", &screen, server.port);
+    no_batch_secret("stderr", &ended.stderr, server.port);
+    assert!(screen.contains("2 checked"), "the table: {screen}");
+    assert!(screen.contains("line 4: FAIL auth.rejected"), "{screen}");
+    for line in ["line 1: ", "line 2: "] {
+        assert!(ended.stderr.contains(line), "{}", ended.stderr);
+    }
+}
