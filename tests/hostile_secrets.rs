@@ -2,9 +2,10 @@
 //! literal), the base64 PLAIN / XOAUTH2 / OAUTHBEARER initial responses and the bearer token, in
 //! every response kind (tagged NO, BAD, untagged BYE, OK, NO, BAD, a response code, a SASL
 //! challenge, LIST and STATUS data, the greeting, an endless line, a plaintext answer on a TLS
-//! port). Every output path (human, JSON, markdown, oneline, nagios, `--repeat` human and JSON,
-//! transcript included, stdout and stderr; `batch`'s JSON Lines and table) must carry no form of
-//! any of them, and each scenario shows that the echo did arrive and was redacted.
+//! port). Every output path (human, JSON, markdown, oneline, nagios, prometheus, `--repeat` human
+//! and JSON, transcript included, stdout and stderr; `batch`'s JSON Lines, stderr and table;
+//! `serve`'s `/probe`, `/metrics` and stderr) must carry no form of any of them, and each scenario
+//! shows that the echo did arrive and was redacted.
 
 mod support;
 
@@ -13,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::Value;
+use support::exporter::Exporter;
 use support::hostile::{self, CAPS, Command, Reply, Responder, Then, every_string};
 use support::scripted::{TestCa, leaf, run};
 
@@ -53,7 +55,7 @@ struct Outcome {
 }
 
 /// Every output format a check of one server can take: JSON and human (both `-v`, so with the
-/// transcript) first, then markdown (`-v`), oneline, nagios, and two back-to-back runs
+/// transcript) first, then markdown (`-v`), oneline, nagios, prometheus, and two back-to-back runs
 /// (`--repeat`, `-v`) as JSON and human.
 const FORMATS: &[&[&str]] = &[
     &["--json", "-v"],
@@ -61,6 +63,7 @@ const FORMATS: &[&[&str]] = &[
     &["--format", "markdown", "-v"],
     &["--format", "oneline"],
     &["--format", "nagios"],
+    &["--format", "prometheus"],
     &["--repeat", "2", "--interval", "0", "--json", "-v"],
     &["--repeat", "2", "--interval", "0", "-v"],
 ];
@@ -73,6 +76,8 @@ async fn check(port: u16, scheme: &str, password: &str, extra: &[&str]) -> Outco
         "--no-control",
         "--timeout",
         "3",
+        "--max-time",
+        "10",
         "--user",
         USER,
         "--security",
@@ -117,7 +122,7 @@ async fn check(port: u16, scheme: &str, password: &str, extra: &[&str]) -> Outco
     let human = outputs.next().unwrap().stdout;
     let markdown = outputs.next().unwrap().stdout;
     let repeated = outputs
-        .nth(2)
+        .nth(3)
         .unwrap()
         .json
         .expect("a --repeat JSON document");
@@ -561,4 +566,49 @@ async fn batch_rows_echoed_in_the_table_on_a_terminal() {
     for line in ["line 1: ", "line 2: "] {
         assert!(ended.stderr.contains(line), "{}", ended.stderr);
     }
+}
+
+/// `imapdoctor serve`: a module whose `password_env` names the variable holding the password; a
+/// probe against the echoing server, then `/metrics`. Neither answer nor the exporter's stderr
+/// carries any form of it, and the probe did log in and fail.
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_probe_echoed() {
+    let ca = TestCa::new("t");
+    let responder: Responder = Arc::new(|c: &Command| match c.name.as_str() {
+        "LOGIN" | "AUTHENTICATE" => Reply::lines([
+            format!("* OK [ALERT] you said {}", c.text()),
+            format!("* BAD {QUOTED_PW}"),
+            format!("{} NO [AUTHENTICATIONFAILED] {}", c.tag, c.text()),
+        ]),
+        _ => Reply::lines([format!("{} OK done", c.tag)]),
+    });
+    let server = hostile::spawn(&greeting(), Some(leaf(&ca).server_config()), responder).await;
+    let ca_file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(ca_file.path(), &ca.cert_pem).unwrap();
+    let config = format!(
+        "[modules.m]\nuser = \"{USER}\"\npassword_env = \"SOME_VAR\"\nca_file = {:?}\ntimeout = 3\nmax_time = 10\n",
+        ca_file.path().display()
+    );
+    let target = format!("imaps://127.0.0.1:{}", server.port);
+    let (probe, metrics, stderr) = tokio::task::block_in_place(|| {
+        let mut exporter = Exporter::start_with(&config, &[("SOME_VAR", QUOTED_PW)]);
+        let probe = exporter.get(&format!("/probe?target={target}&module=m"), &[]);
+        let metrics = exporter.get("/metrics", &[]);
+        (probe, metrics, exporter.stop())
+    });
+    for (what, text) in [
+        ("/probe", &probe.1),
+        ("/metrics", &metrics.1),
+        ("stderr", &stderr),
+    ] {
+        for form in forms(QUOTED_PW, server.port) {
+            assert!(!text.contains(&form), "{form:?} in {what}:\n{text}");
+        }
+    }
+    assert_eq!((probe.0, metrics.0), (200, 200), "{probe:?}\n{metrics:?}");
+    assert!(
+        probe.1.contains("code=\"auth.rejected\""),
+        "the login was refused: {}",
+        probe.1
+    );
 }

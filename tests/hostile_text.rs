@@ -69,6 +69,8 @@ async fn check(port: u16) -> Value {
         "--no-control",
         "--timeout",
         "3",
+        "--max-time",
+        "10",
         "--security",
         "none",
         "--allow-plaintext-auth",
