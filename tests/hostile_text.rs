@@ -2,8 +2,10 @@
 //! isolates, tag characters, line and paragraph separators, the Arabic letter mark, a soft hyphen,
 //! deprecated format characters and zero-width characters into every field it controls (greeting
 //! and its response code, capabilities, login reply code and text, LIST names, STATUS item names,
-//! EXAMINE reply, BYE). None of them may reach stdout raw, human or JSON, in any string or key;
-//! each must show escaped.
+//! EXAMINE reply, BYE, the CA's name). None of them may reach any output raw (human, JSON,
+//! markdown, oneline, nagios, prometheus, `--repeat` human and JSON; `batch`'s JSON Lines, summary
+//! and stderr; `serve`'s `/probe`, `/metrics` and stderr), in any string or key; where server text
+//! shows, it shows escaped.
 
 mod support;
 
@@ -61,8 +63,32 @@ fn assert_clean(what: &str, text: &str) {
     }
 }
 
-/// Runs human and JSON (`-v`, so the transcript too) and asserts that nothing hidden got
-/// through; returns the JSON report.
+/// Every output format of one check: JSON first (its report is returned), then human and markdown
+/// (these three `-v`, with the transcript), oneline, nagios, prometheus, and two back-to-back
+/// runs (`--repeat`, `-v`) as JSON and human (its run lines and summary table). The ones marked
+/// `true` show server text, escaped.
+const FORMATS: &[(&[&str], bool)] = &[
+    (&["--json", "-v"], true),
+    (&["-v"], true),
+    (&["--format", "markdown", "-v"], true),
+    (&["--format", "oneline"], false),
+    (&["--format", "nagios"], false),
+    (&["--format", "prometheus"], false),
+    (&["--repeat", "2", "--interval", "0", "--json", "-v"], true),
+    (&["--repeat", "2", "--interval", "0", "-v"], false),
+];
+
+/// Asserts that a JSON document holds no hidden character, raw or as a `\u` escape.
+fn assert_clean_json(stdout: &str, document: &Value) {
+    assert!(
+        !stdout.contains("\\u00") && !stdout.contains("\\u20"),
+        "a JSON escape that decodes to a hidden character:\n{stdout}"
+    );
+    every_string(document, &mut |s| assert_clean("a JSON string", s));
+}
+
+/// Runs the check in every one of [`FORMATS`] and asserts that nothing hidden got through;
+/// returns the JSON report.
 async fn check(port: u16) -> Value {
     let target = format!("imap://127.0.0.1:{port}");
     let base = [
@@ -76,31 +102,31 @@ async fn check(port: u16) -> Value {
         "--allow-plaintext-auth",
         "--user",
         "alice@example.test",
-        "-v",
     ];
     let env = [("IMAPDOCTOR_PASSWORD", "Canary-Pw-hidden-1")];
-    let mut json = Value::Null;
-    for format in [Some("--json"), None] {
+    let mut json = None;
+    for (format, shows_server_text) in FORMATS {
         let mut args = base.to_vec();
-        args.extend(format);
+        args.extend_from_slice(format);
         args.push(&target);
         let run = run(&args, &env).await;
         assert_ne!(run.code, 101, "panicked: {}", run.stderr);
+        assert!(!run.stdout.trim().is_empty(), "{format:?}: {}", run.stderr);
         assert_clean("stdout", &run.stdout);
         assert_clean("stderr", &run.stderr);
-        if format.is_some() {
+        if let Some(document) = &run.json {
+            assert_clean_json(&run.stdout, document);
+        }
+        if *shows_server_text {
             assert!(
-                !run.stdout.contains("\\u00") && !run.stdout.contains("\\u20"),
-                "a JSON escape that decodes to a hidden character:\n{}",
+                run.stdout.contains("\\u{202e}"),
+                "{format:?}:\n{}",
                 run.stdout
             );
-            json = run.json.expect("a JSON document");
-            every_string(&json, &mut |s| assert_clean("a JSON string", s));
-        } else {
-            assert!(run.stdout.contains("\\u{202e}"), "{}", run.stdout);
         }
+        json = json.or(run.json);
     }
-    json
+    json.expect("a JSON document")
 }
 
 /// `pointer` in the report shows the hidden characters escaped.
@@ -113,9 +139,11 @@ fn escaped_at(report: &Value, pointer: &str) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn hidden_characters_in_every_field_a_server_controls() {
-    let responder: Responder = Arc::new(|c: &Command| match c.name.as_str() {
+/// A responder that puts hidden characters into every field a server controls after the
+/// greeting: capabilities and their reply, the login's untagged and tagged replies, LIST flags and
+/// names, STATUS item names, the EXAMINE refusal.
+fn everywhere() -> Responder {
+    Arc::new(|c: &Command| match c.name.as_str() {
         "CAPABILITY" => Reply::lines([
             format!("* CAPABILITY IMAP4rev1 AUTH=PLAIN {}", nasty_atom("CAP")),
             format!("{} OK [{}] {}", c.tag, nasty_atom("CODE"), nasty("done")),
@@ -145,9 +173,17 @@ async fn hidden_characters_in_every_field_a_server_controls() {
         )]),
         "LOGOUT" => Reply::lines([format!("{} OK", c.tag)]).then(Then::Close),
         _ => Reply::lines([format!("{} OK {}", c.tag, nasty("ok"))]),
-    });
-    let greeting = format!("* OK [{}] {}", nasty_atom("GREETCODE"), nasty("hello"));
-    let server = hostile::spawn(&greeting, None, responder).await;
+    })
+}
+
+/// A greeting with hidden characters in its response code and text.
+fn greeting_everywhere() -> String {
+    format!("* OK [{}] {}", nasty_atom("GREETCODE"), nasty("hello"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hidden_characters_in_every_field_a_server_controls() {
+    let server = hostile::spawn(&greeting_everywhere(), None, everywhere()).await;
     let report = check(server.port).await;
     escaped_at(&report, "/checks/4/details/greeting/code");
     escaped_at(&report, "/checks/4/details/greeting/text");
@@ -222,4 +258,116 @@ async fn hidden_characters_in_certificate_names() {
     every_string(&json, &mut |s| assert_clean("a JSON string", s));
     assert_eq!(json["checks"][3]["status"], "fail", "{json:#}");
     escaped_at(&json, "/checks/3/details/chain/0/issuer");
+}
+
+/// A TLS server with hidden characters in every field and in its CA's name (trusted through the
+/// returned CA file, so the check gets through to the folders).
+async fn everywhere_over_tls() -> (hostile::Hostile, tempfile::NamedTempFile) {
+    let ca = support::scripted::TestCa::new(&nasty("Evil CA "));
+    let tls = support::scripted::leaf(&ca).server_config();
+    let server = hostile::spawn(&greeting_everywhere(), Some(tls), everywhere()).await;
+    let ca_file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(ca_file.path(), &ca.cert_pem).unwrap();
+    (server, ca_file)
+}
+
+/// `%XX` for every byte: a query value carrying anything.
+fn percent_encoded(text: &str) -> String {
+    text.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hidden_characters_through_batch_json_lines_and_stderr() {
+    let (server, ca_file) = everywhere_over_tls().await;
+    let target = format!("imaps://127.0.0.1:{}", server.port);
+    let row = |pairs: &[(&str, &str)]| {
+        let object: serde_json::Map<String, Value> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::from(*v)))
+            .collect();
+        Value::Object(object).to_string()
+    };
+    let rows = [
+        format!("{target} alice@example.test"),
+        row(&[("target", &target), ("user", &nasty_atom("bob"))]),
+        // Bad rows that say why: an unknown key and a target that is no host, both hidden-laden.
+        row(&[("target", &target), (&nasty("key"), "1")]),
+        row(&[("target", &nasty("imaps://host"))]),
+    ];
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), rows.join("\n")).unwrap();
+    let (ca, path) = (ca_file.path().display(), file.path().display());
+    let (ca, path) = (ca.to_string(), path.to_string());
+    let args = [
+        "batch",
+        "--no-control",
+        "--timeout",
+        "3",
+        "--max-time",
+        "10",
+        "--ca-file",
+        &ca,
+        &path,
+    ];
+    let run = run(&args, &[("IMAPDOCTOR_PASSWORD", "Canary-Pw-hidden-1")]).await;
+    assert_ne!(run.code, 101, "panicked: {}", run.stderr);
+    assert_clean("stdout", &run.stdout);
+    assert_clean("stderr", &run.stderr);
+    let lines: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    for (line, text) in lines.iter().zip(run.stdout.lines()) {
+        assert_clean_json(text, line);
+    }
+    // The server's text did arrive, escaped, in both rows' reports.
+    let reports: Vec<&Value> = lines.iter().filter_map(|l| l.get("report")).collect();
+    assert_eq!(reports.len(), 2, "{}", run.stdout);
+    for report in reports {
+        escaped_at(report, "/checks/4/details/greeting/text");
+        escaped_at(report, "/checks/3/details/chain/0/issuer");
+    }
+    assert!(
+        lines.last().unwrap().get("summary").is_some(),
+        "{}",
+        run.stdout
+    );
+    for line in ["line 3: ", "line 4: "] {
+        assert!(run.stderr.contains(line), "{}", run.stderr);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hidden_characters_through_serve() {
+    let (server, ca_file) = everywhere_over_tls().await;
+    let config = format!(
+        "[modules.m]\nuser = \"alice@example.test\"\npassword_env = \"SOME_VAR\"\nca_file = {:?}\ntimeout = 3\nmax_time = 10\n",
+        ca_file.path().display()
+    );
+    let target = format!("imaps://127.0.0.1:{}", server.port);
+    let answers = tokio::task::block_in_place(|| {
+        let mut exporter =
+            support::exporter::Exporter::start_with(&config, &[("SOME_VAR", "Canary-Pw-hidden-1")]);
+        [
+            exporter.get(&format!("/probe?target={target}&module=m"), &[]),
+            // A target that is no host, hidden-laden: HTTP 400 saying why.
+            exporter.get(
+                &format!("/probe?target={}&module=m", percent_encoded(&nasty("x"))),
+                &[],
+            ),
+            exporter.get("/metrics", &[]),
+            (0, exporter.stop()),
+        ]
+    });
+    for (status, body) in &answers {
+        assert_clean(&format!("a {status} answer"), body);
+    }
+    assert_eq!(answers[0].0, 200, "{}", answers[0].1);
+    assert!(
+        answers[0].1.contains("code=\"folders.refused\""),
+        "the probe got through to the folders: {}",
+        answers[0].1
+    );
+    assert_eq!(answers[1].0, 400, "{}", answers[1].1);
 }
