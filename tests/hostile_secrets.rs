@@ -612,3 +612,51 @@ async fn serve_probe_echoed() {
         probe.1
     );
 }
+
+/// On a terminal, the live view draws each check's line on stderr as it finishes, then the
+/// report follows on stdout: everything the terminal ever received (erased live lines included)
+/// carries no form of the secret, and shows the echo as `***`.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn live_view_on_a_terminal() {
+    let server = on_login(|c| {
+        Reply::lines([
+            format!("* OK [ALERT] you said {}", c.text()),
+            format!("{} NO [AUTHENTICATIONFAILED] {}", c.tag, c.text()),
+        ])
+    })
+    .await;
+    let target = format!("imap://127.0.0.1:{}", server.port);
+    let args = [
+        "--no-control",
+        "--timeout",
+        "3",
+        "--max-time",
+        "10",
+        "--user",
+        USER,
+        "--security",
+        "none",
+        "--allow-plaintext-auth",
+        "-v",
+        &target,
+    ];
+    // A terminal that can move the cursor: the live view draws.
+    let env = [
+        ("IMAPDOCTOR_PASSWORD", QUOTED_PW),
+        ("TERM", "xterm-256color"),
+    ];
+    let (screen, ended) = tokio::task::block_in_place(|| {
+        let mut terminal = support::pty::OnTerminal::spawn_with(&args, &env, true, true);
+        let ended = terminal.ended();
+        (terminal.final_screen(), ended)
+    });
+    assert_eq!(ended.status.code(), Some(14), "{screen}");
+    for form in forms(QUOTED_PW, server.port) {
+        assert!(
+            !screen.contains(&form),
+            "{form:?} on the terminal:\n{screen}"
+        );
+    }
+    assert!(screen.contains("***"), "{screen}");
+}

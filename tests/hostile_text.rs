@@ -371,3 +371,52 @@ async fn hidden_characters_through_serve() {
     );
     assert_eq!(answers[1].0, 400, "{}", answers[1].1);
 }
+
+/// On a terminal: the live view (each check's line on stderr as it finishes, cut to the
+/// terminal's width) and the report after it. Once the terminal's own control sequences (cursor
+/// moves, line erasing, colours, carriage returns) are taken out, nothing hidden is left, and the
+/// refusal's text shows escaped.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn hidden_characters_in_the_live_view_on_a_terminal() {
+    let responder: Responder = Arc::new(|c: &Command| match c.name.as_str() {
+        "LOGIN" | "AUTHENTICATE" => Reply::lines([format!("{} NO {}", c.tag, nasty("refused"))]),
+        _ => Reply::lines([format!("{} OK", c.tag)]),
+    });
+    let server = hostile::spawn(&greeting_everywhere(), None, responder).await;
+    let target = format!("imap://127.0.0.1:{}", server.port);
+    // A one-letter user keeps the refusal's text within the live line's width.
+    let args = [
+        "--no-control",
+        "--timeout",
+        "3",
+        "--max-time",
+        "10",
+        "--security",
+        "none",
+        "--allow-plaintext-auth",
+        "--user",
+        "a",
+        "-v",
+        &target,
+    ];
+    let env = [
+        ("IMAPDOCTOR_PASSWORD", "Canary-Pw-hidden-1"),
+        ("TERM", "xterm-256color"),
+    ];
+    let (screen, ended) = tokio::task::block_in_place(|| {
+        let mut terminal = support::pty::OnTerminal::spawn_with(&args, &env, true, true);
+        let ended = terminal.ended();
+        (terminal.final_screen(), ended)
+    });
+    assert_eq!(ended.status.code(), Some(14), "{screen}");
+    let terminal_codes = regex::Regex::new(r"\x1b\[[0-9;?]*[A-Za-z]|\r").unwrap();
+    let text = terminal_codes.replace_all(&screen, "");
+    assert_clean("the terminal", &text);
+    let report_head = format!("imapdoctor {}", env!("CARGO_PKG_VERSION"));
+    let live = text.split(&report_head).next().unwrap();
+    assert!(
+        live.contains("FAIL auth") && live.contains("refused\\x1bx"),
+        "the live line shows the refusal escaped: {live}"
+    );
+}
