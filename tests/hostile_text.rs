@@ -420,3 +420,19 @@ async fn hidden_characters_in_the_live_view_on_a_terminal() {
         "the live line shows the refusal escaped: {live}"
     );
 }
+
+/// `explain` with a code full of hidden characters (pasted from somewhere): the "unknown code"
+/// message shows them escaped.
+#[tokio::test(flavor = "multi_thread")]
+async fn hidden_characters_in_a_code_to_explain() {
+    let code = nasty_atom("auth.");
+    for format in [None, Some("--json")] {
+        let mut args: Vec<&str> = format.into_iter().collect();
+        args.extend(["explain", &code]);
+        let run = run(&args, &[]).await;
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert_clean("stdout", &run.stdout);
+        assert_clean("stderr", &run.stderr);
+        assert!(run.stderr.contains("\\u{202e}"), "{}", run.stderr);
+    }
+}
