@@ -15,7 +15,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::Value;
 use support::exporter::Exporter;
-use support::hostile::{self, CAPS, Command, Reply, Responder, Then, every_string};
+use support::hostile::{
+    self, BatchFiles, CAPS, Command, Reply, Responder, Then, ca_file, every_string, json_lines,
+};
 use support::scripted::{TestCa, leaf, run};
 
 const USER: &str = "alice@example.test";
@@ -68,24 +70,19 @@ const FORMATS: &[&[&str]] = &[
     &["--repeat", "2", "--interval", "0", "-v"],
 ];
 
+/// Every run: no control probe, each step and the whole run bounded.
+const BOUNDED: &[&str] = &["--no-control", "--timeout", "3", "--max-time", "10"];
+
+/// A plaintext target on loopback, logged in to all the same.
+const PLAINTEXT: &[&str] = &["--security", "none", "--allow-plaintext-auth"];
+
 /// Runs the check in every one of [`FORMATS`] and asserts that no form of any secret reached
 /// stdout or stderr and that nothing panicked.
 async fn check(port: u16, scheme: &str, password: &str, extra: &[&str]) -> Outcome {
     let target = format!("{scheme}://127.0.0.1:{port}");
-    let mut base = vec![
-        "--no-control",
-        "--timeout",
-        "3",
-        "--max-time",
-        "10",
-        "--user",
-        USER,
-        "--security",
-        "none",
-        "--allow-plaintext-auth",
-    ];
-    if scheme == "imaps" {
-        base.truncate(base.len() - 3);
+    let mut base = [BOUNDED, &["--user", USER]].concat();
+    if scheme != "imaps" {
+        base.extend_from_slice(PLAINTEXT);
     }
     base.extend_from_slice(extra);
     let mut env = vec![("IMAPDOCTOR_PASSWORD", password)];
@@ -425,8 +422,7 @@ async fn echo_inside_tls() {
         _ => Reply::lines([format!("{} OK done", c.tag)]),
     });
     let server = hostile::spawn(&greeting(), Some(leaf(&ca).server_config()), responder).await;
-    let ca_file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(ca_file.path(), &ca.cert_pem).unwrap();
+    let ca_file = ca_file(&ca);
     let ca_path = ca_file.path().display().to_string();
     let out = check(server.port, "imaps", QUOTED_PW, &["--ca-file", &ca_path]).await;
     out.redacted_at("/checks/5/details/text")
@@ -436,6 +432,9 @@ async fn echo_inside_tls() {
 /// The password `batch` rows read from their own variable (`password_env`).
 const ROW_PW: &str = "Row\"Canary\\Pw-2b7d41";
 
+/// The batch's environment: the default password and the one a row's `password_env` names.
+const BATCH_ENV: [(&str, &str); 2] = [("IMAPDOCTOR_PASSWORD", QUOTED_PW), ("SOME_VAR", ROW_PW)];
+
 /// A password someone wrote into the batch file itself, read from no variable.
 const FILE_PW: &str = "File-Canary-Pw-90c3aa";
 
@@ -443,7 +442,7 @@ const FILE_PW: &str = "File-Canary-Pw-90c3aa";
 /// batch file for it: two bad rows that carry a password as a third word (the default one, and
 /// one no variable holds), a row with the default password and a row whose `password_env` names
 /// `SOME_VAR`.
-async fn batch_fleet(ca: &TestCa) -> (hostile::Hostile, tempfile::NamedTempFile) {
+async fn batch_fleet(ca: &TestCa) -> (hostile::Hostile, BatchFiles) {
     let responder: Responder = Arc::new(|c: &Command| match c.name.as_str() {
         "LOGIN" | "AUTHENTICATE" => Reply::lines([
             format!("* OK [ALERT] you said {}", c.text()),
@@ -459,9 +458,7 @@ async fn batch_fleet(ca: &TestCa) -> (hostile::Hostile, tempfile::NamedTempFile)
         format!("{target} {USER}"),
         format!(r#"{{"target": "{target}", "user": "{USER}", "password_env": "SOME_VAR"}}"#),
     ];
-    let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), rows.join("\n")).unwrap();
-    (server, file)
+    (server, BatchFiles::new(&rows, ca))
 }
 
 /// Asserts that no form of any batch password (nor of the token) is in `text`.
@@ -479,32 +476,14 @@ fn no_batch_secret(what: &str, text: &str, port: u16) {
 #[tokio::test(flavor = "multi_thread")]
 async fn batch_rows_echoed_in_json_lines() {
     let ca = TestCa::new("t");
-    let (server, file) = batch_fleet(&ca).await;
-    let ca_file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(ca_file.path(), &ca.cert_pem).unwrap();
-    let (ca_path, path) = (ca_file.path().display(), file.path().display());
-    let (ca_path, path) = (ca_path.to_string(), path.to_string());
-    let args = [
-        "batch",
-        "--no-control",
-        "--timeout",
-        "3",
-        "--max-time",
-        "10",
-        "--ca-file",
-        &ca_path,
-        &path,
-    ];
-    let env = [("IMAPDOCTOR_PASSWORD", QUOTED_PW), ("SOME_VAR", ROW_PW)];
-    let run = run(&args, &env).await;
+    let (server, files) = batch_fleet(&ca).await;
+    let args = files.args();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = run(&args, &BATCH_ENV).await;
     assert_ne!(run.code, 101, "panicked: {}", run.stderr);
     no_batch_secret("stdout", &run.stdout, server.port);
     no_batch_secret("stderr", &run.stderr, server.port);
-    let lines: Vec<Value> = run
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect();
+    let lines = json_lines(&run.stdout);
     for line in &lines {
         every_string(line, &mut |s| {
             no_batch_secret("a JSON string", s, server.port);
@@ -536,27 +515,11 @@ async fn batch_rows_echoed_in_json_lines() {
 #[tokio::test(flavor = "multi_thread")]
 async fn batch_rows_echoed_in_the_table_on_a_terminal() {
     let ca = TestCa::new("t");
-    let (server, file) = batch_fleet(&ca).await;
-    let ca_file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(ca_file.path(), &ca.cert_pem).unwrap();
-    let (ca_path, path) = (ca_file.path().display(), file.path().display());
-    let (ca_path, path) = (ca_path.to_string(), path.to_string());
-    let args = [
-        "batch",
-        "--no-control",
-        "--timeout",
-        "3",
-        "--max-time",
-        "10",
-        "--ca-file",
-        &ca_path,
-        &path,
-    ];
-    let env = [("IMAPDOCTOR_PASSWORD", QUOTED_PW), ("SOME_VAR", ROW_PW)];
+    let (server, files) = batch_fleet(&ca).await;
+    let args = files.args();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let (screen, ended) = tokio::task::block_in_place(|| {
-        let mut terminal = support::pty::OnTerminal::spawn_with(&args, &env, true, false);
-        let ended = terminal.ended();
-        (terminal.final_screen(), ended)
+        support::pty::OnTerminal::run(&args, &BATCH_ENV, true, false)
     });
     assert_eq!(ended.status.code(), Some(14), "{screen}\n{}", ended.stderr);
     no_batch_secret("the terminal", &screen, server.port);
@@ -583,8 +546,7 @@ async fn serve_probe_echoed() {
         _ => Reply::lines([format!("{} OK done", c.tag)]),
     });
     let server = hostile::spawn(&greeting(), Some(leaf(&ca).server_config()), responder).await;
-    let ca_file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(ca_file.path(), &ca.cert_pem).unwrap();
+    let ca_file = ca_file(&ca);
     let config = format!(
         "[modules.m]\nuser = \"{USER}\"\npassword_env = \"SOME_VAR\"\nca_file = {:?}\ntimeout = 3\nmax_time = 10\n",
         ca_file.path().display()
@@ -627,30 +589,14 @@ async fn live_view_on_a_terminal() {
     })
     .await;
     let target = format!("imap://127.0.0.1:{}", server.port);
-    let args = [
-        "--no-control",
-        "--timeout",
-        "3",
-        "--max-time",
-        "10",
-        "--user",
-        USER,
-        "--security",
-        "none",
-        "--allow-plaintext-auth",
-        "-v",
-        &target,
-    ];
+    let args = [BOUNDED, &["--user", USER], PLAINTEXT, &["-v", &target]].concat();
     // A terminal that can move the cursor: the live view draws.
     let env = [
         ("IMAPDOCTOR_PASSWORD", QUOTED_PW),
         ("TERM", "xterm-256color"),
     ];
-    let (screen, ended) = tokio::task::block_in_place(|| {
-        let mut terminal = support::pty::OnTerminal::spawn_with(&args, &env, true, true);
-        let ended = terminal.ended();
-        (terminal.final_screen(), ended)
-    });
+    let (screen, ended) =
+        tokio::task::block_in_place(|| support::pty::OnTerminal::run(&args, &env, true, true));
     assert_eq!(ended.status.code(), Some(14), "{screen}");
     for form in forms(QUOTED_PW, server.port) {
         assert!(

@@ -12,7 +12,9 @@ mod support;
 use std::sync::Arc;
 
 use serde_json::Value;
-use support::hostile::{self, Command, Reply, Responder, Then, every_string};
+use support::hostile::{
+    self, BatchFiles, Command, Reply, Responder, Then, ca_file, every_string, json_lines,
+};
 use support::scripted::run;
 
 /// What a hostile server mixes in: each must never appear raw in any output.
@@ -87,22 +89,23 @@ fn assert_clean_json(stdout: &str, document: &Value) {
     every_string(document, &mut |s| assert_clean("a JSON string", s));
 }
 
+/// Every check runs so: no control probe, each step and the run bounded, plaintext on loopback.
+const BOUNDED: &[&str] = &[
+    "--no-control",
+    "--timeout",
+    "3",
+    "--max-time",
+    "10",
+    "--security",
+    "none",
+    "--allow-plaintext-auth",
+];
+
 /// Runs the check in every one of [`FORMATS`] and asserts that nothing hidden got through;
 /// returns the JSON report.
 async fn check(port: u16) -> Value {
     let target = format!("imap://127.0.0.1:{port}");
-    let base = [
-        "--no-control",
-        "--timeout",
-        "3",
-        "--max-time",
-        "10",
-        "--security",
-        "none",
-        "--allow-plaintext-auth",
-        "--user",
-        "alice@example.test",
-    ];
+    let base = [BOUNDED, &["--user", "alice@example.test"]].concat();
     let env = [("IMAPDOCTOR_PASSWORD", "Canary-Pw-hidden-1")];
     let mut json = None;
     for (format, shows_server_text) in FORMATS {
@@ -260,15 +263,13 @@ async fn hidden_characters_in_certificate_names() {
     escaped_at(&json, "/checks/3/details/chain/0/issuer");
 }
 
-/// A TLS server with hidden characters in every field and in its CA's name (trusted through the
-/// returned CA file, so the check gets through to the folders).
-async fn everywhere_over_tls() -> (hostile::Hostile, tempfile::NamedTempFile) {
+/// A TLS server with hidden characters in every field and in its CA's name, and that CA (to trust,
+/// so the check gets through to the folders).
+async fn everywhere_over_tls() -> (hostile::Hostile, support::scripted::TestCa) {
     let ca = support::scripted::TestCa::new(&nasty("Evil CA "));
     let tls = support::scripted::leaf(&ca).server_config();
     let server = hostile::spawn(&greeting_everywhere(), Some(tls), everywhere()).await;
-    let ca_file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(ca_file.path(), &ca.cert_pem).unwrap();
-    (server, ca_file)
+    (server, ca)
 }
 
 /// `%XX` for every byte: a query value carrying anything.
@@ -278,7 +279,7 @@ fn percent_encoded(text: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn hidden_characters_through_batch_json_lines_and_stderr() {
-    let (server, ca_file) = everywhere_over_tls().await;
+    let (server, ca) = everywhere_over_tls().await;
     let target = format!("imaps://127.0.0.1:{}", server.port);
     let row = |pairs: &[(&str, &str)]| {
         let object: serde_json::Map<String, Value> = pairs
@@ -294,30 +295,14 @@ async fn hidden_characters_through_batch_json_lines_and_stderr() {
         row(&[("target", &target), (&nasty("key"), "1")]),
         row(&[("target", &nasty("imaps://host"))]),
     ];
-    let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), rows.join("\n")).unwrap();
-    let (ca, path) = (ca_file.path().display(), file.path().display());
-    let (ca, path) = (ca.to_string(), path.to_string());
-    let args = [
-        "batch",
-        "--no-control",
-        "--timeout",
-        "3",
-        "--max-time",
-        "10",
-        "--ca-file",
-        &ca,
-        &path,
-    ];
+    let files = BatchFiles::new(&rows, &ca);
+    let args = files.args();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let run = run(&args, &[("IMAPDOCTOR_PASSWORD", "Canary-Pw-hidden-1")]).await;
     assert_ne!(run.code, 101, "panicked: {}", run.stderr);
     assert_clean("stdout", &run.stdout);
     assert_clean("stderr", &run.stderr);
-    let lines: Vec<Value> = run
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect();
+    let lines = json_lines(&run.stdout);
     for (line, text) in lines.iter().zip(run.stdout.lines()) {
         assert_clean_json(text, line);
     }
@@ -340,7 +325,8 @@ async fn hidden_characters_through_batch_json_lines_and_stderr() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn hidden_characters_through_serve() {
-    let (server, ca_file) = everywhere_over_tls().await;
+    let (server, ca) = everywhere_over_tls().await;
+    let ca_file = ca_file(&ca);
     let config = format!(
         "[modules.m]\nuser = \"alice@example.test\"\npassword_env = \"SOME_VAR\"\nca_file = {:?}\ntimeout = 3\nmax_time = 10\n",
         ca_file.path().display()
@@ -386,29 +372,13 @@ async fn hidden_characters_in_the_live_view_on_a_terminal() {
     let server = hostile::spawn(&greeting_everywhere(), None, responder).await;
     let target = format!("imap://127.0.0.1:{}", server.port);
     // A one-letter user keeps the refusal's text within the live line's width.
-    let args = [
-        "--no-control",
-        "--timeout",
-        "3",
-        "--max-time",
-        "10",
-        "--security",
-        "none",
-        "--allow-plaintext-auth",
-        "--user",
-        "a",
-        "-v",
-        &target,
-    ];
+    let args = [BOUNDED, &["--user", "a", "-v", &target]].concat();
     let env = [
         ("IMAPDOCTOR_PASSWORD", "Canary-Pw-hidden-1"),
         ("TERM", "xterm-256color"),
     ];
-    let (screen, ended) = tokio::task::block_in_place(|| {
-        let mut terminal = support::pty::OnTerminal::spawn_with(&args, &env, true, true);
-        let ended = terminal.ended();
-        (terminal.final_screen(), ended)
-    });
+    let (screen, ended) =
+        tokio::task::block_in_place(|| support::pty::OnTerminal::run(&args, &env, true, true));
     assert_eq!(ended.status.code(), Some(14), "{screen}");
     let terminal_codes = regex::Regex::new(r"\x1b\[[0-9;?]*[A-Za-z]|\r").unwrap();
     let text = terminal_codes.replace_all(&screen, "");
