@@ -552,12 +552,18 @@ async fn serve_probe_echoed() {
         ca_file.path().display()
     );
     let target = format!("imaps://127.0.0.1:{}", server.port);
-    let (probe, metrics, stderr) = tokio::task::block_in_place(|| {
+    let (probe, refused, metrics, stderr) = tokio::task::block_in_place(|| {
         let mut exporter = Exporter::start_with(&config, &[("SOME_VAR", QUOTED_PW)]);
         let probe = exporter.get(&format!("/probe?target={target}&module=m"), &[]);
+        let refused = exporter.get(&format!("/probe?target={URL_TARGET}&module=m"), &[]);
         let metrics = exporter.get("/metrics", &[]);
-        (probe, metrics, exporter.stop())
+        (probe, refused, metrics, exporter.stop())
     });
+    assert_eq!(refused.0, 400, "{refused:?}");
+    assert!(
+        !refused.1.contains(URL_PW) && refused.1.contains("***"),
+        "{refused:?}"
+    );
     for (what, text) in [
         ("/probe", &probe.1),
         ("/metrics", &metrics.1),
@@ -605,4 +611,24 @@ async fn live_view_on_a_terminal() {
         );
     }
     assert!(screen.contains("***"), "{screen}");
+}
+
+/// A password typed into the TARGET itself (`user:password@`).
+const URL_PW: &str = "Url-Canary-Pw-61d0";
+/// A target carrying [`URL_PW`]: refused, and the refusal shows it as `***`.
+const URL_TARGET: &str = "imaps://alice:Url-Canary-Pw-61d0@127.0.0.1:1";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_password_in_the_target_is_refused_without_showing_it() {
+    for format in [None, Some("--json")] {
+        let mut args = BOUNDED.to_vec();
+        args.extend(format);
+        args.push(URL_TARGET);
+        let run = run(&args, &[]).await;
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        for text in [&run.stdout, &run.stderr] {
+            assert!(!text.contains(URL_PW), "{text}");
+        }
+        assert!(run.stderr.contains("alice:***@"), "{}", run.stderr);
+    }
 }
