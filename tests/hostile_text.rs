@@ -321,6 +321,24 @@ async fn hidden_characters_through_batch_json_lines_and_stderr() {
     for line in ["line 3: ", "line 4: "] {
         assert!(run.stderr.contains(line), "{}", run.stderr);
     }
+    // On a terminal: the failing rows' lines and the summary table.
+    #[cfg(target_os = "linux")]
+    {
+        let env = [("IMAPDOCTOR_PASSWORD", "Canary-Pw-hidden-1")];
+        let (screen, ended) =
+            tokio::task::block_in_place(|| support::pty::OnTerminal::run(&args, &env, true, false));
+        assert_clean("the terminal", &without_terminal_codes(&screen));
+        assert_clean("stderr", &ended.stderr);
+        assert!(screen.contains("FAILED  CHECK"), "the table: {screen}");
+    }
+}
+
+#[cfg(target_os = "linux")]
+/// `text` without the terminal's own control sequences (cursor moves, line erasing, colours) and
+/// carriage returns.
+fn without_terminal_codes(text: &str) -> String {
+    let terminal_codes = regex::Regex::new(r"\x1b\[[0-9;?]*[A-Za-z]|\r").unwrap();
+    terminal_codes.replace_all(text, "").into_owned()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -380,8 +398,7 @@ async fn hidden_characters_in_the_live_view_on_a_terminal() {
     let (screen, ended) =
         tokio::task::block_in_place(|| support::pty::OnTerminal::run(&args, &env, true, true));
     assert_eq!(ended.status.code(), Some(14), "{screen}");
-    let terminal_codes = regex::Regex::new(r"\x1b\[[0-9;?]*[A-Za-z]|\r").unwrap();
-    let text = terminal_codes.replace_all(&screen, "");
+    let text = without_terminal_codes(&screen);
     assert_clean("the terminal", &text);
     let report_head = format!("imapdoctor {}", env!("CARGO_PKG_VERSION"));
     let live = text.split(&report_head).next().unwrap();
