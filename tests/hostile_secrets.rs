@@ -114,6 +114,7 @@ async fn check(port: u16, scheme: &str, password: &str, extra: &[&str]) -> Outco
             }
         });
     }
+    // In the order of FORMATS.
     let mut outputs = outputs.into_iter();
     let json = outputs.next().unwrap().json.expect("a JSON document");
     let human = outputs.next().unwrap().stdout;
