@@ -267,7 +267,7 @@ impl Target {
         port: Option<u16>,
         security: Option<Security>,
     ) -> Result<Target, UsageError> {
-        let bad = |why: &str| UsageError::Target(input.to_string(), why.to_string());
+        let bad = |why: &str| UsageError::Target(without_password(input), why.to_string());
         let (scheme_security, rest) = if let Some(r) = strip_scheme(input, "imaps://") {
             (Some(Security::Tls), r)
         } else if let Some(r) = strip_scheme(input, "imap://") {
@@ -308,6 +308,22 @@ impl Target {
     /// from [`Target::host`].
     pub fn host_unicode(&self) -> Option<String> {
         crate::host::to_unicode(&self.host)
+    }
+}
+
+/// `input` with the password of a `user:password@` part as `***`, for messages: a target that
+/// carries one is refused, and saying why must not show it.
+fn without_password(input: &str) -> String {
+    let (scheme, rest) = match input.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), input),
+    };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
+        return input.to_string();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}{user}:***@{host}"),
+        None => input.to_string(),
     }
 }
 
@@ -452,6 +468,31 @@ mod tests {
         assert_eq!(none.port, 143);
         let forced = Target::parse("imaps://h", None, Some(Security::Starttls)).unwrap();
         assert_eq!((forced.security, forced.port), (Security::Starttls, 143));
+    }
+
+    #[test]
+    fn a_password_in_the_target_is_not_shown_when_refused() {
+        for (input, shown) in [
+            (
+                "imaps://alice:S3cret@mail.example.com",
+                "imaps://alice:***@mail.example.com",
+            ),
+            (
+                "alice@example.com:p@ss:w/rd@h:993",
+                "alice@example.com:***@h:993",
+            ),
+            ("imap://alice@h", "imap://alice@h"),
+            ("h:993/INBOX", "h:993/INBOX"),
+        ] {
+            let error = Target::parse(input, None, None).unwrap_err().to_string();
+            assert!(error.contains(&format!("{shown:?}")), "{input}: {error}");
+        }
+        assert!(
+            !Target::parse("imaps://a:S3cret@h", None, None)
+                .unwrap_err()
+                .to_string()
+                .contains("S3cret")
+        );
     }
 
     #[test]

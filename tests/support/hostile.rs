@@ -226,3 +226,55 @@ fn literal(line: &[u8]) -> Option<(usize, bool)> {
     let length = imapdoctor::imap::framing::literal_length(&framed)?;
     Some((length, !line.ends_with(b"+}")))
 }
+
+/// `ca`'s certificate in a PEM file, for `--ca-file` or a module's `ca_file`.
+pub fn ca_file(ca: &imapdoctor::demo::pki::TestCa) -> tempfile::NamedTempFile {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), &ca.cert_pem).unwrap();
+    file
+}
+
+/// A batch file and the CA file its servers need, on disk while the batch runs.
+pub struct BatchFiles {
+    rows: tempfile::NamedTempFile,
+    ca: tempfile::NamedTempFile,
+}
+
+impl BatchFiles {
+    /// Writes `rows`, one per line, and `ca`'s certificate.
+    pub fn new(rows: &[String], ca: &imapdoctor::demo::pki::TestCa) -> BatchFiles {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), rows.join("\n")).unwrap();
+        BatchFiles {
+            rows: file,
+            ca: ca_file(ca),
+        }
+    }
+
+    /// `imapdoctor batch` on the file: no control probe, each step and each target's run
+    /// bounded, the CA trusted.
+    pub fn args(&self) -> Vec<String> {
+        let (ca, rows) = (self.ca.path().display(), self.rows.path().display());
+        [
+            "batch",
+            "--no-control",
+            "--timeout",
+            "3",
+            "--max-time",
+            "10",
+            "--ca-file",
+            &ca.to_string(),
+            &rows.to_string(),
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+}
+
+/// Each line of a batch's JSON Lines output, parsed.
+pub fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}

@@ -8,6 +8,7 @@ pub mod courier;
 pub mod cyrus;
 #[cfg(unix)]
 pub mod dovecot;
+pub mod exporter;
 pub mod exposition;
 pub mod hostile;
 pub mod https_server;

@@ -118,6 +118,20 @@ impl OnTerminal {
         }
     }
 
+    /// As [`OnTerminal::spawn_with`], run to its end: everything written on the terminal, and how
+    /// it ended.
+    pub fn run(
+        args: &[&str],
+        env: &[(&str, &str)],
+        stdout_on_terminal: bool,
+        stderr_on_terminal: bool,
+    ) -> (String, Ended) {
+        let mut terminal =
+            OnTerminal::spawn_with(args, env, stdout_on_terminal, stderr_on_terminal);
+        let ended = terminal.ended();
+        (terminal.final_screen(), ended)
+    }
+
     /// Everything written on the terminal so far, as text.
     pub fn screen(&self) -> String {
         String::from_utf8_lossy(&self.screen.lock().unwrap()).into_owned()
