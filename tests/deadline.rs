@@ -4,6 +4,8 @@
 //! start-up and exit (measured here with `--version`).
 //! Each case also asserts the exit code and the verdict code, so a case that ends early for the
 //! wrong reason fails too.
+//! Unix only: the loopback blackholes are built from Unix socket options.
+#![cfg(unix)]
 
 mod support;
 

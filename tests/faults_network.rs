@@ -6,11 +6,14 @@
 
 mod support;
 
+#[cfg(unix)]
 use std::net::{IpAddr, Ipv4Addr};
 
+#[cfg(unix)]
 use support::latency::Blackhole;
 use support::scripted::*;
 
+#[cfg(unix)]
 fn blackhole() -> Blackhole {
     Blackhole::bind(IpAddr::V4(Ipv4Addr::LOCALHOST)).expect("a blackholed loopback port")
 }
@@ -55,6 +58,7 @@ async fn refused_everywhere_is_likely_the_server_but_may_be_this_network() {
     );
 }
 
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn nothing_reachable_is_local() {
     let (target, control) = (blackhole(), blackhole());
@@ -69,6 +73,7 @@ async fn nothing_reachable_is_local() {
     assert_eq!(run.confidence(), ("certain", vec![]));
 }
 
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn blackholed_target_with_a_refused_control_is_likely_the_server() {
     let target = blackhole();
@@ -80,6 +85,7 @@ async fn blackholed_target_with_a_refused_control_is_likely_the_server() {
     assert!(run.verdict("summary").contains("or the network path to it"));
 }
 
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_control_cut_off_by_the_deadline_is_inconclusive_never_local() {
     let (target, control) = (blackhole(), blackhole());
@@ -97,6 +103,7 @@ async fn a_control_cut_off_by_the_deadline_is_inconclusive_never_local() {
     assert_eq!(run.confidence(), ("inconclusive", vec!["local"]));
 }
 
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_blackholed_target_without_a_control_is_inconclusive() {
     let target = blackhole();
@@ -111,6 +118,7 @@ async fn a_blackholed_target_without_a_control_is_inconclusive() {
     assert!(run.verdict("summary").contains("--no-control"));
 }
 
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unreachable_control_while_the_target_answers_means_no_internet_access() {
     // The target's host answers (a refused port); the control gets no answer: an intranet
@@ -160,6 +168,7 @@ async fn an_unreachable_control_while_the_target_answers_means_no_internet_acces
     assert!(!human.stdout.contains("not ruled out"), "{}", human.stdout);
 }
 
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_control_that_connected_before_the_deadline_proves_the_network_works() {
     // The control completes the TCP handshake but never answers TLS; --max-time ends the

@@ -2,12 +2,15 @@
 //! exits 130; Ctrl-C during a run writes the report of the checks finished so far (`interrupted`)
 //! at once and exits 130, without waiting for a step or the control probe; a full disk behind
 //! stdout or stderr never makes the program panic.
+//! Unix only: the tests signal the process and read Linux's /dev/full.
+#![cfg(unix)]
 
 mod support;
 
 use support::scripted::*;
 
 /// Waits (polling, as a hang guard) until `ready` holds.
+#[cfg(unix)]
 async fn until(ready: impl Fn() -> bool, what: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while !ready() {

@@ -254,6 +254,7 @@ async fn interrupted(args: &[String], ready: impl Fn() -> bool) -> (Option<i32>,
     (output.status.code(), stdout)
 }
 
+#[cfg(unix)]
 fn args(f: &Fixture, extra: &[&str]) -> Vec<String> {
     let mut all = vec![
         "--no-control",
