@@ -74,7 +74,7 @@ complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l no-config -d 'Rea
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -s V -l version -d 'Print version'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -a "demo" -d 'Run the full check against a built-in IMAP server on loopback (no account needed)'
-complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -a "explain" -d 'Explain a verdict code: who owns it, what it means, what to do, other possible causes'
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -a "explain" -d 'Explain a verdict code: who owns it, what it means, what to do, other possible causes (text, or one JSON document with --json)'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -a "batch" -d 'Check many mailboxes concurrently from a file (one per line), then summarise the fleet'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -a "serve" -d 'Serve probes over HTTP for Prometheus (blackbox-exporter style): GET /probe?target=…&module=…, GET /metrics'
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -101,7 +101,7 @@ never\t'Never'"
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l warning -d 'With --format nagios: WARNING above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)' -r
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l critical -d 'With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)' -r
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l config -d 'Read defaults and profiles from this file [default: $IMAPDOCTOR_CONFIG, else imapdoctor.toml in the platform\'s config directory, when it exists]' -r -F
-complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l list -d 'List the faults the demo can show, each with what it simulates and its verdict code'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l list -d 'List the faults the demo can show, each with what it simulates and its verdict code (text, or one JSON document with --json)'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l json -d 'Write one JSON document to stdout (same as --format json)'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -s q -l quiet -d 'Write nothing to stdout: the exit code only (usage errors still go to stderr)'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand demo" -l no-color -d 'Same as --color never'
@@ -120,7 +120,7 @@ never\t'Never'"
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l warning -d 'With --format nagios: WARNING above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)' -r
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l critical -d 'With --format nagios: CRITICAL above this total time or below these certificate days left (time=SECS,cert-days=DAYS, either part)' -r
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l config -d 'Read defaults and profiles from this file [default: $IMAPDOCTOR_CONFIG, else imapdoctor.toml in the platform\'s config directory, when it exists]' -r -F
-complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l list -d 'List every verdict code with its owner and a one-line summary'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l list -d 'List every verdict code with its owner and a one-line summary (with --json: every code\'s full entry)'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l json -d 'Write one JSON document to stdout (same as --format json)'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -s q -l quiet -d 'Write nothing to stdout: the exit code only (usage errors still go to stderr)'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand explain" -l no-color -d 'Same as --color never'
@@ -178,7 +178,7 @@ complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand serve" -s v -l ver
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand serve" -l no-config -d 'Read no config file (as IMAPDOCTOR_CONFIG=""); the last of --config and --no-config wins'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain batch serve help" -f -a "demo" -d 'Run the full check against a built-in IMAP server on loopback (no account needed)'
-complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain batch serve help" -f -a "explain" -d 'Explain a verdict code: who owns it, what it means, what to do, other possible causes'
+complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain batch serve help" -f -a "explain" -d 'Explain a verdict code: who owns it, what it means, what to do, other possible causes (text, or one JSON document with --json)'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain batch serve help" -f -a "batch" -d 'Check many mailboxes concurrently from a file (one per line), then summarise the fleet'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain batch serve help" -f -a "serve" -d 'Serve probes over HTTP for Prometheus (blackbox-exporter style): GET /probe?target=…&module=…, GET /metrics'
 complete -c imapdoctor -n "__fish_imapdoctor_using_subcommand help; and not __fish_seen_subcommand_from demo explain batch serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

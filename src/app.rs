@@ -222,7 +222,7 @@ pub fn main(cli: Cli, file: Option<Loaded>) -> ExitCode {
     };
     let report = match &cli.command {
         Some(Command::Explain(explain)) => {
-            return crate::explain::run(explain.code.as_deref(), explain.list);
+            return crate::explain::run(explain.code.as_deref(), explain.list, &cli.output);
         }
         Some(Command::Batch(batch)) => {
             let defaults = file.map(|f| f.file.defaults.settings).unwrap_or_default();
@@ -237,7 +237,8 @@ pub fn main(cli: Cli, file: Option<Loaded>) -> ExitCode {
             return runtime.block_on(crate::serve::run(options));
         }
         Some(Command::Demo(demo)) if demo.list => {
-            return crate::explain::print(&crate::demo::faults::list());
+            let (text, document) = (crate::demo::faults::list(), crate::demo::faults::document());
+            return crate::explain::run_list("demo --list", &text, &document, &cli.output);
         }
         Some(Command::Demo(demo)) => {
             runtime.block_on(crate::demo::run(demo.fault, cli.output.verbose))

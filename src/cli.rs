@@ -71,7 +71,7 @@ pub struct ConfigArgs {
 pub enum Command {
     /// Run the full check against a built-in IMAP server on loopback (no account needed).
     Demo(DemoArgs),
-    /// Explain a verdict code: who owns it, what it means, what to do, other possible causes.
+    /// Explain a verdict code: who owns it, what it means, what to do, other possible causes (text, or one JSON document with --json).
     Explain(ExplainArgs),
     /// Check many mailboxes concurrently from a file (one per line), then summarise the fleet.
     Batch(crate::batch::args::BatchArgs),
@@ -103,7 +103,7 @@ pub struct ExplainArgs {
     #[arg(value_name = "CODE")]
     pub code: Option<String>,
 
-    /// List every verdict code with its owner and a one-line summary.
+    /// List every verdict code with its owner and a one-line summary (with --json: every code's full entry).
     #[arg(long, conflicts_with = "code")]
     pub list: bool,
 }
@@ -115,7 +115,7 @@ pub struct DemoArgs {
     #[arg(long, value_enum)]
     pub fault: Option<DemoFault>,
 
-    /// List the faults the demo can show, each with what it simulates and its verdict code.
+    /// List the faults the demo can show, each with what it simulates and its verdict code (text, or one JSON document with --json).
     #[arg(long, conflicts_with = "fault")]
     pub list: bool,
 }

@@ -1,45 +1,110 @@
 //! `imapdoctor explain`: what a verdict code means, from the decision tables
 //! ([`crate::diagnose::catalogue`]), wrapped for an 80-column terminal.
 
-use std::io::Write;
+use serde::Serialize;
 
+use crate::cli::{Command, Format, OutputArgs};
 use crate::diagnose::catalogue::{self, Entry};
 use crate::exit_code::ExitCode;
+
+pub mod document;
 
 /// The width the text is wrapped to.
 const WIDTH: usize = 80;
 
-/// Writes the entry for `code`, or every code with `list`; an unknown code is a usage error
-/// that names the closest known codes.
-pub fn run(code: Option<&str>, list: bool) -> ExitCode {
-    let text = match code {
-        _ if list => list_all(),
-        Some(code) => match catalogue::find(code) {
-            Some(entry) => describe(&entry),
-            None => {
-                let closest = catalogue::closest(code);
-                let mut message = format!("unknown verdict code {:?}", code.trim());
-                if !closest.is_empty() {
-                    message.push_str(&format!("; did you mean {}?", closest.join(", ")));
-                }
-                crate::stderr::say(format_args!(
-                    "{message} (imapdoctor explain --list shows them all)"
-                ));
-                return ExitCode::Usage;
-            }
-        },
-        None => list_all(),
+/// Writes the entry for `code`, or every code with `list`, as text or (`--format json`) as one
+/// JSON document ([`document`]); another format, or an unknown code, is a usage error (the
+/// latter naming the closest known codes), written as the usage-error document too with JSON.
+pub fn run(code: Option<&str>, list: bool, output: &OutputArgs) -> ExitCode {
+    let json = match output.format() {
+        Format::Human => false,
+        Format::Json => true,
+        other => return usage(output, &refused("explain", other)),
     };
-    print(&text)
+    let Some(code) = code.filter(|_| !list) else {
+        let entries = catalogue::entries();
+        return match json {
+            true => write_json(&document::ExplanationListDocument::of(&entries), output),
+            false => write_text(&list_all(), output),
+        };
+    };
+    match catalogue::find(code) {
+        Some(entry) if json => write_json(&document::ExplanationDocument::of(&entry), output),
+        Some(entry) => write_text(&describe(&entry), output),
+        None => {
+            let closest = catalogue::closest(code);
+            let mut message = format!("unknown verdict code {:?}", code.trim());
+            if !closest.is_empty() {
+                message.push_str(&format!("; did you mean {}?", closest.join(", ")));
+            }
+            usage(
+                output,
+                &format!("{message} (imapdoctor explain --list shows them all)"),
+            )
+        }
+    }
 }
 
-/// Writes `text` to stdout: a closed pipe is not an error, any other failure is.
-pub(crate) fn print(text: &str) -> ExitCode {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+/// Writes a list for people (`demo --list`) as `text`, or with `--format json` as `document`;
+/// another format is a usage error.
+pub fn run_list(
+    mode: &str,
+    text: &str,
+    document: &impl Serialize,
+    output: &OutputArgs,
+) -> ExitCode {
+    match output.format() {
+        Format::Human => write_text(text, output),
+        Format::Json => write_json(document, output),
+        other => usage(output, &refused(mode, other)),
+    }
+}
+
+/// Why `command` cannot write `format`, for `explain` and `demo --list` (which write text or
+/// JSON only); `None` when it can, or for other commands.
+pub fn refusal(command: &Command, format: Format) -> Option<String> {
+    let mode = match command {
+        Command::Explain(_) => "explain",
+        Command::Demo(demo) if demo.list => "demo --list",
+        _ => return None,
+    };
+    (!matches!(format, Format::Human | Format::Json)).then(|| refused(mode, format))
+}
+
+/// The usage error for `imapdoctor MODE --format FORMAT`.
+fn refused(mode: &str, format: Format) -> String {
+    format!(
+        "{mode} writes text (--format human) or one JSON document (--format json): --format {} does not apply",
+        format!("{format:?}").to_lowercase()
+    )
+}
+
+/// A usage error: on stderr, and as the usage-error document on stdout when JSON was asked for.
+fn usage(output: &OutputArgs, message: &str) -> ExitCode {
+    if output.format() == Format::Json && !output.quiet {
+        crate::app::write_usage_error_json(message);
+    }
+    crate::stderr::say(message);
+    ExitCode::Usage
+}
+
+/// Writes `document` as one JSON document (nothing with `--quiet`).
+fn write_json(document: &impl Serialize, output: &OutputArgs) -> ExitCode {
+    let mut rendered = Vec::new();
+    if let Err(e) = crate::render::json::write(document, &mut rendered) {
+        crate::stderr::say(format_args!("cannot write: {e}"));
+        return ExitCode::Internal;
+    }
+    write_text(&String::from_utf8_lossy(&rendered), output)
+}
+
+/// Writes `text` to stdout (nothing with `--quiet`): a closed pipe is not an error, any other
+/// failure is.
+fn write_text(text: &str, output: &OutputArgs) -> ExitCode {
+    if output.quiet {
+        return ExitCode::Success;
+    }
+    match crate::app::write_stdout(text, false) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             crate::stderr::say(format_args!("cannot write: {e}"));
             ExitCode::Internal

@@ -16,6 +16,13 @@ pub fn main(cli: Cli, file: Option<Loaded>) -> ExitCode {
         Err(e) => return unknown(&format!("cannot start: {e}")),
     };
     let interrupt = crate::app::ctrl_c();
+    // `explain` and `demo --list` write text or JSON only: a usage error, so UNKNOWN.
+    if let Some(command) = &cli.command
+        && let Some(refused) = crate::explain::refusal(command, cli.output.format())
+    {
+        crate::stderr::say(&refused);
+        return unknown_unless_quiet(&refused, cli.output.quiet);
+    }
     let report = match &cli.command {
         Some(Command::Demo(demo)) if !demo.list => {
             match runtime.block_on(crate::demo::run(demo.fault, cli.output.verbose)) {
@@ -23,7 +30,7 @@ pub fn main(cli: Cli, file: Option<Loaded>) -> ExitCode {
                 Err(e) => return unknown(&format!("{e:#}")),
             }
         }
-        // Explanations and lists are for people: their own output, exit 0.
+        // `batch` and `serve`: their own output and exit codes.
         Some(_) => return ExitCode::from(crate::app::main(cli, file) as u8),
         None => match crate::app::config_from_cli(&cli.check, file.as_ref(), cli.output.verbose) {
             Ok(config) => runtime.block_on(crate::engine::check_until(config, interrupt)),

@@ -1,12 +1,14 @@
 //! The JSON Schema of every JSON document imapdoctor writes, generated from the report types
 //! (`schemars`): one file, `schema/report.schema.json`, whose `oneOf` is a [`Report`]
 //! (`--json`), a [`RepeatDocument`] (`--repeat`, `--watch`), an [`ErrorDocument`] (the command
-//! line was wrong), or one line of `imapdoctor batch`'s JSON Lines: a [`ReportLine`], an
-//! [`ErrorLine`] or the [`SummaryLine`]. A reader validates stdout (or each batch line) against
-//! one schema whatever happened; the shapes cannot be confused (a report has `checks`, a
-//! repetition `runs`, an error document `error` without `line`, a batch line `line` with
-//! `report` or `error`, the batch's last line `summary` without `runs`), every one carries
-//! `schema_version`, and none allows fields it does not list.
+//! line was wrong), one line of `imapdoctor batch`'s JSON Lines: a [`ReportLine`], an
+//! [`ErrorLine`] or the [`SummaryLine`], or a catalogue: an [`ExplanationDocument`] (`explain
+//! CODE`), an [`ExplanationListDocument`] (`explain --list`) or a [`DemoFaultsDocument`] (`demo
+//! --list`). A reader validates stdout (or each batch line) against one schema whatever
+//! happened; the shapes cannot be confused (a report has `checks`, a repetition `runs`, an error
+//! document `error` without `line`, a batch line `line` with `report` or `error`, the batch's
+//! last line `summary` without `runs`, the catalogues `explanation`, `explanations` or
+//! `demo_faults`), every one carries `schema_version`, and none allows fields it does not list.
 
 use schemars::Schema;
 use schemars::generate::SchemaSettings;
@@ -14,6 +16,8 @@ use schemars::transform::{Transform, transform_subschemas};
 use serde_json::{Value, json};
 
 use crate::batch::lines::{ErrorLine, ReportLine, SummaryLine};
+use crate::demo::faults::DemoFaultsDocument;
+use crate::explain::document::{ExplanationDocument, ExplanationListDocument};
 use crate::report::repeat::RepeatDocument;
 use crate::report::{ErrorDocument, Report, SCHEMA_VERSION};
 
@@ -28,17 +32,20 @@ pub fn render() -> String {
 }
 
 /// The documents the schema covers, by the name of their definition.
-const DOCUMENTS: [&str; 6] = [
+const DOCUMENTS: [&str; 9] = [
     "Report",
     "ErrorDocument",
     "RepeatDocument",
     "ReportLine",
     "ErrorLine",
     "SummaryLine",
+    "ExplanationDocument",
+    "ExplanationListDocument",
+    "DemoFaultsDocument",
 ];
 
-/// The schema of every JSON document: a report, a repetition, the usage-error document, or a
-/// line of a batch.
+/// The schema of every JSON document: a report, a repetition, the usage-error document, a line
+/// of a batch, or a catalogue (`explain`, `demo --list`).
 pub fn document() -> Value {
     let mut generator = SchemaSettings::draft2020_12()
         .for_serialize()
@@ -51,6 +58,9 @@ pub fn document() -> Value {
         generator.subschema_for::<ReportLine>(),
         generator.subschema_for::<ErrorLine>(),
         generator.subschema_for::<SummaryLine>(),
+        generator.subschema_for::<ExplanationDocument>(),
+        generator.subschema_for::<ExplanationListDocument>(),
+        generator.subschema_for::<DemoFaultsDocument>(),
     ];
     let mut definitions = generator.take_definitions(true);
     for name in DOCUMENTS {
@@ -64,7 +74,9 @@ pub fn document() -> Value {
              stdout, a report, the runs and summary of `--repeat` or `--watch`, or an error \
              document when the command line was wrong; with `imapdoctor batch`, JSON Lines, each \
              line a document: `line` and `report` per target, `line` and `error` per bad line, \
-             then `summary`. Layout version {SCHEMA_VERSION}: fields are only added within a \
+             then `summary`; with `imapdoctor explain` and `demo --list`, the catalogue: \
+             `explanation` for one verdict code, `explanations` for all, `demo_faults`. Layout \
+             version {SCHEMA_VERSION}: fields are only added within a \
              version; renaming or removing one bumps `schema_version`."
         ),
         "oneOf": one_of,

@@ -1,8 +1,12 @@
-//! What each demo fault simulates and the verdict code it leads to, for `imapdoctor demo --list`.
+//! What each demo fault simulates and the verdict code it leads to, for `imapdoctor demo --list`
+//! (text, or with `--format json` a [`DemoFaultsDocument`]).
 
 use clap::ValueEnum;
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use crate::cli::DemoFault;
+use crate::report::SCHEMA_VERSION;
 
 /// What `fault` simulates and the verdict code the demo ends with.
 pub fn describe(fault: DemoFault) -> (&'static str, &'static str) {
@@ -48,19 +52,61 @@ pub fn describe(fault: DemoFault) -> (&'static str, &'static str) {
     }
 }
 
-/// One line per fault: its `--fault` name, the verdict code, what it simulates.
-pub fn list() -> String {
-    let rows: Vec<(String, &str, &str)> = DemoFault::value_variants()
+/// `imapdoctor demo --list --format json`: every fault the demo can show.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct DemoFaultsDocument {
+    /// Layout version ([`SCHEMA_VERSION`]), as in a report.
+    pub schema_version: u32,
+    /// Every fault, in the order of `demo --list`.
+    pub demo_faults: Vec<DemoFaultEntry>,
+}
+
+/// One fault the demo can show.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct DemoFaultEntry {
+    /// Its name, as `demo --fault NAME` takes it.
+    pub name: String,
+    /// The verdict code the demo ends with (see `imapdoctor explain CODE`).
+    pub code: String,
+    /// What it simulates.
+    pub simulates: String,
+}
+
+/// Every fault, in the order `--fault` lists them.
+pub fn entries() -> Vec<DemoFaultEntry> {
+    DemoFault::value_variants()
         .iter()
         .filter_map(|fault| {
             let name = fault.to_possible_value()?.get_name().to_string();
             let (what, code) = describe(*fault);
-            Some((name, code, what))
+            Some(DemoFaultEntry {
+                name,
+                code: code.to_string(),
+                simulates: what.to_string(),
+            })
         })
-        .collect();
-    let name_width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
-    let code_width = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
+        .collect()
+}
+
+/// The document of every fault.
+pub fn document() -> DemoFaultsDocument {
+    DemoFaultsDocument {
+        schema_version: SCHEMA_VERSION,
+        demo_faults: entries(),
+    }
+}
+
+/// One line per fault: its `--fault` name, the verdict code, what it simulates.
+pub fn list() -> String {
+    let rows = entries();
+    let name_width = rows.iter().map(|r| r.name.len()).max().unwrap_or(0);
+    let code_width = rows.iter().map(|r| r.code.len()).max().unwrap_or(0);
     rows.iter()
-        .map(|(name, code, what)| format!("{name:name_width$}  {code:code_width$}  {what}\n"))
+        .map(|r| {
+            format!(
+                "{:name_width$}  {:code_width$}  {}\n",
+                r.name, r.code, r.simulates
+            )
+        })
         .collect()
 }

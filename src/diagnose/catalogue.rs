@@ -49,13 +49,19 @@ pub fn owner(fault: Fault) -> &'static str {
 impl Entry {
     /// The owners of the code's rows, without repeats, joined by " or ".
     pub fn owners(&self) -> String {
-        let mut owners: Vec<&str> = Vec::new();
+        let owners: Vec<&str> = self.faults().into_iter().map(owner).collect();
+        owners.join(" or ")
+    }
+
+    /// The owners of the code's rows, without repeats, in the rows' order.
+    pub fn faults(&self) -> Vec<Fault> {
+        let mut faults: Vec<Fault> = Vec::new();
         for m in &self.meanings {
-            if !owners.contains(&owner(m.fault)) {
-                owners.push(owner(m.fault));
+            if !faults.contains(&m.fault) {
+                faults.push(m.fault);
             }
         }
-        owners.join(" or ")
+        faults
     }
 }
 
