@@ -123,6 +123,64 @@ fn broken_batch_lines_fail_validation() {
     }
 }
 
+/// `imapdoctor explain CODE --format json`.
+fn explanation_document() -> Value {
+    json!({"schema_version": 1, "explanation": {
+        "code": "tcp.timeout", "owners": ["server"], "headline": "No answer.",
+        "confidence": "likely", "meanings": [{"when": null, "fault": "server",
+            "summary": "No answer.", "hints": ["Try another network."]}],
+        "alternatives": [{"fault": "local", "summary": "a firewall may drop it"}]}})
+}
+
+/// `imapdoctor demo --list --format json`.
+fn demo_faults_document() -> Value {
+    json!({"schema_version": 1, "demo_faults": [
+        {"name": "server-down", "code": "tcp.refused", "simulates": "nothing listens"}]})
+}
+
+#[test]
+fn catalogues_conform_and_are_told_apart_from_the_other_shapes() {
+    let explanation = explanation_document();
+    let list = json!({"schema_version": 1, "explanations": [explanation["explanation"]]});
+    for document in [explanation.clone(), list, demo_faults_document()] {
+        assert_eq!(violations(&document), Vec::<String>::new(), "{document}");
+    }
+    let mut with_error = explanation.clone();
+    with_error["error"] = error_document()["error"].clone();
+    let mut both = explanation.clone();
+    both["explanations"] = json!([]);
+    let mut unknown_field = explanation.clone();
+    unknown_field["explanation"]["severity"] = json!("high");
+    let mut wrong_owner = explanation.clone();
+    wrong_owner["explanation"]["owners"] = json!(["nobody"]);
+    let mut missing_when = explanation;
+    missing_when["explanation"]["meanings"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("when");
+    let mut fault_without_code = demo_faults_document();
+    fault_without_code["demo_faults"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("code");
+    let mut demo_with_runs = demo_faults_document();
+    demo_with_runs["runs"] = json!([]);
+    for broken in [
+        with_error,
+        both,
+        unknown_field,
+        wrong_owner,
+        missing_when,
+        fault_without_code,
+        demo_with_runs,
+    ] {
+        assert!(
+            !violations(&broken).is_empty(),
+            "{broken} passed validation"
+        );
+    }
+}
+
 /// Every field name the schema knows, at any depth.
 fn field_names(schema: &Value, names: &mut std::collections::BTreeSet<String>) {
     match schema {
