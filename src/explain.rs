@@ -1,5 +1,6 @@
 //! `imapdoctor explain`: what a verdict code means, from the decision tables
-//! ([`crate::diagnose::catalogue`]), wrapped for an 80-column terminal.
+//! ([`crate::diagnose::catalogue`]), wrapped for an 80-column terminal, or with `--format json`
+//! as one JSON document ([`document`]). `demo --list` is written the same way ([`run_list`]).
 
 use serde::Serialize;
 
@@ -23,9 +24,10 @@ pub fn run(code: Option<&str>, list: bool, output: &OutputArgs) -> ExitCode {
     };
     let Some(code) = code.filter(|_| !list) else {
         let entries = catalogue::entries();
-        return match json {
-            true => write_json(&document::ExplanationListDocument::of(&entries), output),
-            false => write_text(&list_all(), output),
+        return if json {
+            write_json(&document::ExplanationListDocument::of(&entries), output)
+        } else {
+            write_text(&list_all(), output)
         };
     };
     match catalogue::find(code) {
