@@ -98,7 +98,9 @@ impl ConfigFile {
     /// as written).
     pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigFileError> {
         toml::from_str(text).map_err(|e| {
-            let mut message = crate::sanitize::terminal_text(e.message().trim());
+            // toml ends a type error with "\nin `key`": one line here.
+            let mut message =
+                crate::sanitize::terminal_text(&e.message().trim().replace('\n', " "));
             if ["`password`", "`token`"]
                 .iter()
                 .any(|key| message.starts_with(&format!("unknown field {key}")))
@@ -113,9 +115,11 @@ impl ConfigFile {
             {
                 message.push_str("; format and color belong in [defaults]");
             }
-            let line = e
+            let at = e
                 .span()
-                .and_then(|span| text.get(..span.start))
+                .map(|span| key_at(text, span.start, &message).unwrap_or(span.start));
+            let line = at
+                .and_then(|at| text.get(..at))
                 .map(|before| before.matches('\n').count() + 1);
             ConfigFileError {
                 path: match line {
@@ -172,6 +176,30 @@ pub fn default_path() -> Option<PathBuf> {
     dirs::config_dir().map(|dir| dir.join("imapdoctor").join("imapdoctor.toml"))
 }
 
+/// Where the key a parse error names (`unknown field `key``, `… in `key``) is set, at or after
+/// `from`: `[defaults]` is read through a flattened struct, whose errors point at the table's
+/// header rather than at the key, and a person editing the file wants the key's line.
+fn key_at(text: &str, from: usize, message: &str) -> Option<usize> {
+    let named = |prefix: &str| {
+        let start = message.find(prefix)? + prefix.len();
+        let len = message[start..].find('`')?;
+        Some(&message[start..start + len])
+    };
+    let key = named("unknown field `").or_else(|| named(" in `"))?;
+    let mut offset = from;
+    for line in text.get(from..)?.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let is_key = trimmed
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with('='));
+        if is_key {
+            return Some(offset);
+        }
+        offset += line.len();
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +247,13 @@ mod tests {
         assert!(!error.to_string().contains("\\x0a"), "{error}");
         let error = parse("[profiles.x]\nuser = \"a\"\ntimout = 5\n").unwrap_err();
         assert!(error.to_string().contains("line 3"), "{error}");
+        // [defaults] is read through a flattened struct: the key's own line all the same.
+        let error = parse("# mine\n[defaults]\ntimeout = 5\ntimout = 5\n").unwrap_err();
+        assert!(error.to_string().contains("line 4"), "{error}");
+        let error = parse("[defaults]\ncolor = \"never\"\ntimeout = \"x\"\n").unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("line 3"), "{message}");
+        assert!(message.contains("expected f64 in `timeout`"), "{message}");
         assert!(parse("[nonsense]\n").is_err());
     }
 
