@@ -601,6 +601,226 @@ mod tests {
         Check::passed(id, "fine", Details::None)
     }
 
+    /// A report whose `failing` check failed with `code` after the checks before it passed, with
+    /// a control section of `status` whose endpoints ended with `outcomes` (`None`: no probe).
+    fn failed_with_control(
+        failing: CheckId,
+        code: &str,
+        control: Option<(&'static str, &[&'static str])>,
+    ) -> Report {
+        let mut checks: Vec<Check> = CheckId::ALL
+            .iter()
+            .skip(1)
+            .take_while(|id| **id != failing)
+            .map(|id| passed(*id))
+            .collect();
+        checks.push(Check::failed(failing, code, "failed", Details::None));
+        Report {
+            control: control.map(|(status, outcomes)| crate::report::control::ControlReport {
+                status,
+                endpoints: outcomes
+                    .iter()
+                    .map(|outcome| crate::report::control::ControlProbe {
+                        host: "control.example.test".into(),
+                        port: 443,
+                        outcome,
+                        comparable: true,
+                        reason: None,
+                        error: None,
+                        error_code: None,
+                        duration_ms: 1,
+                    })
+                    .collect(),
+                note: None,
+            }),
+            ..report_of(checks)
+        }
+    }
+
+    #[test]
+    fn names_failing_everywhere_make_a_dns_failure_this_computers() {
+        let everywhere = Some(("unreachable", &["dns_failed", "dns_failed"][..]));
+        let verdict = diagnose(&failed_with_control(CheckId::Dns, "servfail", everywhere));
+        assert_eq!(
+            (verdict.fault, verdict.code.as_str()),
+            (Fault::Local, "dns.servfail")
+        );
+        assert!(
+            verdict.summary.contains("fails to resolve any name"),
+            "{}",
+            verdict.summary
+        );
+        assert!(
+            verdict.summary.ends_with("cannot be resolved either."),
+            "{}",
+            verdict.summary
+        );
+        assert!(
+            verdict.hints[0].starts_with("The DNS server (often the router)"),
+            "{:?}",
+            verdict.hints
+        );
+        // Only SERVFAIL gets the SERVFAIL wording.
+        let verdict = diagnose(&failed_with_control(
+            CheckId::Dns,
+            "no_nameserver_answers",
+            everywhere,
+        ));
+        assert_eq!(
+            (verdict.fault, verdict.code.as_str()),
+            (Fault::Local, "dns.no_nameserver_answers")
+        );
+        assert!(!verdict.summary.contains("SERVFAIL"), "{}", verdict.summary);
+        assert!(
+            verdict.summary.ends_with("cannot be resolved either."),
+            "{}",
+            verdict.summary
+        );
+        // A control that resolved and then got nothing: nothing is reachable, not a DNS verdict.
+        let mixed = Some(("unreachable", &["dns_failed", "unreachable"][..]));
+        let verdict = diagnose(&failed_with_control(CheckId::Dns, "servfail", mixed));
+        assert_eq!(
+            (verdict.fault, verdict.code.as_str()),
+            (Fault::Local, "network.nothing_reachable")
+        );
+        // Controls failing DNS say nothing about DNS when the target's failure was not DNS.
+        let verdict = diagnose(&failed_with_control(CheckId::Tcp, "timeout", everywhere));
+        assert_eq!(
+            (verdict.fault, verdict.code.as_str()),
+            (Fault::Local, "network.nothing_reachable")
+        );
+        assert_eq!(verdict.confidence, Confidence::Certain);
+    }
+
+    #[test]
+    fn a_reachable_control_speaks_for_this_computers_network() {
+        let works = Some(("reachable", &["reachable"][..]));
+        // A local rule (no route) moves to the server when the control gets through.
+        let verdict = diagnose(&failed_with_control(CheckId::Tcp, "unreachable", works));
+        assert_eq!(
+            (verdict.fault, verdict.code.as_str()),
+            (Fault::Server, "tcp.unreachable")
+        );
+        assert!(
+            verdict
+                .summary
+                .ends_with("specific to this server or the path to it."),
+            "{}",
+            verdict.summary
+        );
+        assert_eq!(verdict.confidence, Confidence::Likely);
+        assert_eq!(verdict.alternatives[0].fault, Fault::Local);
+        // A server rule stays, and says this network works in general.
+        let verdict = diagnose(&failed_with_control(CheckId::Tcp, "timeout", works));
+        assert_eq!(
+            (verdict.fault, verdict.code.as_str()),
+            (Fault::Server, "tcp.timeout")
+        );
+        assert!(
+            verdict
+                .summary
+                .ends_with("this computer's network works in general."),
+            "{}",
+            verdict.summary
+        );
+        assert!(
+            verdict
+                .summary
+                .starts_with("The problem is at the mail server or the network path to it: "),
+            "{}",
+            verdict.summary
+        );
+    }
+
+    #[test]
+    fn without_a_comparable_control_the_other_side_is_not_ruled_out() {
+        let verdict = diagnose(&failed_with_control(CheckId::Tcp, "timeout", None));
+        assert!(
+            verdict.summary.ends_with("Without the control probe (--no-control), this computer's network is not ruled out."),
+            "{}",
+            verdict.summary
+        );
+        assert_eq!(verdict.confidence, Confidence::Inconclusive);
+        let uncompared = Some(("inconclusive", &["cut_off"][..]));
+        let verdict = diagnose(&failed_with_control(
+            CheckId::Tcp,
+            "unreachable",
+            uncompared,
+        ));
+        assert_eq!(verdict.fault, Fault::Local);
+        assert!(
+            verdict.summary.ends_with("could not be compared with the target (see control), so the server's side is not ruled out."),
+            "{}",
+            verdict.summary
+        );
+        // A refused port needs no control to be the server's: nothing is said of one.
+        let verdict = diagnose(&failed_with_control(CheckId::Tcp, "refused", None));
+        assert_eq!(
+            (verdict.fault, verdict.confidence),
+            (Fault::Server, Confidence::Certain)
+        );
+        assert!(
+            !verdict.summary.contains("not ruled out"),
+            "{}",
+            verdict.summary
+        );
+    }
+
+    #[test]
+    fn the_opening_words_say_whose_problem_it_is() {
+        assert_eq!(opening(Fault::None, "ok"), "No problem found: ");
+        assert_eq!(
+            opening(Fault::Local, "tcp.timeout"),
+            "The problem is on this computer or its network: "
+        );
+        assert_eq!(
+            opening(Fault::Server, "tcp.timeout"),
+            "The problem is at the mail server or the network path to it: "
+        );
+        assert_eq!(
+            opening(Fault::Server, "auth.timeout"),
+            "The problem is at the mail server, or with this account's failed logins: "
+        );
+        assert_eq!(
+            opening(Fault::Server, "tcp.refused"),
+            "The problem is at the mail server: "
+        );
+        assert_eq!(
+            opening(Fault::Account, "auth.rejected"),
+            "The problem is with the account: "
+        );
+        assert_eq!(
+            opening(Fault::Config, "tls.name_mismatch"),
+            "The problem is in the settings used: "
+        );
+    }
+
+    #[test]
+    fn only_failures_without_a_completed_exchange_need_the_control() {
+        for code in [
+            "dns.no_nameserver_answers",
+            "dns.no_nameservers",
+            "dns.servfail",
+            "tcp.timeout",
+            "tcp.unreachable",
+            "tcp.failed",
+            "tcp.refused",
+            "tls.certificate_expired",
+            "tls.certificate_not_yet_valid",
+        ] {
+            assert!(needs_control(code), "{code}");
+        }
+        for code in [
+            "dns.nxdomain",
+            "tls.timeout",
+            "capability.timeout",
+            "auth.rejected",
+            "ok",
+        ] {
+            assert!(!needs_control(code), "{code}");
+        }
+    }
+
     #[test]
     fn a_bye_instead_of_tls_is_quoted_as_the_servers_reason_and_nothing_else_is() {
         let bye = tls_failure("bye", "* BYE Server shutting down for maintenance");
