@@ -100,6 +100,28 @@ async fn markdown_report_for_a_rejected_login() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_discover_check_nobody_asked_for_is_left_out_for_people_kept_in_json() {
+    let (f, _ca) = rejecting().await;
+    for format in ["human", "markdown"] {
+        let run = f
+            .run_with(&["--format", format, "--timeout", "2"], &[])
+            .await;
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(
+            !run.stdout.contains("discover"),
+            "{format}:\n{}",
+            run.stdout
+        );
+        assert!(run.stdout.contains("dns"), "{format}:\n{}", run.stdout);
+    }
+    let run = f.run_with(&["--json", "--timeout", "2"], &[]).await;
+    assert_eq!(run.check("discover")["status"], "skip");
+    // With --user there is an address to compare with: why it was not compared is shown.
+    let run = login(&f, &["--format", "human"], &[]).await;
+    assert!(run.stdout.contains("skip discover"), "{}", run.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn markdown_escapes_server_text_in_cells() {
     let ca = TestCa::new("t");
     let greeting =

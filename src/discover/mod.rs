@@ -106,6 +106,9 @@ pub fn found_config(mut config: Config, target: Target) -> Config {
     config
 }
 
+/// The skipped discover check's reason when there was no address to start from or compare with.
+pub const NOT_ASKED: &str = "not needed: the target is a server";
+
 /// Runs the discover check for `config`, recording nothing (the checklist records it): the
 /// check, and the target to check instead of `config.target` when one was found.
 pub async fn run(
@@ -114,10 +117,7 @@ pub async fn run(
     progress: &Progress,
 ) -> (Check, Option<Target>) {
     let Some(request) = &config.discovery else {
-        return (
-            Check::skipped(CheckId::Discover, "not needed: the target is a server"),
-            None,
-        );
+        return (Check::skipped(CheckId::Discover, NOT_ASKED), None);
     };
     let started = Instant::now();
     let step = tokio::time::Instant::now() + config.step_timeout;

@@ -120,7 +120,7 @@ impl Render for Human {
         if let Some(lines) = &report.transcript {
             self.transcript(lines, out)?;
         }
-        for check in &report.checks {
+        for check in super::checks_for_people(report) {
             let (first, body) = self.check_parts(check);
             writeln!(out, "{}", self.hang(&first, &body, CHECK_INDENT))?;
             for note in check.notes.iter().chain(&super::discover_lines(check)) {

@@ -44,7 +44,7 @@ impl Render for Markdown {
         )?;
         writeln!(out, "| check | status | time | summary |")?;
         writeln!(out, "|---|---|---:|---|")?;
-        for check in &report.checks {
+        for check in super::checks_for_people(report) {
             let time = match check.status {
                 Status::Skip => String::new(),
                 _ => format!("{} ms", check.duration_ms),

@@ -28,6 +28,17 @@ pub fn outcome_word(report: &Report) -> &'static str {
     }
 }
 
+/// The checks a person reads, in report order: all of them, except a discover check skipped
+/// because nothing asked for it (a server as TARGET, no address to compare with), which would
+/// only say "not needed" at the top of every report. The JSON keeps all seven.
+pub fn checks_for_people(report: &Report) -> impl Iterator<Item = &Check> {
+    report.checks.iter().filter(|c| {
+        !(c.id == crate::report::CheckId::Discover
+            && c.status == crate::report::Status::Skip
+            && c.summary == crate::discover::NOT_ASKED)
+    })
+}
+
 /// The discover check's facts, a line each: every source's question, outcome, answer and time,
 /// then why the server was chosen (empty for other checks, or a skipped discover check).
 pub fn discover_lines(check: &Check) -> Vec<String> {
