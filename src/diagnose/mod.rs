@@ -767,6 +767,68 @@ mod tests {
     }
 
     #[test]
+    fn the_token_checks_findings_lead_the_hints_of_a_failed_login() {
+        let token = crate::report::token::TokenFacts {
+            findings: vec![crate::report::token::Finding {
+                code: "expired",
+                message: "the token expired 2 hours ago".into(),
+                hint: "Get a new token.",
+            }],
+            ..Default::default()
+        };
+        let details = crate::checks::auth::AuthDetails {
+            result: Some("NO"),
+            response_code: Some("AUTHENTICATIONFAILED".into()),
+            text: Some("AUTHENTICATE failed.".into()),
+            token: Some(token),
+            ..Default::default()
+        };
+        let mut report = failed_with_control(CheckId::Auth, "rejected", None);
+        let last = report
+            .checks
+            .iter_mut()
+            .find(|c| c.id == CheckId::Auth)
+            .unwrap();
+        last.details = Details::Auth(details);
+        let verdict = diagnose(&report);
+        assert_eq!(
+            verdict.hints[0],
+            "Token check: the token expired 2 hours ago. Get a new token."
+        );
+    }
+
+    #[test]
+    fn only_a_server_fault_at_microsoft_points_to_service_health() {
+        let health = |report: &Report| {
+            diagnose(report)
+                .hints
+                .iter()
+                .any(|h| h.contains("Service health"))
+        };
+        let at = |host: &str, failing: CheckId, code: &str| {
+            let mut report = failed_with_control(failing, code, None);
+            report.target.host = host.into();
+            report
+        };
+        assert!(health(&at(
+            "outlook.office365.com",
+            CheckId::Folders,
+            "closed"
+        )));
+        // Another provider's server fault, or an account fault at Microsoft: no.
+        assert!(!health(&at(
+            "imap.example.test",
+            CheckId::Folders,
+            "closed"
+        )));
+        assert!(!health(&at(
+            "outlook.office365.com",
+            CheckId::Folders,
+            "mailbox_missing"
+        )));
+    }
+
+    #[test]
     fn the_opening_words_say_whose_problem_it_is() {
         assert_eq!(opening(Fault::None, "ok"), "No problem found: ");
         assert_eq!(
