@@ -48,12 +48,17 @@ const ADVICE: &[(Option<Provider>, &str, &str)] = &[
     (
         Some(Provider::Google),
         "invalid_scope",
-        "Google allows the device flow only for a few scopes, and Gmail's https://mail.google.com/ is not among them (\"OAuth 2.0 for TV and Limited-Input Device Applications\", allowed scopes): get a token another way and pass it with --oauth-token-file or IMAPDOCTOR_OAUTH_TOKEN",
+        "Google allows the device flow only for a few scopes, and Gmail's https://mail.google.com/ is not among them (\"OAuth 2.0 for TV and Limited-Input Device Applications\", allowed scopes): sign in with --oauth-flow browser (the default for google) and a \"Desktop app\" client",
     ),
     (
         None,
         "invalid_client",
-        "check --oauth-client-id (Microsoft: a public client with \"Allow public client flows\" on; Google: an OAuth client of type \"TVs and Limited Input devices\" and its secret in IMAPDOCTOR_OAUTH_CLIENT_SECRET)",
+        "check --oauth-client-id (Microsoft: a public client with \"Allow public client flows\" on; Google: an OAuth client of type \"Desktop app\" and its secret in IMAPDOCTOR_OAUTH_CLIENT_SECRET)",
+    ),
+    (
+        None,
+        "invalid_grant",
+        "the provider did not accept the code (expired, already used, or not issued for this run's verifier and redirect): run again",
     ),
     (
         None,
