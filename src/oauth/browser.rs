@@ -188,7 +188,12 @@ async fn read_request(mut stream: TcpStream) -> Option<(TcpStream, String)> {
             return None;
         }
         if head.len() + n > MAX_REQUEST {
-            answer(&mut stream, "431 Request Header Fields Too Large", "Too large.").await;
+            answer(
+                &mut stream,
+                "431 Request Header Fields Too Large",
+                "Too large.",
+            )
+            .await;
             return None;
         }
         head.extend_from_slice(&buffer[..n]);
