@@ -910,6 +910,11 @@ async fn google_signs_in_in_the_browser_and_the_token_logs_in() {
         origin["scopes"],
         serde_json::json!(["https://mail.google.com/"])
     );
+    let notes = run.check("auth")["notes"].to_string();
+    assert!(
+        notes.contains("google sign-in (browser, authorization code)"),
+        "{notes}"
+    );
 
     let seen = idp.seen();
     let asked = &seen[0];
