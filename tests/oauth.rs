@@ -881,7 +881,7 @@ fn assert_no_browser_secret(run: &Run, idp: &provider::Provider) {
 #[tokio::test(flavor = "multi_thread")]
 async fn google_signs_in_in_the_browser_and_the_token_logs_in() {
     let (imap, idp, ca) = browser_lab(Authorize::Grant).await;
-    let mut signing = google(&imap, &idp, &[]);
+    let mut signing = google(&imap, &idp, &["--verbose"]);
     let url = signing.url().await;
     assert!(
         url.starts_with(&format!("{}/o/oauth2/v2/auth?", idp.authority())),
@@ -899,6 +899,15 @@ async fn google_signs_in_in_the_browser_and_the_token_logs_in() {
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert_no_browser_secret(&run, &idp);
     assert!(run.stderr.contains("signed in to google"), "{}", run.stderr);
+    // The transcript is there (--verbose), and the XOAUTH2 string is not in it.
+    let transcript = run.json.as_ref().unwrap()["transcript"].to_string();
+    assert!(transcript.contains("AUTHENTICATE XOAUTH2"), "{transcript}");
+    let xoauth2 = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .encode(format!("user={USER}\x01auth=Bearer {TOKEN_CANARY}\x01\x01"))
+    };
+    assert!(!run.stdout.contains(&xoauth2), "{transcript}");
 
     let auth = &run.check("auth")["details"];
     assert_eq!(auth["mechanism"], "XOAUTH2");
