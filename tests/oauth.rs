@@ -1105,3 +1105,46 @@ async fn google_keeps_the_device_flow_when_asked_for_it() {
     assert_eq!(idp.seen().len(), 0, "{:?}", idp.seen());
     assert!(run.stderr.contains("/idp/device/code"), "{}", run.stderr);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn idle_oversized_and_other_requests_do_not_hold_up_the_redirect() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (imap, idp, ca) = browser_lab(Authorize::Grant).await;
+    let mut signing = google(&imap, &idp, &[]);
+    let redirect = browser::open(&ca, &signing.url().await).await;
+    let host = redirect
+        .strip_prefix("http://")
+        .and_then(|r| r.split('/').next())
+        .unwrap()
+        .to_string();
+    // A connection that never says anything (a browser's speculative one) stays open meanwhile.
+    let _idle = tokio::net::TcpStream::connect(&host).await.unwrap();
+    // A request head over 8 KiB is answered 431 (exactly one byte over: all of it is read, so
+    // closing the connection does not reset it before the answer arrives).
+    let mut big = tokio::net::TcpStream::connect(&host).await.unwrap();
+    let frame = "GET /?pad= HTTP/1.1\r\n".len();
+    let head = format!(
+        "GET /?pad={} HTTP/1.1\r\n",
+        "a".repeat(8 * 1024 + 1 - frame)
+    );
+    assert_eq!(head.len(), 8 * 1024 + 1);
+    let _ = big.write_all(head.as_bytes()).await;
+    let mut answer = String::new();
+    let _ = big.read_to_string(&mut answer).await;
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
+    // A POST is answered 405.
+    let mut post = tokio::net::TcpStream::connect(&host).await.unwrap();
+    post.write_all(b"POST /?code=x HTTP/1.1\r\nContent-Length: 0\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    let _ = post.read_to_string(&mut answer).await;
+    assert!(answer.starts_with("HTTP/1.1 405"), "{answer}");
+    let started = Instant::now();
+    let (status, page) = browser::follow(&redirect).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    let run = signing.finish().await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_no_browser_secret(&run, &idp);
+}
