@@ -25,7 +25,7 @@ pub mod network;
     subcommand_precedence_over_arg = true,
     args_override_self = true,
     after_help = "Passwords are never taken from the command line: set IMAPDOCTOR_PASSWORD, use --password-stdin, \
-or type it at the prompt. An OAuth2 token is read from IMAPDOCTOR_OAUTH_TOKEN, or obtained by signing in with --oauth microsoft|google (the device flow: a code to enter on a web page, shown on stderr).\n\n\
+or type it at the prompt. An OAuth2 token is read from IMAPDOCTOR_OAUTH_TOKEN, or obtained by signing in with --oauth microsoft|google (what to open is shown on stderr: for google, a URL to open in a browser on this machine; for microsoft, a web page and a code to enter there; --oauth-flow chooses).\n\n\
 By default, when a check fails in a way this computer's network could explain (DNS, TCP, an expired \
 certificate), imapdoctor contacts two public known-good IMAP servers on port 993 (imap.gmail.com and \
 outlook.office365.com, others when the target is one of them) to tell the network from the server. \
