@@ -63,7 +63,12 @@ const ADVICE: &[(Option<Provider>, &str, &str)] = &[
     (
         None,
         "unauthorized_client",
-        "the application may not use the device flow: Microsoft: turn on \"Allow public client flows\" in its Authentication settings; Google: use an OAuth client of type \"TVs and Limited Input devices\"",
+        "the application may not use this flow: Microsoft: turn on \"Allow public client flows\" in its Authentication settings (and, for --oauth-flow browser, add the platform \"Mobile and desktop applications\" with redirect URI http://127.0.0.1); Google: use an OAuth client of type \"Desktop app\" (browser flow) or \"TVs and Limited Input devices\" (device flow)",
+    ),
+    (
+        Some(Provider::Microsoft),
+        "AADSTS50011",
+        "the redirect URI is not registered: add the platform \"Mobile and desktop applications\" with redirect URI http://127.0.0.1 to the application (Authentication settings), or use --oauth-flow device",
     ),
     (
         Some(Provider::Microsoft),
@@ -125,6 +130,13 @@ mod tests {
         )
         .to_string();
         assert!(text.contains("--oauth-tenant"), "{text}");
+        let text = refused(
+            Provider::Microsoft,
+            "invalid_request",
+            Some("AADSTS50011: The redirect URI 'http://127.0.0.1:5/' does not match."),
+        )
+        .to_string();
+        assert!(text.contains("Mobile and desktop applications"), "{text}");
         let text = refused(Provider::Microsoft, "server_error", Some("boom")).to_string();
         assert_eq!(text, "sign-in refused by microsoft: server_error (boom)");
     }
