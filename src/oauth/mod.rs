@@ -189,3 +189,19 @@ fn tell_browser(provider: Provider, user: &str, prompt: &browser::Prompt) {
     crate::stderr::say(format_args!("  {}", prompt.url));
     crate::stderr::say("waiting for the browser to come back to imapdoctor (Ctrl-C stops)...");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_client_id_says_which_application_to_register_for_the_flow() {
+        let message = |provider, flow| client_id(provider, flow, None).unwrap_err().to_string();
+        assert!(message(Provider::Google, Flow::Browser).contains("\"Desktop app\""));
+        assert!(message(Provider::Google, Flow::Device).contains("does not allow the Gmail scope"));
+        assert!(message(Provider::Microsoft, Flow::Browser).contains("http://127.0.0.1"));
+        assert!(message(Provider::Microsoft, Flow::Device).contains("Allow public client flows"));
+        assert_eq!(Provider::Google.default_flow(), Flow::Browser);
+        assert_eq!(Provider::Microsoft.default_flow(), Flow::Device);
+    }
+}
