@@ -53,7 +53,7 @@ _imapdoctor() {
 
     case "${cmd}" in
         imapdoctor)
-            opts="-q -v -h -V --provider --port --security --user --password-stdin --auth --oauth-token-file --oauth --oauth-client-id --oauth-tenant --oauth-authority --mailbox --allow-plaintext-auth --ca-file --insecure --timeout --login-timeout --max-time --control --no-control --resolve --repeat --watch --interval --format --json --quiet --color --no-color --verbose --warning --critical --config --no-config --help --version demo explain batch serve help"
+            opts="-q -v -h -V --provider --port --security --user --password-stdin --auth --oauth-token-file --oauth --oauth-client-id --oauth-tenant --oauth-authority --oauth-flow --mailbox --allow-plaintext-auth --ca-file --insecure --timeout --login-timeout --max-time --control --no-control --resolve --repeat --watch --interval --format --json --quiet --color --no-color --verbose --warning --critical --config --no-config --help --version demo explain batch serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -97,6 +97,10 @@ _imapdoctor() {
                     ;;
                 --oauth-authority)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --oauth-flow)
+                    COMPREPLY=($(compgen -W "browser device" -- "${cur}"))
                     return 0
                     ;;
                 --mailbox)

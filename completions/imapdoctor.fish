@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_imapdoctor_global_optspecs
-    string join \n provider= port= security= user= password-stdin auth= oauth-token-file= oauth= oauth-client-id= oauth-tenant= oauth-authority= mailbox= allow-plaintext-auth ca-file= insecure timeout= login-timeout= max-time= control= no-control resolve= repeat= watch interval= format= json q/quiet color= no-color v/verbose warning= critical= config= no-config h/help V/version
+    string join \n provider= port= security= user= password-stdin auth= oauth-token-file= oauth= oauth-client-id= oauth-tenant= oauth-authority= oauth-flow= mailbox= allow-plaintext-auth ca-file= insecure timeout= login-timeout= max-time= control= no-control resolve= repeat= watch interval= format= json q/quiet color= no-color v/verbose warning= critical= config= no-config h/help V/version
 end
 
 function __fish_imapdoctor_needs_command
@@ -35,11 +35,13 @@ plain\t'AUTHENTICATE PLAIN (RFC 4616)'
 xoauth2\t'AUTHENTICATE XOAUTH2 (Google, Microsoft)'
 oauthbearer\t'AUTHENTICATE OAUTHBEARER (RFC 7628)'"
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l oauth-token-file -d 'Read the OAuth2 bearer token from this file (instead of IMAPDOCTOR_OAUTH_TOKEN)' -r -F
-complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l oauth -d 'Sign in for an OAuth2 token before the check, with the provider\'s device flow: open the page shown on stderr and enter the code (needs --user and --oauth-client-id; XOAUTH2 unless --auth oauthbearer)' -r -f -a "microsoft\t'Microsoft Entra ID (Microsoft 365, Outlook.com)'
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l oauth -d 'Sign in for an OAuth2 token before the check: open the URL shown on stderr (google: in a browser on this machine; microsoft: the device flow\'s page, and enter the code) (needs --user and --oauth-client-id; XOAUTH2 unless --auth oauthbearer)' -r -f -a "microsoft\t'Microsoft Entra ID (Microsoft 365, Outlook.com)'
 google\t'Google (Gmail, Google Workspace)'"
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l oauth-client-id -d 'The application (client) id to sign in with: imapdoctor ships none (see the README\'s "Sign in with OAuth" to register one)' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l oauth-tenant -d 'Microsoft tenant to sign in to: a domain, a tenant id, or common, organizations, consumers [default: common]' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l oauth-authority -d 'The identity provider\'s base URL instead of its public one (sovereign clouds, tests): https only; the endpoints keep the provider\'s paths under it' -r
+complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l oauth-flow -d 'How to sign in with --oauth: browser (authorization code with PKCE, redirected to 127.0.0.1) or device (a code entered on any device) [default: browser for google, device for microsoft]' -r -f -a "browser\t'Authorization code with PKCE (RFC 7636) and a loopback redirect (RFC 8252): open the printed URL in a browser on this machine'
+device\t'Device authorization grant (RFC 8628): open a page on any device and enter a code'"
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l mailbox -d 'Mailbox for the folders check [default: INBOX]' -r
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l ca-file -d 'Extra trust anchors (PEM), added to the operating system\'s trust store' -r -F
 complete -c imapdoctor -n "__fish_imapdoctor_needs_command" -l timeout -d 'Bound on each network step, in seconds [default: 10]' -r

@@ -25,7 +25,7 @@ pub mod network;
     subcommand_precedence_over_arg = true,
     args_override_self = true,
     after_help = "Passwords are never taken from the command line: set IMAPDOCTOR_PASSWORD, use --password-stdin, \
-or type it at the prompt. An OAuth2 token is read from IMAPDOCTOR_OAUTH_TOKEN, or obtained by signing in with --oauth microsoft|google (the device flow: a code to enter on a web page, shown on stderr).\n\n\
+or type it at the prompt. An OAuth2 token is read from IMAPDOCTOR_OAUTH_TOKEN, or obtained by signing in with --oauth microsoft|google (what to open is shown on stderr: for google, a URL to open in a browser on this machine; for microsoft, a web page and a code to enter there; --oauth-flow chooses).\n\n\
 By default, when a check fails in a way this computer's network could explain (DNS, TCP, an expired \
 certificate), imapdoctor contacts two public known-good IMAP servers on port 993 (imap.gmail.com and \
 outlook.office365.com, others when the target is one of them) to tell the network from the server. \
@@ -187,7 +187,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "PATH")]
     pub oauth_token_file: Option<PathBuf>,
 
-    /// Sign in for an OAuth2 token before the check, with the provider's device flow: open the page shown on stderr and enter the code (needs --user and --oauth-client-id; XOAUTH2 unless --auth oauthbearer).
+    /// Sign in for an OAuth2 token before the check: open the URL shown on stderr (google: in a browser on this machine; microsoft: the device flow's page, and enter the code) (needs --user and --oauth-client-id; XOAUTH2 unless --auth oauthbearer).
     #[arg(
         long,
         value_enum,
@@ -207,6 +207,10 @@ pub struct CheckArgs {
     /// The identity provider's base URL instead of its public one (sovereign clouds, tests): https only; the endpoints keep the provider's paths under it.
     #[arg(long, value_name = "URL")]
     pub oauth_authority: Option<String>,
+
+    /// How to sign in with --oauth: browser (authorization code with PKCE, redirected to 127.0.0.1) or device (a code entered on any device) [default: browser for google, device for microsoft].
+    #[arg(long, value_enum, value_name = "FLOW")]
+    pub oauth_flow: Option<crate::oauth::Flow>,
 
     /// Mailbox for the folders check [default: INBOX].
     #[arg(long, value_name = "NAME")]
@@ -383,6 +387,7 @@ impl CheckArgs {
             oauth_client_id: self.oauth_client_id.clone(),
             oauth_tenant: self.oauth_tenant.clone(),
             oauth_authority: self.oauth_authority.clone(),
+            oauth_flow: self.oauth_flow,
         }
     }
 }

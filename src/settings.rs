@@ -64,7 +64,7 @@ pub struct Settings {
     pub token_env: Option<String>,
     /// A file whose first line is an OAuth2 token (`--oauth-token-file`).
     pub token_file: Option<PathBuf>,
-    /// `--oauth`: sign in with this provider's device flow for the token (command line only).
+    /// `--oauth`: sign in with this provider for the token (command line only).
     pub oauth: Option<crate::oauth::Provider>,
     /// `--oauth-client-id`.
     pub oauth_client_id: Option<String>,
@@ -72,6 +72,8 @@ pub struct Settings {
     pub oauth_tenant: Option<String>,
     /// `--oauth-authority`.
     pub oauth_authority: Option<String>,
+    /// `--oauth-flow`: browser (authorization code) or device; unset: the provider's default.
+    pub oauth_flow: Option<crate::oauth::Flow>,
 }
 
 /// How the password may be asked for when the settings name no source that holds one.
@@ -115,6 +117,7 @@ impl Settings {
             oauth_client_id: self.oauth_client_id.or(fallback.oauth_client_id),
             oauth_tenant: self.oauth_tenant.or(fallback.oauth_tenant),
             oauth_authority: self.oauth_authority.or(fallback.oauth_authority),
+            oauth_flow: self.oauth_flow.or(fallback.oauth_flow),
         }
     }
 

@@ -95,8 +95,12 @@ pub async fn run(
             .as_deref()
             .map(|t| format!(", tenant {t}"))
             .unwrap_or_default();
+        let flow = match origin.flow {
+            "authorization_code" => "browser, authorization code",
+            _ => "device code",
+        };
         check.notes.push(format!(
-            "token from the {} sign-in (device code{tenant}), granted: {}",
+            "token from the {} sign-in ({flow}{tenant}), granted: {}",
             origin.provider,
             origin.scopes.join(" ")
         ));

@@ -149,7 +149,7 @@ pub fn lifetime(span: Duration) -> String {
 }
 
 /// The form fields every request carries: the client id, and its secret when there is one.
-fn client_fields(request: &Request) -> Vec<(&str, &str)> {
+pub(super) fn client_fields(request: &Request) -> Vec<(&str, &str)> {
     let mut fields = vec![("client_id", request.client_id.as_str())];
     if let Some(secret) = &request.client_secret {
         fields.push(("client_secret", secret.expose()));
@@ -222,35 +222,7 @@ async fn poll(
         .await
         .map_err(SignInError::Transport)?;
     if answer.status == 200 {
-        let issued: TokenAnswer = serde_json::from_slice(&answer.body).map_err(|_| {
-            SignInError::Transport(format!(
-                "{}: the answer holds no access token",
-                crate::sanitize::terminal_text(url)
-            ))
-        })?;
-        let token = Secret::new(issued.access_token);
-        if let Some(kind) = issued.token_type
-            && !kind.eq_ignore_ascii_case("bearer")
-        {
-            return Err(SignInError::Transport(format!(
-                "the token endpoint issued a {:?} token, not a bearer token",
-                crate::sanitize::within(&kind, 40)
-            )));
-        }
-        if token.expose().is_empty() || token.expose().chars().any(char::is_control) {
-            return Err(SignInError::Transport(
-                "the token endpoint issued an empty or malformed token".into(),
-            ));
-        }
-        let scopes = issued
-            .scope
-            .as_deref()
-            .unwrap_or_default()
-            .split_whitespace()
-            .take(32)
-            .map(|s| crate::sanitize::within(s, 200))
-            .collect();
-        return Ok(Poll::Token(Granted { token, scopes }));
+        return granted(url, &answer).map(Poll::Token);
     }
     match serde_json::from_slice::<ErrorAnswer>(&answer.body) {
         Ok(e) if e.error == "authorization_pending" => Ok(Poll::Pending),
@@ -263,9 +235,43 @@ async fn poll(
     }
 }
 
+/// The token of a successful (HTTP 200) token endpoint answer, checked: a non-empty bearer
+/// token, registered for redaction as soon as it is read.
+pub(super) fn granted(url: &str, answer: &Answer) -> Result<Granted, SignInError> {
+    let issued: TokenAnswer = serde_json::from_slice(&answer.body).map_err(|_| {
+        SignInError::Transport(format!(
+            "{}: the answer holds no access token",
+            crate::sanitize::terminal_text(url)
+        ))
+    })?;
+    let token = Secret::new(issued.access_token);
+    if let Some(kind) = issued.token_type
+        && !kind.eq_ignore_ascii_case("bearer")
+    {
+        return Err(SignInError::Transport(format!(
+            "the token endpoint issued a {:?} token, not a bearer token",
+            crate::sanitize::within(&kind, 40)
+        )));
+    }
+    if token.expose().is_empty() || token.expose().chars().any(char::is_control) {
+        return Err(SignInError::Transport(
+            "the token endpoint issued an empty or malformed token".into(),
+        ));
+    }
+    let scopes = issued
+        .scope
+        .as_deref()
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(32)
+        .map(|s| crate::sanitize::within(s, 200))
+        .collect();
+    Ok(Granted { token, scopes })
+}
+
 /// The error for an answer that is not a success: the OAuth error when the body holds one,
 /// else the HTTP status.
-fn error_answer(provider: Provider, url: &str, answer: &Answer) -> SignInError {
+pub(super) fn error_answer(provider: Provider, url: &str, answer: &Answer) -> SignInError {
     match serde_json::from_slice::<ErrorAnswer>(&answer.body) {
         Ok(e) => {
             let error = crate::sanitize::within(&e.error, 100);

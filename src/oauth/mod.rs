@@ -1,6 +1,9 @@
-//! OAuth sign-in (`--oauth microsoft|google`): before the check, obtain an access token with the
-//! device authorization grant (RFC 8628), the person signing in on another screen, and hand it
-//! to the settings as the token to log in with (XOAUTH2, or OAUTHBEARER with `--auth`).
+//! OAuth sign-in (`--oauth microsoft|google`): before the check, obtain an access token, and
+//! hand it to the settings as the token to log in with (XOAUTH2, or OAUTHBEARER with `--auth`).
+//! Two flows (`--oauth-flow`): the authorization code grant with PKCE and a loopback redirect
+//! ([`browser`], Google's default: its device flow cannot grant the Gmail scope), the person
+//! signing in in a browser on this machine; and the device authorization grant (RFC 8628,
+//! [`device`], Microsoft's default), the person signing in on another screen.
 //!
 //! Only the command line's single check (and `--repeat`/`--watch`, which reuse the token) signs
 //! in: it needs a person. Batch rows, exporter modules and `--format nagios` never start it; a
@@ -8,14 +11,16 @@
 //! stdout (which holds the report); the token is a [`Secret`] from the moment it is read, never
 //! printed nor written to disk, and the token lint runs on it as on any other token.
 
+pub mod browser;
 pub mod device;
 pub mod http;
+pub mod pkce;
 pub mod providers;
 pub mod refusal;
 
 use std::time::Duration;
 
-pub use providers::Provider;
+pub use providers::{Flow, Provider};
 pub use refusal::SignInError;
 
 use crate::report::token::TokenOrigin;
@@ -23,10 +28,11 @@ use crate::secret::Secret;
 use crate::settings::Settings;
 
 /// Environment variable holding the OAuth client secret, for applications that have one
-/// (Google's "TVs and Limited Input devices" clients); never taken from the command line.
+/// (Google's "Desktop app" and "TVs and Limited Input devices" clients); never taken from the
+/// command line.
 pub const CLIENT_SECRET_ENV: &str = "IMAPDOCTOR_OAUTH_CLIENT_SECRET";
 
-/// A token from the device flow, with where it came from.
+/// A token from a sign-in, with where it came from.
 pub struct Grant {
     /// The access token.
     pub token: Secret,
@@ -60,7 +66,8 @@ pub async fn sign_in(
             "--oauth gives a token: use --auth xoauth2 or --auth oauthbearer, or leave --auth out",
         ));
     }
-    let client_id = client_id(provider, settings.oauth_client_id.as_deref())?;
+    let flow = settings.oauth_flow.unwrap_or(provider.default_flow());
+    let client_id = client_id(provider, flow, settings.oauth_client_id.as_deref())?;
     let endpoints = providers::endpoints(
         provider,
         settings.oauth_tenant.as_deref(),
@@ -91,8 +98,16 @@ pub async fn sign_in(
         client_secret,
         scope: provider.scope(),
     };
-    let show = |prompt: &device::Prompt| tell(provider, user, prompt);
-    let granted = device::sign_in(&client, &request, deadline, interrupt, show).await?;
+    let granted = match flow {
+        Flow::Device => {
+            let show = |prompt: &device::Prompt| tell(provider, user, prompt);
+            device::sign_in(&client, &request, deadline, interrupt, show).await?
+        }
+        Flow::Browser => {
+            let show = |prompt: &browser::Prompt| tell_browser(provider, user, prompt);
+            browser::sign_in(&client, &request, user, timeout, deadline, interrupt, show).await?
+        }
+    };
     crate::stderr::say(format_args!("signed in to {}", provider.name()));
     let scopes = if granted.scopes.is_empty() {
         provider
@@ -106,7 +121,7 @@ pub async fn sign_in(
     Ok(Some(Grant {
         token: granted.token,
         origin: TokenOrigin {
-            flow: "device_code",
+            flow: flow.grant(),
             provider: provider.name(),
             tenant: request.endpoints.tenant,
             scopes,
@@ -116,14 +131,20 @@ pub async fn sign_in(
 
 /// The client id to sign in with: none is shipped (no provider publishes one for such use), so
 /// it must be given.
-fn client_id(provider: Provider, given: Option<&str>) -> Result<String, SignInError> {
+fn client_id(provider: Provider, flow: Flow, given: Option<&str>) -> Result<String, SignInError> {
     let Some(id) = given.map(str::trim).filter(|id| !id.is_empty()) else {
-        let register = match provider {
-            Provider::Microsoft => {
+        let register = match (provider, flow) {
+            (Provider::Microsoft, Flow::Device) => {
                 "register a public client in Microsoft Entra ID (\"Allow public client flows\" on, API permission IMAP.AccessAsUser.All)"
             }
-            Provider::Google => {
-                "create an OAuth client of type \"TVs and Limited Input devices\" in the Google Cloud console (but Google does not allow the Gmail scope in the device flow)"
+            (Provider::Microsoft, Flow::Browser) => {
+                "register a public client in Microsoft Entra ID (platform \"Mobile and desktop applications\", redirect URI http://127.0.0.1, API permission IMAP.AccessAsUser.All)"
+            }
+            (Provider::Google, Flow::Browser) => {
+                "create an OAuth client of type \"Desktop app\" in the Google Cloud console (its secret goes in IMAPDOCTOR_OAUTH_CLIENT_SECRET)"
+            }
+            (Provider::Google, Flow::Device) => {
+                "create an OAuth client of type \"TVs and Limited Input devices\" in the Google Cloud console (but Google does not allow the Gmail scope in the device flow: leave --oauth-flow out)"
             }
         };
         return Err(SignInError::Usage(format!(
@@ -155,4 +176,32 @@ fn tell(provider: Provider, user: &str, prompt: &device::Prompt) {
         crate::stderr::say(format_args!("(or open {complete}, the code filled in)"));
     }
     crate::stderr::say("waiting for the sign-in (Ctrl-C stops)...");
+}
+
+/// Tells the person on stderr which URL to open in a browser on this machine.
+fn tell_browser(provider: Provider, user: &str, prompt: &browser::Prompt) {
+    let minutes = device::lifetime(prompt.expires_in);
+    crate::stderr::say(format_args!(
+        "to sign in to {} as {}, open this URL in a browser on this machine (within {minutes}):",
+        provider.name(),
+        crate::sanitize::terminal_text(user),
+    ));
+    crate::stderr::say(format_args!("  {}", prompt.url));
+    crate::stderr::say("waiting for the browser to come back to imapdoctor (Ctrl-C stops)...");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_client_id_says_which_application_to_register_for_the_flow() {
+        let message = |provider, flow| client_id(provider, flow, None).unwrap_err().to_string();
+        assert!(message(Provider::Google, Flow::Browser).contains("\"Desktop app\""));
+        assert!(message(Provider::Google, Flow::Device).contains("does not allow the Gmail scope"));
+        assert!(message(Provider::Microsoft, Flow::Browser).contains("http://127.0.0.1"));
+        assert!(message(Provider::Microsoft, Flow::Device).contains("Allow public client flows"));
+        assert_eq!(Provider::Google.default_flow(), Flow::Browser);
+        assert_eq!(Provider::Microsoft.default_flow(), Flow::Device);
+    }
 }

@@ -48,17 +48,27 @@ const ADVICE: &[(Option<Provider>, &str, &str)] = &[
     (
         Some(Provider::Google),
         "invalid_scope",
-        "Google allows the device flow only for a few scopes, and Gmail's https://mail.google.com/ is not among them (\"OAuth 2.0 for TV and Limited-Input Device Applications\", allowed scopes): get a token another way and pass it with --oauth-token-file or IMAPDOCTOR_OAUTH_TOKEN",
+        "Google allows the device flow only for a few scopes, and Gmail's https://mail.google.com/ is not among them (\"OAuth 2.0 for TV and Limited-Input Device Applications\", allowed scopes): sign in with --oauth-flow browser (the default for google) and a \"Desktop app\" client",
     ),
     (
         None,
         "invalid_client",
-        "check --oauth-client-id (Microsoft: a public client with \"Allow public client flows\" on; Google: an OAuth client of type \"TVs and Limited Input devices\" and its secret in IMAPDOCTOR_OAUTH_CLIENT_SECRET)",
+        "check --oauth-client-id (Microsoft: a public client with \"Allow public client flows\" on; Google: an OAuth client of type \"Desktop app\" and its secret in IMAPDOCTOR_OAUTH_CLIENT_SECRET)",
+    ),
+    (
+        None,
+        "invalid_grant",
+        "the provider did not accept the code (expired, already used, or not issued for this run's verifier and redirect): run again",
     ),
     (
         None,
         "unauthorized_client",
-        "the application may not use the device flow: Microsoft: turn on \"Allow public client flows\" in its Authentication settings; Google: use an OAuth client of type \"TVs and Limited Input devices\"",
+        "the application may not use this flow: Microsoft: turn on \"Allow public client flows\" in its Authentication settings (and, for --oauth-flow browser, add the platform \"Mobile and desktop applications\" with redirect URI http://127.0.0.1); Google: use an OAuth client of type \"Desktop app\" (browser flow) or \"TVs and Limited Input devices\" (device flow)",
+    ),
+    (
+        Some(Provider::Microsoft),
+        "AADSTS50011",
+        "the redirect URI is not registered: add the platform \"Mobile and desktop applications\" with redirect URI http://127.0.0.1 to the application (Authentication settings), or use --oauth-flow device",
     ),
     (
         Some(Provider::Microsoft),
@@ -120,6 +130,13 @@ mod tests {
         )
         .to_string();
         assert!(text.contains("--oauth-tenant"), "{text}");
+        let text = refused(
+            Provider::Microsoft,
+            "invalid_request",
+            Some("AADSTS50011: The redirect URI 'http://127.0.0.1:5/' does not match."),
+        )
+        .to_string();
+        assert!(text.contains("Mobile and desktop applications"), "{text}");
         let text = refused(Provider::Microsoft, "server_error", Some("boom")).to_string();
         assert_eq!(text, "sign-in refused by microsoft: server_error (boom)");
     }

@@ -37,7 +37,9 @@ pub struct TokenFacts {
 /// Where a token came from when imapdoctor signed in for it (`--oauth`): never the token.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct TokenOrigin {
-    /// How it was obtained: `device_code` (the OAuth 2.0 device authorization grant, RFC 8628).
+    /// How it was obtained: `authorization_code` (the authorization code grant with PKCE and a
+    /// loopback redirect, RFC 7636 and RFC 8252: `--oauth-flow browser`) or `device_code` (the
+    /// OAuth 2.0 device authorization grant, RFC 8628: `--oauth-flow device`).
     pub flow: &'static str,
     /// The identity provider: `microsoft` or `google`.
     pub provider: &'static str,
