@@ -826,6 +826,34 @@ mod tests {
             CheckId::Folders,
             "mailbox_missing"
         )));
+        // A greeting that names no provider leaves the host name to say it.
+        let mut report = at("outlook.office365.com", CheckId::Folders, "closed");
+        let capability = report
+            .checks
+            .iter_mut()
+            .find(|c| c.id == CheckId::Capability)
+            .unwrap();
+        capability.details = Details::Capability(Default::default());
+        assert!(health(&report));
+    }
+
+    #[test]
+    fn only_a_preauth_greeting_says_no_password_was_checked() {
+        let logged_in = |mechanism| {
+            let mut checks: Vec<Check> =
+                CheckId::ALL.iter().skip(1).map(|id| passed(*id)).collect();
+            let auth = checks.iter_mut().find(|c| c.id == CheckId::Auth).unwrap();
+            auth.details = Details::Auth(crate::checks::auth::AuthDetails {
+                mechanism: Some(mechanism),
+                ..Default::default()
+            });
+            diagnose(&report_of(checks)).summary
+        };
+        assert_eq!(
+            logged_in("PLAIN"),
+            "No problem found: the server is reachable, the login works and the mailbox opens."
+        );
+        assert!(logged_in("PREAUTH").ends_with("(PREAUTH): no password was checked."));
     }
 
     #[test]
