@@ -58,7 +58,6 @@ pub async fn sign_in(
     interrupt: impl Future<Output = ()>,
     show: impl FnOnce(&Prompt),
 ) -> Result<Granted, SignInError> {
-    let mut interrupt = std::pin::pin!(interrupt);
     let transport = SignInError::Transport;
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .await
@@ -95,18 +94,7 @@ pub async fn sign_in(
         };
         exchange(client, request, &code, &redirect_uri, &pkce.verifier).await
     };
-    let out_of_time = async {
-        match deadline {
-            Some(deadline) => tokio::time::sleep_until(deadline).await,
-            None => std::future::pending().await,
-        }
-    };
-    tokio::select! {
-        biased;
-        () = &mut interrupt => Err(SignInError::Interrupted),
-        () = out_of_time => Err(SignInError::OutOfTime),
-        result = bounded => result,
-    }
+    super::within(bounded, deadline, interrupt).await
 }
 
 /// The URL the person opens (RFC 6749 §4.1.1 with RFC 7636 §4.3).

@@ -101,7 +101,6 @@ pub async fn sign_in(
     interrupt: impl Future<Output = ()>,
     show: impl FnOnce(&Prompt),
 ) -> Result<Granted, SignInError> {
-    let mut interrupt = std::pin::pin!(interrupt);
     let bounded = async {
         let (device_code, prompt, mut interval) = authorize(client, request).await?;
         show(&prompt);
@@ -125,18 +124,7 @@ pub async fn sign_in(
             }
         }
     };
-    let out_of_time = async {
-        match deadline {
-            Some(deadline) => tokio::time::sleep_until(deadline).await,
-            None => std::future::pending().await,
-        }
-    };
-    tokio::select! {
-        biased;
-        () = &mut interrupt => Err(SignInError::Interrupted),
-        () = out_of_time => Err(SignInError::OutOfTime),
-        result = bounded => result,
-    }
+    super::within(bounded, deadline, interrupt).await
 }
 
 /// How long a code lasts, as a person would say it.

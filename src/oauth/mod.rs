@@ -190,6 +190,27 @@ fn tell_browser(provider: Provider, user: &str, prompt: &browser::Prompt) {
     crate::stderr::say("waiting for the browser to come back to imapdoctor (Ctrl-C stops)...");
 }
 
+/// `work`, unless the run's `deadline` (`--max-time`) passes or `interrupt` (Ctrl-C) comes first:
+/// how every sign-in flow waits for the person.
+async fn within<T>(
+    work: impl Future<Output = Result<T, SignInError>>,
+    deadline: Option<tokio::time::Instant>,
+    interrupt: impl Future<Output = ()>,
+) -> Result<T, SignInError> {
+    let out_of_time = async {
+        match deadline {
+            Some(deadline) => tokio::time::sleep_until(deadline).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        biased;
+        () = interrupt => Err(SignInError::Interrupted),
+        () = out_of_time => Err(SignInError::OutOfTime),
+        result = work => result,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
