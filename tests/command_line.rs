@@ -5,41 +5,7 @@
 
 mod support;
 
-use assert_cmd::Command;
-use serde_json::Value;
-
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Output {
-    fn json(&self) -> Value {
-        let document =
-            serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout));
-        support::schema::assert_conforms(&document);
-        document
-    }
-}
-
-/// Runs `imapdoctor ARGS` in an empty environment (PATH only).
-fn imapdoctor(args: &[&str]) -> Output {
-    let out = Command::cargo_bin("imapdoctor")
-        .unwrap()
-        .env_clear()
-        .env("IMAPDOCTOR_CONFIG", "")
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .args(args)
-        .timeout(std::time::Duration::from_secs(30))
-        .output()
-        .unwrap();
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
+use support::offline::{Output, imapdoctor};
 
 #[test]
 fn explain_gives_owner_meaning_hints_and_other_causes() {

@@ -5,41 +5,8 @@
 
 mod support;
 
-use assert_cmd::Command;
 use serde_json::Value;
-use support::schema::conforming_document;
-
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Output {
-    /// The one JSON document on stdout, asserted to conform to the schema.
-    fn json(&self) -> Value {
-        conforming_document(&self.stdout)
-            .unwrap_or_else(|| panic!("not one JSON document:\n{}{}", self.stdout, self.stderr))
-    }
-}
-
-/// Runs `imapdoctor ARGS` in an empty environment (PATH only, no config file).
-fn imapdoctor(args: &[&str]) -> Output {
-    let out = Command::cargo_bin("imapdoctor")
-        .unwrap()
-        .env_clear()
-        .env("IMAPDOCTOR_CONFIG", "")
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .args(args)
-        .timeout(std::time::Duration::from_secs(30))
-        .output()
-        .unwrap();
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
+use support::offline::imapdoctor;
 
 /// `text` with every run of white space one space (the text is wrapped at 80 columns).
 fn flat(text: &str) -> String {

@@ -21,6 +21,7 @@ pub mod maildir;
 pub mod measured;
 #[cfg(target_os = "linux")]
 pub mod netns;
+pub mod offline;
 #[cfg(target_os = "linux")]
 pub mod pty;
 pub mod schema;
