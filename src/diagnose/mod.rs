@@ -854,6 +854,42 @@ mod tests {
             "No problem found: the server is reachable, the login works and the mailbox opens."
         );
         assert!(logged_in("PREAUTH").ends_with("(PREAUTH): no password was checked."));
+        // A verified certificate needs no words; --insecure is said, whether or not it verified.
+        let secured = |insecure: bool| {
+            let mut checks: Vec<Check> =
+                CheckId::ALL.iter().skip(1).map(|id| passed(*id)).collect();
+            let Details::Tls(mut tls) = tls_failure("unused", "").details else {
+                unreachable!()
+            };
+            tls.verification.verified = true;
+            tls.verification.insecure = insecure;
+            checks
+                .iter_mut()
+                .find(|c| c.id == CheckId::Tls)
+                .unwrap()
+                .details = Details::Tls(tls);
+            diagnose(&report_of(checks)).summary
+        };
+        assert!(
+            secured(false).ends_with("the login works and the mailbox opens."),
+            "{}",
+            secured(false)
+        );
+        assert!(
+            secured(true).contains("without certificate verification, by request"),
+            "{}",
+            secured(true)
+        );
+        // Over --security none the verdict says the connection was not encrypted.
+        let mut report = report_of(CheckId::ALL.iter().skip(1).map(|id| passed(*id)).collect());
+        report.target.security = crate::config::Security::None;
+        assert!(
+            diagnose(&report)
+                .summary
+                .ends_with("the mailbox opens (unencrypted)."),
+            "{}",
+            diagnose(&report).summary
+        );
     }
 
     #[test]
