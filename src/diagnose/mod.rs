@@ -880,6 +880,29 @@ mod tests {
             "{}",
             secured(true)
         );
+        // Without --user: what was shown, over what, and how to test the rest.
+        let verdict = diagnose(&report_of(
+            [
+                CheckId::Dns,
+                CheckId::Tcp,
+                CheckId::Tls,
+                CheckId::Capability,
+            ]
+            .into_iter()
+            .map(passed)
+            .collect(),
+        ));
+        assert!(
+            verdict
+                .summary
+                .ends_with("speaks IMAP over a verified connection (login not tested)."),
+            "{}",
+            verdict.summary
+        );
+        assert_eq!(
+            verdict.hints,
+            ["Add --user to also test the login and the mailbox."]
+        );
         // Over --security none the verdict says the connection was not encrypted.
         let mut report = report_of(CheckId::ALL.iter().skip(1).map(|id| passed(*id)).collect());
         report.target.security = crate::config::Security::None;
