@@ -5,27 +5,12 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
-
-use assert_cmd::Command;
+use std::time::Instant;
 
 /// Runs the binary in a clean environment; returns exit code, stdout, stderr.
 fn imapdoctor(args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("imapdoctor")
-        .unwrap()
-        .env_clear()
-        .env("IMAPDOCTOR_CONFIG", "")
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .args(args)
-        .timeout(Duration::from_secs(30))
-        .output()
-        .unwrap();
-    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
-    (
-        out.status.code().unwrap_or(-1),
-        text(&out.stdout),
-        text(&out.stderr),
-    )
+    let out = support::offline::imapdoctor(args);
+    (out.code, out.stdout, out.stderr)
 }
 
 /// `demo --list` as fault name → verdict code.

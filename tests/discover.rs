@@ -7,48 +7,15 @@
 
 mod support;
 
-use assert_cmd::Command;
 use serde_json::Value;
+use support::offline::{Output, imapdoctor_with as imapdoctor};
 
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Output {
-    fn json(&self) -> Value {
-        let document =
-            serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout));
-        support::schema::assert_conforms(&document);
-        document
-    }
-
-    fn discover(&self) -> Value {
-        let json = self.json();
-        let check = json["checks"][0].clone();
-        assert_eq!(check["id"], "discover", "{json}");
-        check
-    }
-}
-
-/// Runs `imapdoctor ARGS` in an empty environment (PATH, and `env`).
-fn imapdoctor(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let out = Command::cargo_bin("imapdoctor")
-        .unwrap()
-        .env_clear()
-        .env("IMAPDOCTOR_CONFIG", "")
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .envs(env.iter().copied())
-        .args(args)
-        .timeout(std::time::Duration::from_secs(30))
-        .output()
-        .unwrap();
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+/// The discover check of the run's report (always the first check).
+fn discover_check(out: &Output) -> Value {
+    let json = out.json();
+    let check = json["checks"][0].clone();
+    assert_eq!(check["id"], "discover", "{json}");
+    check
 }
 
 /// A loopback port nothing listens on.
@@ -93,7 +60,7 @@ fn a_providers_own_domain_is_answered_by_its_preset_without_dns() {
     assert_eq!(target["host"], "imap.gmail.com");
     assert_eq!(target["user"], "alice@gmail.com");
     assert_eq!(report["checks"][1]["details"]["source"], "override");
-    let discover = out.discover();
+    let discover = discover_check(&out);
     assert_eq!(discover["status"], "pass", "{discover}");
     let details = &discover["details"];
     assert_eq!(details["purpose"], "find");
@@ -125,7 +92,7 @@ fn provider_applies_a_preset_to_any_address() {
         &[],
     );
     assert_eq!(out.code, 11, "{}{}", out.stdout, out.stderr);
-    let discover = out.discover();
+    let discover = discover_check(&out);
     let details = &discover["details"];
     assert_eq!(details["chosen"]["host"], "imap.fastmail.com");
     assert_eq!(details["sources"][0]["query"], "--provider fastmail");
@@ -167,7 +134,7 @@ fn a_server_of_another_provider_than_the_users_is_a_warning_and_a_hint() {
         &[("IMAPDOCTOR_PASSWORD", "Canary-discover-5d1")],
     );
     assert_eq!(out.code, 11, "{}{}", out.stdout, out.stderr);
-    let discover = out.discover();
+    let discover = discover_check(&out);
     assert_eq!(discover["status"], "warn", "{discover}");
     assert_eq!(discover["warning"]["code"], "discover.provider_mismatch");
     assert_eq!(discover["details"]["purpose"], "compare");
@@ -186,7 +153,7 @@ fn a_server_of_another_provider_than_the_users_is_a_warning_and_a_hint() {
         &["--user", "alice@gmail.com", "imap.gmail.com"],
         &[("IMAPDOCTOR_PASSWORD", "Canary-discover-5d1")],
     );
-    assert_eq!(out.discover()["status"], "pass");
+    assert_eq!(discover_check(&out)["status"], "pass");
 }
 
 #[test]
@@ -197,7 +164,7 @@ fn a_server_target_skips_discovery() {
         &[],
     );
     assert_eq!(out.code, 11, "{}", out.stderr);
-    let discover = out.discover();
+    let discover = discover_check(&out);
     assert_eq!(discover["status"], "skip");
     assert_eq!(discover["details"], Value::Null);
 }

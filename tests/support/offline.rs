@@ -21,11 +21,17 @@ impl Output {
 
 /// Runs `imapdoctor ARGS` in an empty environment (PATH only, no config file).
 pub fn imapdoctor(args: &[&str]) -> Output {
+    imapdoctor_with(args, &[])
+}
+
+/// As [`imapdoctor`], with `env` added to the environment.
+pub fn imapdoctor_with(args: &[&str], env: &[(&str, &str)]) -> Output {
     let out = Command::cargo_bin("imapdoctor")
         .unwrap()
         .env_clear()
         .env("IMAPDOCTOR_CONFIG", "")
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .envs(env.iter().copied())
         .args(args)
         .timeout(std::time::Duration::from_secs(30))
         .output()
