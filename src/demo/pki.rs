@@ -120,6 +120,22 @@ impl TestCa {
         }
     }
 
+    /// A TLS client configuration trusting only this CA: the client side of
+    /// [`Leaf::server_config`], for tests that talk to a server holding one of its leaves.
+    pub fn client_config(&self) -> rustls::ClientConfig {
+        let mut roots = rustls::RootCertStore::empty();
+        roots
+            .add(self.cert_der.clone())
+            .expect("the CA certificate");
+        rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth()
+    }
+
     /// A leaf certificate signed by this CA.
     pub fn issue(&self, spec: &LeafSpec) -> Leaf {
         let key = KeyPair::generate().expect("key generation");

@@ -33,14 +33,7 @@ async fn get<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
 pub async fn open(ca: &TestCa, url: &str) -> String {
     let rest = url.strip_prefix("https://").unwrap();
     let (host, path) = rest.split_at(rest.find('/').unwrap());
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(ca.cert_der.clone()).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let config = ca.client_config();
     let tcp = tokio::net::TcpStream::connect(host).await.unwrap();
     let name = rustls_pki_types::ServerName::try_from("127.0.0.1").unwrap();
     let tls = tokio_rustls::TlsConnector::from(Arc::new(config))

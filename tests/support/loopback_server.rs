@@ -250,7 +250,7 @@ impl TestPki {
             names.push(host.to_string());
         }
         let leaf = ca.issue(&LeafSpec::valid_for(names));
-        let tls = Arc::new(client_config(&ca));
+        let tls = Arc::new(ca.client_config());
         TestPki {
             chain_pem: leaf.chain_pem(),
             key_pem: leaf.key_pem.clone(),
@@ -279,17 +279,6 @@ pub fn greeting_tls(addr: SocketAddr, config: &Arc<rustls::ClientConfig>) -> io:
     let mut line = String::new();
     BufReader::new(rustls::StreamOwned::new(connection, stream)).read_line(&mut line)?;
     Ok(line)
-}
-
-/// A rustls client trusting only the test CA.
-pub fn client_config(ca: &TestCa) -> rustls::ClientConfig {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(ca.cert_der.clone()).expect("the test CA");
-    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .expect("protocol versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth()
 }
 
 /// Writes `contents` to `path` with permission bits `mode`.

@@ -107,14 +107,7 @@ pub(super) async fn tls_upgrade(
     ca: &TestCa,
     tcp: TcpStream,
 ) -> std::io::Result<TlsStream<TcpStream>> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(ca.cert_der.clone()).expect("CA certificate");
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("protocol versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let config = ca.client_config();
     let name = rustls_pki_types::ServerName::try_from("localhost").expect("name");
     TlsConnector::from(Arc::new(config))
         .connect(name, tcp)
