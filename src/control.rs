@@ -333,16 +333,7 @@ mod tests {
     }
 
     fn probe(outcome: &'static str) -> ControlProbe {
-        ControlProbe {
-            host: "ctl.test".into(),
-            port: 993,
-            outcome,
-            comparable: true,
-            reason: None,
-            error: None,
-            error_code: None,
-            duration_ms: 1,
-        }
+        ControlProbe::ended(outcome)
     }
 
     const RESOLVED: TargetEvidence = TargetEvidence {

@@ -620,16 +620,7 @@ mod tests {
                 status,
                 endpoints: outcomes
                     .iter()
-                    .map(|outcome| crate::report::control::ControlProbe {
-                        host: "control.example.test".into(),
-                        port: 443,
-                        outcome,
-                        comparable: true,
-                        reason: None,
-                        error: None,
-                        error_code: None,
-                        duration_ms: 1,
-                    })
+                    .map(|outcome| crate::report::control::ControlProbe::ended(outcome))
                     .collect(),
                 note: None,
             }),

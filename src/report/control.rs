@@ -42,3 +42,20 @@ pub struct ControlReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<&'static str>,
 }
+
+#[cfg(test)]
+impl ControlProbe {
+    /// A comparable probe of a test endpoint (`ctl.test:993`) that ended with `outcome`.
+    pub fn ended(outcome: &'static str) -> ControlProbe {
+        ControlProbe {
+            host: "ctl.test".into(),
+            port: 993,
+            outcome,
+            comparable: true,
+            reason: None,
+            error: None,
+            error_code: None,
+            duration_ms: 1,
+        }
+    }
+}
