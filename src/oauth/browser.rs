@@ -256,16 +256,14 @@ async fn exchange(
     redirect_uri: &str,
     verifier: &Secret,
 ) -> Result<Granted, SignInError> {
-    let mut form = device::client_fields(request);
-    form.push(("grant_type", "authorization_code"));
-    form.push(("code", code.expose()));
-    form.push(("redirect_uri", redirect_uri));
-    form.push(("code_verifier", verifier.expose()));
+    let grant = [
+        ("grant_type", "authorization_code"),
+        ("code", code.expose()),
+        ("redirect_uri", redirect_uri),
+        ("code_verifier", verifier.expose()),
+    ];
     let url = &request.endpoints.token;
-    let answer = client
-        .post(url, &form)
-        .await
-        .map_err(SignInError::Transport)?;
+    let answer = device::post_as_client(client, request, url, &grant).await?;
     if answer.status == 200 {
         device::granted(url, &answer)
     } else {

@@ -136,13 +136,23 @@ pub fn lifetime(span: Duration) -> String {
     }
 }
 
-/// The form fields every request carries: the client id, and its secret when there is one.
-pub(super) fn client_fields(request: &Request) -> Vec<(&str, &str)> {
-    let mut fields = vec![("client_id", request.client_id.as_str())];
+/// Posts `fields` to `url` as the application: with the client id, and its secret when there is
+/// one, which every request carries.
+pub(super) async fn post_as_client(
+    client: &Client,
+    request: &Request,
+    url: &str,
+    fields: &[(&str, &str)],
+) -> Result<super::http::Answer, SignInError> {
+    let mut form = vec![("client_id", request.client_id.as_str())];
     if let Some(secret) = &request.client_secret {
-        fields.push(("client_secret", secret.expose()));
+        form.push(("client_secret", secret.expose()));
     }
-    fields
+    form.extend_from_slice(fields);
+    client
+        .post(url, &form)
+        .await
+        .map_err(SignInError::Transport)
 }
 
 /// Asks for a device code and user code (RFC 8628 §3.1).
@@ -150,13 +160,8 @@ async fn authorize(
     client: &Client,
     request: &Request,
 ) -> Result<(Secret, Prompt, Duration), SignInError> {
-    let mut form = client_fields(request);
-    form.push(("scope", request.scope));
     let url = &request.endpoints.device_authorization;
-    let answer = client
-        .post(url, &form)
-        .await
-        .map_err(SignInError::Transport)?;
+    let answer = post_as_client(client, request, url, &[("scope", request.scope)]).await?;
     if answer.status != 200 {
         return Err(error_answer(request.provider, url, &answer));
     }
@@ -201,14 +206,12 @@ async fn poll(
     request: &Request,
     device_code: &Secret,
 ) -> Result<Poll, SignInError> {
-    let mut form = client_fields(request);
-    form.push(("grant_type", "urn:ietf:params:oauth:grant-type:device_code"));
-    form.push(("device_code", device_code.expose()));
+    let grant = [
+        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+        ("device_code", device_code.expose()),
+    ];
     let url = &request.endpoints.token;
-    let answer = client
-        .post(url, &form)
-        .await
-        .map_err(SignInError::Transport)?;
+    let answer = post_as_client(client, request, url, &grant).await?;
     if answer.status == 200 {
         return granted(url, &answer).map(Poll::Token);
     }
