@@ -164,9 +164,18 @@ pub fn write_usage_error_json(message: &str) {
     };
     let mut rendered = Vec::new();
     if crate::render::json::write(&document, &mut rendered).is_ok() {
-        let mut stdout = std::io::stdout().lock();
-        let _ = stdout.write_all(&rendered).and_then(|()| stdout.flush());
+        let _ = write_stdout(&String::from_utf8_lossy(&rendered), false);
     }
+}
+
+/// A usage error of a mode that has parsed its own arguments: the message on stderr, and as the
+/// usage-error document on stdout when JSON was asked for ([`write_usage_error_json`]).
+pub fn usage_error(output: &OutputArgs, message: &str) -> ExitCode {
+    if output.format() == Format::Json && !output.quiet {
+        write_usage_error_json(message);
+    }
+    crate::stderr::say(message);
+    ExitCode::Usage
 }
 
 /// The whole program after argument parsing.
@@ -183,13 +192,7 @@ pub fn run(mut cli: Cli) -> std::process::ExitCode {
                 crate::stderr::say(&e);
                 return crate::plugin::unknown(&e.to_string());
             }
-            Err(e) => {
-                if cli.output.format() == Format::Json && !cli.output.quiet {
-                    write_usage_error_json(&e.to_string());
-                }
-                crate::stderr::say(e);
-                return ExitCode::Usage.into();
-            }
+            Err(e) => return usage_error(&cli.output, &e.to_string()).into(),
         },
     };
     if let Some(file) = &file {

@@ -20,7 +20,7 @@ pub fn run(code: Option<&str>, list: bool, output: &OutputArgs) -> ExitCode {
     let json = match output.format() {
         Format::Human => false,
         Format::Json => true,
-        other => return usage(output, &refused("explain", other)),
+        other => return crate::app::usage_error(output, &refused("explain", other)),
     };
     let Some(code) = code.filter(|_| !list) else {
         let entries = catalogue::entries();
@@ -39,7 +39,7 @@ pub fn run(code: Option<&str>, list: bool, output: &OutputArgs) -> ExitCode {
             if !closest.is_empty() {
                 message.push_str(&format!("; did you mean {}?", closest.join(", ")));
             }
-            usage(
+            crate::app::usage_error(
                 output,
                 &format!("{message} (imapdoctor explain --list shows them all)"),
             )
@@ -58,7 +58,7 @@ pub fn run_list(
     match output.format() {
         Format::Human => write_text(text, output),
         Format::Json => write_json(document, output),
-        other => usage(output, &refused(mode, other)),
+        other => crate::app::usage_error(output, &refused(mode, other)),
     }
 }
 
@@ -79,15 +79,6 @@ fn refused(mode: &str, format: Format) -> String {
         "{mode} writes text (--format human) or one JSON document (--format json): --format {} does not apply",
         format!("{format:?}").to_lowercase()
     )
-}
-
-/// A usage error: on stderr, and as the usage-error document on stdout when JSON was asked for.
-fn usage(output: &OutputArgs, message: &str) -> ExitCode {
-    if output.format() == Format::Json && !output.quiet {
-        crate::app::write_usage_error_json(message);
-    }
-    crate::stderr::say(message);
-    ExitCode::Usage
 }
 
 /// Writes `document` as one JSON document (nothing with `--quiet`).

@@ -75,7 +75,7 @@ pub fn run(
         Format::Human if io::stdout().is_terminal() => View::Table,
         Format::Human => View::Lines,
         other => {
-            return usage(
+            return crate::app::usage_error(
                 output,
                 &format!(
                     "batch writes JSON Lines (--format json) or, on a terminal, a table: --format {} does not apply",
@@ -86,7 +86,7 @@ pub fn run(
     };
     let reader = match open(&args.file) {
         Ok(reader) => reader,
-        Err(e) => return usage(output, &e),
+        Err(e) => return crate::app::usage_error(output, &e),
     };
     let total = match view {
         View::Table => count_rows(&args.file),
@@ -110,15 +110,6 @@ pub fn run(
         },
         Err(e) => write_failed(e),
     }
-}
-
-/// A usage error: on stderr, and as JSON on stdout when JSON was asked for.
-fn usage(output: &OutputArgs, message: &str) -> ExitCode {
-    if output.format() == Format::Json && !output.quiet {
-        crate::app::write_usage_error_json(message);
-    }
-    crate::stderr::say(message);
-    ExitCode::Usage
 }
 
 fn write_failed(e: io::Error) -> ExitCode {
